@@ -1,0 +1,34 @@
+"""ML Math Explorer — the router and the home page.
+
+Run with ``make run`` (or ``streamlit run app.py``). Every explorer is registered in ``ui/registry.py``.
+"""
+
+import streamlit as st
+
+from ui.errors import run_safely
+from ui.registry import EXPLORERS
+
+
+def home() -> None:
+    st.title("ML Math Explorer")
+    st.markdown(
+        "See the math of machine learning **move**. Each explorer puts three things side by side: the "
+        "picture, animated in your browser; the equation behind it; and the exact NumPy code that drew it. "
+        "Change a control and the run is recomputed; press ▶ Play and watch it unfold step by step.")
+    st.markdown("Every view has a link: use **🔗 Copy link to this view** on any explorer to share exactly "
+                "what you see — controls, preset and random seed — with a class or a friend.")
+    for explorer in EXPLORERS:
+        with st.container(border=True):
+            text, picture = st.columns([3, 2], vertical_alignment="center")
+            with text:
+                st.subheader(f"{explorer.icon} {explorer.title}")
+                st.markdown(explorer.summary)
+                st.page_link(explorer.path, label=f"Open “{explorer.title}”", icon="➡️")
+            if explorer.screenshot.exists():
+                picture.image(str(explorer.screenshot), width="stretch")
+
+
+st.set_page_config(page_title="ML Math Explorer", page_icon="📐", layout="wide")
+pages = [st.Page(home, title="Home", icon="🏠", default=True)] + [
+    st.Page(e.path, title=e.title, icon=e.icon, url_path=e.url_path) for e in EXPLORERS]
+run_safely(st.navigation(pages))

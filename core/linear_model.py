@@ -1,0 +1,102 @@
+"""Fit a line ``y ≈ w·x + b`` by minimising the mean squared error.
+
+.. math::
+    L(w, b) = \\frac{1}{n} \\sum_i (w x_i + b - y_i)^2
+
+    \\frac{\\partial L}{\\partial w} = \\frac{2}{n} \\sum_i (w x_i + b - y_i)\\, x_i, \\qquad
+    \\frac{\\partial L}{\\partial b} = \\frac{2}{n} \\sum_i (w x_i + b - y_i)
+
+    H = \\frac{2}{n} \\begin{pmatrix} \\sum x_i^2 & \\sum x_i \\\\ \\sum x_i & n \\end{pmatrix}
+
+The loss is a quadratic bowl in (w, b), so its Hessian is the same everywhere and gradient descent is stable
+exactly when the learning rate is below ``2 / λ_max(H)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.gradient_descent import Trajectory, gradient_descent
+from core.validation import check_float, check_int
+
+
+def mse_loss(params, x, y):
+    """Mean squared error of the line(s) ``params = (..., [w, b])``; vectorised over leading axes.
+
+    ``params`` of shape (2,) gives a scalar; shape (H, W, 2) (a grid) gives an (H, W) loss surface.
+    """
+    params = np.asarray(params, dtype=float)
+    w, b = params[..., 0, None], params[..., 1, None]
+    residual = w * x + b - y
+    return np.mean(residual**2, axis=-1)
+
+
+def mse_gradient(params, x, y):
+    """Analytic gradient ``[∂L/∂w, ∂L/∂b]`` of :func:`mse_loss`, same broadcasting."""
+    params = np.asarray(params, dtype=float)
+    w, b = params[..., 0, None], params[..., 1, None]
+    residual = w * x + b - y
+    n = x.shape[-1]
+    return np.stack([2.0 / n * np.sum(residual * x, axis=-1),
+                     2.0 / n * np.sum(residual, axis=-1)], axis=-1)
+
+
+def mse_hessian(x):
+    """The (constant) 2x2 Hessian of :func:`mse_loss` with respect to ``(w, b)``."""
+    x = np.asarray(x, dtype=float)
+    n = x.shape[-1]
+    return 2.0 / n * np.array([[np.sum(x * x), np.sum(x)], [np.sum(x), n]])
+
+
+class LinearRegressionGD:
+    """Least-squares line fitted by plain (full-batch) gradient descent.
+
+    Mirrors ``sklearn.linear_model.LinearRegression`` (``fit``, ``predict``, ``coef_``, ``intercept_``) and
+    keeps the whole run in ``trajectory_`` so every step can be drawn.
+
+    Parameters
+    ----------
+    learning_rate : float > 0, the step size η in ``θ ← θ − η ∇L(θ)``.
+    n_steps : int ≥ 1, how many updates to take (fewer if the run blows up).
+    w0, b0 : float, the starting line.
+    """
+
+    def __init__(self, learning_rate: float = 0.1, n_steps: int = 100, w0: float = 0.0, b0: float = 0.0):
+        self.learning_rate = learning_rate
+        self.n_steps = n_steps
+        self.w0 = w0
+        self.b0 = b0
+
+    def fit(self, X, y):
+        """Run gradient descent on the MSE of ``y ≈ w·X + b``; returns ``self``."""
+        x, y = _as_xy(X, y)
+        lr = check_float("learning_rate", self.learning_rate, low=0.0, low_inclusive=False)
+        steps = check_int("n_steps", self.n_steps, low=1, high=100_000)
+        start = [check_float("w0", self.w0), check_float("b0", self.b0)]
+        self.trajectory_ = gradient_descent(lambda p: mse_loss(p, x, y), lambda p: mse_gradient(p, x, y),
+                                            start, lr, steps)
+        self.coef_ = self.trajectory_.params[-1, :1].copy()
+        self.intercept_ = float(self.trajectory_.params[-1, 1])
+        self.n_iter_ = self.trajectory_.n_steps
+        self.diverged_at_ = self.trajectory_.diverged_at
+        return self
+
+    def predict(self, X):
+        """``w·X + b`` with the fitted line."""
+        x = np.asarray(X, dtype=float).reshape(-1)
+        return self.coef_[0] * x + self.intercept_
+
+
+def _as_xy(X, y):
+    x = np.asarray(X, dtype=float)
+    if x.ndim == 2 and x.shape[1] == 1:
+        x = x[:, 0]
+    y = np.asarray(y, dtype=float)
+    if x.ndim != 1 or y.shape != x.shape:
+        raise ValueError(f"X must have one feature and match y; got X of shape {np.shape(X)} "
+                         f"and y of shape {np.shape(y)}.")
+    if x.size < 2:
+        raise ValueError(f"Fitting a line needs at least 2 points, got {x.size}.")
+    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("X and y must be finite numbers (found NaN or infinity).")
+    return x, y

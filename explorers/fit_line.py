@@ -1,0 +1,177 @@
+"""Fit a line with gradient descent: the classic first lesson, step by step."""
+
+import numpy as np
+import streamlit as st
+
+from core.datasets import make_line
+from core.derivatives import central_difference, forward_difference
+from core.gradient_descent import gradient_descent, max_stable_learning_rate
+from core.linear_model import LinearRegressionGD, mse_gradient, mse_hessian, mse_loss
+from ui.errors import attempt
+from ui.math_panel import math_and_code
+from ui.params import FloatParam, IntParam, LogFloatParam, Preset
+from ui.view import View
+from viz.line_fit import derivative_limit, fit_animation
+
+PARAMS = [
+    LogFloatParam("lr", "Learning rate η", 0.3, low=1e-4, high=10.0,
+                  help="Step size: each update moves (w, b) by η times the negative gradient."),
+    IntParam("steps", "Steps", 100, low=1, high=500),
+    FloatParam("w0", "Start slope w₀", -1.0, low=-10.0, high=10.0, step=0.5, kind="number"),
+    FloatParam("b0", "Start intercept b₀", 3.0, low=-10.0, high=10.0, step=0.5, kind="number"),
+    IntParam("n", "Points n", 40, low=2, high=500),
+    FloatParam("noise", "Noise σ", 0.5, low=0.0, high=3.0, step=0.1),
+    FloatParam("w_true", "True slope", 2.0, low=-5.0, high=5.0, step=0.5),
+    FloatParam("b_true", "True intercept", -1.0, low=-5.0, high=5.0, step=0.5),
+    IntParam("seed", "Random seed", 0, low=0, high=9999, kind="number"),
+    IntParam("k", "Inspect step k", 0, low=0, high=500,
+             help="Which step's numbers to substitute into the equations below (capped at the run's last step)."),
+    LogFloatParam("h", "Finite-difference step h", 0.5, low=1e-12, high=1.0, per_decade=(1.0, 2.0, 5.0)),
+]
+PRESETS = {
+    "good": Preset(
+        "A good learning rate", {"lr": 0.3, "steps": 100},
+        "The path cuts across the narrow valley of the bowl, then slides along it to the least-squares star; "
+        "the loss falls by orders of magnitude."),
+    "crawling": Preset(
+        "Too small: crawling", {"lr": 0.01, "steps": 100},
+        "Every step is tiny: after 100 steps the line has barely turned and the loss curve is still falling."),
+    "edge": Preset(
+        "Just under the limit", {"lr": 0.4, "steps": 100},
+        "η is just below 2/λ_max: the path bounces from wall to wall of the valley, each bounce a little "
+        "smaller, and still converges."),
+    "diverging": Preset(
+        "Too large: diverging", {"lr": 0.5, "steps": 60},
+        "Each step overshoots the valley by more than it corrects: the path bounces outward and the loss "
+        "explodes. Read the message below for the largest stable learning rate."),
+}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def run(n, noise, w_true, b_true, seed, lr, steps, w0, b0):
+    x, y = make_line(n, w=w_true, b=b_true, noise=noise, random_state=seed)
+    model = LinearRegressionGD(learning_rate=lr, n_steps=steps, w0=w0, b0=b0).fit(x, y)
+    optimum = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)[0]
+    return x, y, model.trajectory_, optimum, mse_hessian(x)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def run_figure(n, noise, w_true, b_true, seed, lr, steps, w0, b0):
+    x, y, traj, optimum, _ = run(n, noise, w_true, b_true, seed, lr, steps, w0, b0)
+    return fit_animation(x, y, traj, optimum=optimum, true_line=lambda t: w_true * t + b_true)
+
+
+def vec(*values) -> str:
+    return r"\begin{pmatrix}" + r" \\ ".join(f"{v:.4g}" for v in values) + r"\end{pmatrix}"
+
+
+view = View("fit-a-line", PARAMS, PRESETS)
+st.title("📉 Fit a line with gradient descent")
+st.markdown("Gradient descent fits `y = w·x + b` by walking (w, b) downhill on the mean squared error. "
+            "**Notice how the learning rate alone decides between crawling, converging and exploding.**")
+view.show_notices()
+
+left, right = st.columns([3, 1], vertical_alignment="bottom")
+with left:
+    view.preset_picker()
+with right:
+    view.share_button()
+view.preset_notice()
+
+c1, c2, c3, c4 = st.columns([3, 2, 1, 1])
+with c1:
+    lr = view.control("lr")
+with c2:
+    steps = view.control("steps")
+with c3:
+    w0 = view.control("w0")
+with c4:
+    b0 = view.control("b0")
+with st.expander("Data: points, noise, true line, seed"):
+    d1, d2, d3, d4, d5 = st.columns(5)
+    with d1:
+        n = view.control("n")
+    with d2:
+        noise = view.control("noise")
+    with d3:
+        w_true = view.control("w_true")
+    with d4:
+        b_true = view.control("b_true")
+    with d5:
+        seed = view.control("seed")
+
+args = (n, noise, w_true, b_true, seed, lr, steps, w0, b0)
+result = attempt(run, *args, fix="Pick other data settings.")
+if result is not None:
+    x, y, traj, optimum, hessian = result
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    lr_max = max_stable_learning_rate(hessian)
+    stability = (f"The loss is a quadratic bowl whose Hessian has eigenvalues λ = {eigenvalues[0]:.3g} and "
+                 f"{eigenvalues[1]:.3g}, so gradient descent converges only for η < 2/λ_max = **{lr_max:.3g}**.")
+    if traj.diverged_at is not None:
+        st.error(f"**Diverged at step {traj.diverged_at}**: {traj.reason}. {stability} You chose η = {lr:g}, "
+                 f"{lr / lr_max:.2f}× the limit. **What to change:** lower the learning rate below {lr_max:.3g}.",
+                 icon="💥")
+    elif lr >= lr_max:
+        st.warning(f"η = {lr:g} is above the stable limit. {stability} Give it more steps and it will diverge.",
+                   icon="⚠️")
+    else:
+        st.caption(f"{stability} You are at η = {lr:g} ({lr / lr_max:.0%} of the limit).")
+
+    st.plotly_chart(run_figure(*args), key="fit-animation", config={"displaylogo": False})
+
+    final = traj.params[-1]
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric("w after the run", f"{final[0]:.4g}", f"{final[0] - optimum[0]:+.3g} from least squares",
+              delta_color="off", delta_arrow="off")
+    m2.metric("b after the run", f"{final[1]:.4g}", f"{final[1] - optimum[1]:+.3g} from least squares",
+              delta_color="off", delta_arrow="off")
+    m3.metric("loss after the run", f"{traj.loss[-1]:.4g}",
+              f"least squares: {mse_loss(optimum, x, y):.4g}", delta_color="off", delta_arrow="off")
+    m4.metric("steps taken", traj.n_steps, "stopped early: blew up" if traj.n_steps < steps else None,
+              delta_color="off", delta_arrow="off")
+
+    st.subheader("One update, with the numbers in")
+    k = min(view.control("k"), traj.n_steps - 1) if traj.n_steps else 0
+    (wk, bk), (gw, gb), nxt = traj.params[k], traj.grad[k], traj.params[min(k + 1, traj.n_steps)]
+    math_and_code(
+        equations=[
+            r"L(w,b) = \frac{1}{n}\sum_{i=1}^{n} (w x_i + b - y_i)^2",
+            r"\nabla L = \frac{2}{n}\sum_{i=1}^{n} (w x_i + b - y_i)\begin{pmatrix} x_i \\ 1 \end{pmatrix}",
+            r"\begin{pmatrix} w_{k+1} \\ b_{k+1} \end{pmatrix} = \begin{pmatrix} w_k \\ b_k \end{pmatrix}"
+            r" - \eta\, \nabla L(w_k, b_k)",
+            rf"\underset{{k={k}}}{{{vec(nxt[0], nxt[1])}}} = {vec(wk, bk)} - {lr:g} \cdot {vec(gw, gb)}",
+            r"H = \nabla^2 L = \frac{2}{n}\begin{pmatrix} \sum x_i^2 & \sum x_i \\ \sum x_i & n \end{pmatrix}",
+            rf"\eta < \frac{{2}}{{\lambda_{{\max}}(H)}} = \frac{{2}}{{{eigenvalues[1]:.4g}}} = {lr_max:.4g}",
+        ],
+        notes=[f"At step {k} the loss is **{traj.loss[k]:.5g}**; the update moves (w, b) by "
+               f"({-lr * gw:+.4g}, {-lr * gb:+.4g})."],
+        code=[mse_loss, mse_gradient, gradient_descent, max_stable_learning_rate, make_line],
+    )
+
+    st.subheader("The derivative as a limit")
+    st.markdown(f"Hold b at step {k}'s value b = {bk:.4g} and look at the loss as a function of w alone. "
+                "Its slope is the limit of secant slopes $\\frac{L(w+h) - L(w)}{h}$ as $h \\to 0$. "
+                "Press ▶ to shrink h down to your choice.")
+    h = view.control("h")
+
+    def loss_along_w(ws):
+        ws = np.asarray(ws, dtype=float)
+        return mse_loss(np.stack([ws, np.full_like(ws, bk)], axis=-1), x, y)
+
+    hs = np.geomspace(1e-12, 1.0, 61)
+    with np.errstate(divide="ignore"):
+        errors = (hs, np.maximum(np.abs(forward_difference(loss_along_w, wk, hs) - gw), 1e-17),
+                  np.maximum(np.abs(central_difference(loss_along_w, wk, hs) - gw), 1e-17))
+    st.plotly_chart(derivative_limit(loss_along_w, wk, gw, h, errors=errors), key="derivative",
+                    config={"displaylogo": False})
+    fd = float(forward_difference(loss_along_w, wk, h))
+    cd = float(central_difference(loss_along_w, wk, h))
+    f1, f2, f3 = st.columns(3)
+    f1.metric(f"forward difference, h = {h:g}", f"{fd:.10g}", f"error {abs(fd - gw):.2e}", delta_color="off", delta_arrow="off")
+    f2.metric(f"central difference, h = {h:g}", f"{cd:.10g}", f"error {abs(cd - gw):.2e}", delta_color="off", delta_arrow="off")
+    f3.metric("analytic ∂L/∂w", f"{gw:.10g}")
+    st.caption("The error falls like h (forward) or h² (central) until floating-point round-off, about "
+               "ε·|L|/h, takes over — which is why the error curve is V-shaped and h = 1e-12 is worse than 1e-6.")
+
+view.finish()

@@ -1,0 +1,34 @@
+"""The explorers the app serves: one entry each, read by the router, the home page and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Explorer:
+    """``path`` is relative to the repo root; ``url_path`` is where the page is served."""
+
+    path: str
+    title: str
+    icon: str
+    url_path: str
+    summary: str
+
+    @property
+    def screenshot(self) -> Path:
+        return ROOT / "docs" / "screenshots" / f"{self.url_path}.png"
+
+
+EXPLORERS = [
+    Explorer("explorers/fit_line.py", "Fit a line with gradient descent", "📉", "fit-a-line",
+             "Watch a line slide into place as (w, b) walks downhill on the mean-squared-error bowl — "
+             "and see why one learning rate crawls, one converges and one explodes."),
+]
+
+
+def explorer(url_path: str) -> Explorer:
+    return next(e for e in EXPLORERS if e.url_path == url_path)

@@ -1,0 +1,116 @@
+"""A page's view state, kept in sync with the URL so a link reproduces the exact view.
+
+Flow of one run: ``View(...)`` reads the URL; if it is not the URL this session last wrote (a fresh link,
+a page switch, a reload) the declared controls are seeded from it, with a notice for every value that could
+not be used. The page then draws its controls with ``view.control(name)``; ``view.finish()`` writes the URL
+back (only values that differ from the defaults or the chosen preset) and offers the link to copy.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from ui.params import PRESET_KEY, Param, Preset, parse_url, to_url
+
+NO_PRESET = "—"
+LOCAL_URL = "http://localhost:8501"
+
+
+class View:
+    """The controls of one page, bound to the URL. ``page`` is the page's URL path (e.g. ``fit-a-line``)."""
+
+    def __init__(self, page: str, params: list[Param], presets: dict[str, Preset] | None = None):
+        self.page = page
+        self.params = list(params)
+        self.presets = dict(presets or {})
+        self.by_name = {p.name: p for p in self.params}
+        self.notices: list[str] = []
+        self._sync_from_url()
+
+    def key(self, name: str) -> str:
+        return f"{self.page}.{name}"
+
+    @property
+    def _url_key(self) -> str:
+        return f"_url.{self.page}"
+
+    def _sync_from_url(self) -> None:
+        url = {k: st.query_params.get(k) for k in st.query_params}
+        if st.session_state.get(self._url_key) == url and all(self.key(p.name) in st.session_state
+                                                              for p in self.params):
+            return  # the URL is the one we wrote: the widgets hold the truth
+        preset, values, self.notices = parse_url(url, self.params, self.presets)
+        for name, value in values.items():
+            st.session_state[self.key(name)] = value
+        st.session_state[self.key(PRESET_KEY)] = preset or NO_PRESET
+
+    def show_notices(self) -> None:
+        """Say which link values were not used, and why (once, on the run that read the link)."""
+        for notice in self.notices:
+            st.warning(notice, icon="🔗")
+
+    def preset_picker(self, label: str = "Preset") -> str | None:
+        """A preset chooser that sets every control, plus the preset's "what to notice" line."""
+        if not self.presets:
+            return None
+        key = self.key(PRESET_KEY)
+        st.selectbox(label, [NO_PRESET, *self.presets], key=key, on_change=self._apply_preset,
+                     format_func=lambda slug: self.presets[slug].label if slug in self.presets else slug,
+                     help="Sets every control to a prepared view; you can change them afterwards.")
+        return self.preset
+
+    @property
+    def preset(self) -> str | None:
+        name = st.session_state.get(self.key(PRESET_KEY), NO_PRESET)
+        return None if name == NO_PRESET else name
+
+    def _apply_preset(self) -> None:
+        values = {p.name: p.default for p in self.params}
+        if self.preset:
+            values.update(self.presets[self.preset].values)
+        for name, value in values.items():
+            st.session_state[self.key(name)] = value
+
+    def preset_notice(self) -> None:
+        """The chosen preset's one line of what to notice, and which controls were changed since."""
+        if not self.preset:
+            return
+        changed = [self.by_name[n].label for n, v in self.presets[self.preset].values.items()
+                   if self.values()[n] != v]
+        preset = self.presets[self.preset]
+        note = f"**{preset.label}** — {preset.notice}"
+        if changed:
+            note += f"  \n*You have changed: {', '.join(changed)}.*"
+        st.info(note, icon="👀")
+
+    def control(self, name: str):
+        """Draw the declared control ``name`` and return its value."""
+        return self.by_name[name].widget(self.key(name))
+
+    def values(self) -> dict:
+        return {p.name: st.session_state.get(self.key(p.name), p.default) for p in self.params}
+
+    def url(self) -> dict:
+        return to_url(self.values(), self.preset, self.params, self.presets)
+
+    def finish(self) -> None:
+        """Write the current view into the URL (call after every control is drawn)."""
+        url = self.url()
+        current = {k: st.query_params.get(k) for k in st.query_params}
+        if current != url:
+            st.query_params.from_dict(url)
+        st.session_state[self._url_key] = url
+
+    def share_link(self) -> str:
+        base = (st.context.url or LOCAL_URL).rstrip("/")
+        query = urlencode(self.url())
+        return f"{base}/{self.page}" + (f"?{query}" if query else "")
+
+    def share_button(self) -> None:
+        """A popover with the link to this exact view (every control and the seed), ready to copy."""
+        with st.popover("🔗 Copy link to this view"):
+            st.code(self.share_link(), language=None, wrap_lines=True)
+            st.caption("Use the copy icon at the right of the link. Whoever opens it sees this exact view, "
+                       "with the same controls and random seed.")

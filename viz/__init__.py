@@ -1,0 +1,1 @@
+"""Plotly figure builders: results from ``core`` in, ``go.Figure`` out. No Streamlit here."""

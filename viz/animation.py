@@ -1,0 +1,102 @@
+"""Turn a run computed on the server into one Plotly figure that animates in the browser.
+
+Server-pushed chart updates remount the chart and flicker, so an explorer sends the whole run at once: a base
+figure plus ``frames``, Play / Pause / Reset buttons, speed buttons and a step slider — all played by
+Plotly in the browser. Arrays are sent as float32 (half the bytes of float64).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import plotly.graph_objects as go
+
+#: Budget for one figure's JSON, shared by all explorers (first paint grows with payload).
+PAYLOAD_BUDGET_BYTES = 3_000_000
+#: Frame duration at 1× speed, in milliseconds.
+BASE_FRAME_MS = 80
+SPEEDS = (0.5, 1.0, 2.0, 4.0)
+
+
+@dataclass
+class Frame:
+    """One animation frame: new data for the traces at ``traces`` (indices into the base figure).
+
+    ``label`` is what the step slider shows (e.g. the optimisation step); ``layout`` may update titles or
+    annotations for this frame.
+    """
+
+    label: str
+    data: list
+    traces: list[int]
+    layout: dict = field(default_factory=dict)
+
+
+def frame_indices(n_items: int, max_frames: int) -> np.ndarray:
+    """At most ``max_frames`` evenly spread indices into ``range(n_items)``, always including both ends."""
+    if n_items <= max_frames:
+        return np.arange(n_items)
+    return np.unique(np.linspace(0, n_items - 1, max_frames).round().astype(int))
+
+
+def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider_prefix: str = "step ",
+            frame_ms: int = BASE_FRAME_MS) -> go.Figure:
+    """Add ``frames`` with Play / Pause / Reset, speed buttons and a step slider to ``fig`` (in place).
+
+    ``redraw`` must be True when a frame changes a non-scatter trace (contour, heatmap) or the layout,
+    or Plotly leaves the background blank. Returns ``fig`` with float32 arrays throughout.
+    """
+    if not frames:
+        raise ValueError("An animation needs at least one frame.")
+    fig.frames = [go.Frame(name=str(i), data=f.data, traces=f.traces, layout=f.layout or None)
+                  for i, f in enumerate(frames)]
+    names = [str(i) for i in range(len(frames))]
+
+    def play(speed: float) -> dict:
+        ms = int(frame_ms / speed)
+        return {"frame": {"duration": ms, "redraw": redraw}, "transition": {"duration": 0},
+                "fromcurrent": True, "mode": "immediate"}
+
+    jump = {"frame": {"duration": 0, "redraw": redraw}, "transition": {"duration": 0}, "mode": "immediate"}
+    controls = [
+        {"label": "▶ Play", "method": "animate", "args": [None, play(1.0)]},
+        {"label": "❚❚ Pause", "method": "animate", "args": [[None], jump]},
+        {"label": "⏮ Reset", "method": "animate", "args": [[names[0]], jump]},
+    ]
+    speeds = [{"label": f"{s:g}×", "method": "animate", "args": [None, play(s)]} for s in SPEEDS]
+    fig.update_layout(
+        updatemenus=[
+            {"type": "buttons", "direction": "right", "showactive": False, "x": 0.0, "y": 0, "xanchor": "left",
+             "yanchor": "top", "pad": {"t": 48, "r": 8}, "buttons": controls, "name": "playback"},
+            {"type": "buttons", "direction": "right", "showactive": False, "x": 0.36, "y": 0, "xanchor": "left",
+             "yanchor": "top", "pad": {"t": 48}, "buttons": speeds, "name": "speed"},
+        ],
+        sliders=[{
+            "active": 0, "x": 0.0, "len": 1.0, "y": 0, "yanchor": "top", "pad": {"t": 88, "b": 4},
+            "currentvalue": {"prefix": slider_prefix, "visible": True, "xanchor": "right",
+                             "font": {"size": 14, "color": "#31333F"}},
+            # Step labels under every tick would overlap; the current value above says where we are.
+            "font": {"color": "rgba(0,0,0,0)"}, "ticklen": 0, "minorticklen": 0,
+            "steps": [{"label": f.label, "method": "animate", "args": [[name], jump]}
+                      for f, name in zip(frames, names)],
+        }],
+        margin={"b": 140},
+    )
+    return to_float32(fig)
+
+
+def to_float32(fig: go.Figure) -> go.Figure:
+    """Cast every float array in the figure and its frames to float32 so it ships as compact base64."""
+    for trace in list(fig.data) + [t for fr in fig.frames for t in fr.data]:
+        for key in ("x", "y", "z"):
+            value = getattr(trace, key, None)
+            if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                setattr(trace, key, value.astype(np.float32))
+    return fig
+
+
+def payload_bytes(fig: go.Figure) -> int:
+    """Size of the figure's JSON as it is sent to the browser."""
+    return len(fig.to_json().encode())
+
