@@ -65,7 +65,7 @@ class FloatParam(Param):
         return value
 
     def format(self, value: float) -> str:
-        return repr(round(float(value), 10))
+        return repr(float(value))
 
     def widget(self, key: str) -> float:
         draw = st.slider if self.kind == "slider" else st.number_input

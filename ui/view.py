@@ -15,6 +15,8 @@ import streamlit as st
 from ui.params import PRESET_KEY, Param, Preset, parse_url, to_url
 
 NO_PRESET = "—"
+#: Every page's declared controls and presets, by URL path (filled as pages run; tests fuzz them).
+DECLARED: dict[str, tuple[list[Param], dict[str, Preset]]] = {}
 LOCAL_URL = "http://localhost:8501"
 
 
@@ -27,6 +29,7 @@ class View:
         self.presets = dict(presets or {})
         self.by_name = {p.name: p for p in self.params}
         self.notices: list[str] = []
+        DECLARED[page] = (self.params, self.presets)
         self._sync_from_url()
 
     def key(self, name: str) -> str:

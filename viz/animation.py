@@ -7,6 +7,7 @@ Plotly in the browser. Arrays are sent as float32 (half the bytes of float64).
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -87,13 +88,23 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
 
 
 def to_float32(fig: go.Figure) -> go.Figure:
-    """Cast every float array in the figure and its frames to float32 so it ships as compact base64."""
-    for trace in list(fig.data) + [t for fr in fig.frames for t in fr.data]:
-        for key in ("x", "y", "z"):
-            value = getattr(trace, key, None)
-            if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-                setattr(trace, key, value.astype(np.float32))
-    return fig
+    """A copy of ``fig`` whose float arrays (traces and frames) ship as base64 float32, half of float64.
+
+    Plotly upcasts arrays assigned to traces that already belong to a figure, so the cast is done on the
+    serialised form (``{"dtype": "f8", "bdata": ...}``) instead.
+    """
+    return go.Figure(_cast_f8(fig.to_dict()))
+
+
+def _cast_f8(node):
+    if isinstance(node, dict):
+        if node.get("dtype") == "f8" and "bdata" in node:
+            values = np.frombuffer(base64.b64decode(node["bdata"]), dtype=np.float64).astype(np.float32)
+            return {**node, "dtype": "f4", "bdata": base64.b64encode(values.tobytes()).decode("ascii")}
+        return {key: _cast_f8(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_cast_f8(value) for value in node]
+    return node
 
 
 def payload_bytes(fig: go.Figure) -> int:

@@ -65,8 +65,9 @@ def fit_animation(x, y, traj: Trajectory, *, optimum, true_line=None) -> go.Figu
                              marker={"size": 9, "color": ROLE["path"]}), 1, 3)
 
     frames = [_frame(x, y, x_line, traj, int(k)) for k in frame_indices(len(traj.loss), MAX_FRAMES)]
-    first = frames[0]
-    for data, i in zip(first.data, first.traces):
+    fig.data[2].x = x_line
+    fig.data[3].x = np.column_stack([x, x, np.full_like(x, np.nan)]).ravel()
+    for data, i in zip(frames[0].data, frames[0].traces):
         fig.data[i].update(data)
 
     finite = traj.loss[np.isfinite(traj.loss) & (traj.loss > 0)]
@@ -85,14 +86,12 @@ def fit_animation(x, y, traj: Trajectory, *, optimum, true_line=None) -> go.Figu
 def _frame(x, y, x_line, traj: Trajectory, k: int) -> Frame:
     w, b = traj.params[k]
     fitted = w * x + b
-    nan = np.full_like(x, np.nan)
-    res_x = np.column_stack([x, x, nan]).ravel()
-    res_y = np.column_stack([y, fitted, nan]).ravel()
+    res_y = np.column_stack([y, fitted, np.full_like(x, np.nan)]).ravel()
     nxt = traj.params[k] - traj.learning_rate * traj.grad[k]
     steps = np.arange(k + 1, dtype=float)
     return Frame(label=step_caption(traj, k), traces=[2, 3, 6, 7, 8, 9, 10], data=[
-        go.Scatter(x=x_line, y=w * x_line + b),
-        go.Scatter(x=res_x, y=res_y),
+        go.Scatter(y=w * x_line + b),  # x never changes: frames send y only
+        go.Scatter(y=res_y),
         go.Scatter(x=traj.params[: k + 1, 0], y=traj.params[: k + 1, 1]),
         go.Scatter(x=[w], y=[b]),
         go.Scatter(x=[w, nxt[0]], y=[b, nxt[1]]),

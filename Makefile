@@ -1,0 +1,45 @@
+# Two commands do all set-up on a fresh machine with Python 3.11:
+#   make run   -> creates .venv, installs requirements.txt, serves the app at http://localhost:8501
+#   make test  -> same plus dev tools and (as root, when missing) Debian's chromium, then runs every test
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+
+.PHONY: run test bench screenshots browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	$(BIN)/streamlit run app.py --server.port=$(PORT)
+
+# Debian's chromium for the browser tests (never `playwright install`, which downloads its own build).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null; \
+	  else echo "chromium is missing: install Debian's chromium package (sudo apt-get install chromium)"; exit 1; fi; \
+	fi
+
+test: $(VENV)/.dev browser
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench.run
+
+# Refresh the README's screenshots (taken by the browser tests).
+screenshots: $(VENV)/.dev browser
+	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -m browser -k screenshot $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts

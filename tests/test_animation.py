@@ -1,0 +1,66 @@
+"""The animation builder: frames, controls, float32 payloads, and the 3 MB budget."""
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from core import LinearRegressionGD, make_line, mse_hessian
+from viz.animation import PAYLOAD_BUDGET_BYTES, SPEEDS, Frame, animate, frame_indices, payload_bytes
+from viz.line_fit import derivative_limit, fit_animation
+
+
+def small_animation():
+    fig = go.Figure([go.Scatter(x=np.zeros(3), y=np.zeros(3))])
+    frames = [Frame(label=str(k), traces=[0], data=[go.Scatter(x=np.arange(3.0), y=np.full(3, float(k)))])
+              for k in range(5)]
+    return json.loads(animate(fig, frames).to_json())
+
+
+def test_animation_has_play_pause_reset_speeds_and_a_step_per_frame():
+    spec = small_animation()
+    assert len(spec["frames"]) == 5
+    playback, speed = spec["layout"]["updatemenus"]
+    labels = [b["label"] for b in playback["buttons"]]
+    assert any("Play" in lbl for lbl in labels) and any("Pause" in lbl for lbl in labels)
+    reset = next(b for b in playback["buttons"] if "Reset" in b["label"])
+    assert reset["args"][0] == [spec["frames"][0]["name"]]
+    durations = [b["args"][1]["frame"]["duration"] for b in speed["buttons"]]
+    assert len(durations) == len(SPEEDS) and durations == sorted(durations, reverse=True)
+    steps = spec["layout"]["sliders"][0]["steps"]
+    assert [s["args"][0] for s in steps] == [[f["name"]] for f in spec["frames"]]
+
+
+def test_arrays_ship_as_float32():
+    text = json.dumps(small_animation())
+    assert '"dtype": "f4"' in text and '"f8"' not in text
+
+
+def test_frame_indices_keep_both_ends_and_the_cap():
+    idx = frame_indices(501, 150)
+    assert idx[0] == 0 and idx[-1] == 500 and len(idx) <= 150 and np.all(np.diff(idx) > 0)
+    assert list(frame_indices(4, 150)) == [0, 1, 2, 3]
+
+
+def test_empty_animation_is_refused():
+    with pytest.raises(ValueError, match="at least one frame"):
+        animate(go.Figure(), [])
+
+
+@pytest.mark.parametrize("n, steps, lr", [(500, 500, 0.3), (500, 500, 0.5), (2, 1, 0.3)])
+def test_fit_animation_stays_under_the_payload_budget(n, steps, lr):
+    x, y = make_line(n, random_state=0)
+    traj = LinearRegressionGD(learning_rate=lr, n_steps=steps).fit(x, y).trajectory_
+    optimum = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)[0]
+    fig = fit_animation(x, y, traj, optimum=optimum, true_line=lambda t: 2 * t - 1)
+    size = payload_bytes(fig)
+    assert 10_000 < size < PAYLOAD_BUDGET_BYTES
+    assert json.loads(fig.to_json())["layout"]["sliders"][0]["steps"][-1]["label"].startswith(str(traj.n_steps))
+
+
+def test_derivative_animation_ends_at_the_chosen_h():
+    fig = derivative_limit(np.square, 1.0, 2.0, 1e-3)
+    labels = [s["label"] for s in json.loads(fig.to_json())["layout"]["sliders"][0]["steps"]]
+    assert labels[0].startswith("1 ") and labels[-1].startswith("0.001 ")
+    assert payload_bytes(fig) < PAYLOAD_BUDGET_BYTES

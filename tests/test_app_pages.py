@@ -1,0 +1,165 @@
+"""Every registered page driven with AppTest: defaults, every preset, bad links, URL round-trips."""
+
+import inspect
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import gradient_descent, make_line, mse_hessian
+from ui.registry import EXPLORERS
+from ui.view import DECLARED
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = [e.path for e in EXPLORERS]
+
+
+def open_page(path=None, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if path:
+        # Pages with a custom url_path are only known after st.navigation has run once.
+        at.run().switch_page(path)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def url_of(path):
+    return next(e.url_path for e in EXPLORERS if e.path == path)
+
+
+def declared(path):
+    if url_of(path) not in DECLARED:
+        open_page(path)
+    return DECLARED[url_of(path)]
+
+
+def assert_clean(at: AppTest):
+    assert not at.exception, [e.value for e in at.exception]
+    # run_safely's catch-all message must not appear either: that would be a bug caught, not a page working
+    assert not [e for e in at.error if "Something went wrong" in e.value]
+
+
+def test_home_lists_every_explorer():
+    at = open_page()
+    assert_clean(at)
+    links = [e.proto.page for e in at.get("page_link")]
+    assert links == [e.url_path for e in EXPLORERS]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_page_runs_with_defaults_and_draws_animated_figures(path):
+    at = open_page(path)
+    assert_clean(at)
+    assert at.title[0].value != "ML Math Explorer" and not at.warning
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    assert charts and all(c.get("frames") for c in charts)
+    assert dict(at.query_params) == {}  # defaults keep the link clean
+
+
+@pytest.mark.parametrize("path, preset", [(p, name) for p in PAGES for name in declared(p)[1]])
+def test_every_preset_runs_and_sets_controls_and_url(path, preset):
+    at = open_page(path)
+    at.selectbox(key=f"{url_of(path)}.preset").set_value(preset).run()
+    assert_clean(at)
+    params, presets = declared(path)
+    for name, value in presets[preset].values.items():
+        assert at.session_state[f"{url_of(path)}.{name}"] == value
+    assert dict(at.query_params) == {"preset": preset}
+    assert any(presets[preset].notice[:40] in i.value for i in at.info)
+    # the link alone reproduces it
+    again = open_page(path, preset=preset)
+    assert_clean(again)
+    for name, value in presets[preset].values.items():
+        assert again.session_state[f"{url_of(path)}.{name}"] == value
+
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("junk", ["banana", "-5", "1e999", "", "nan", "🙂" * 3])
+def test_every_control_survives_junk_in_the_link(path, junk):
+    params, _ = declared(path)
+    query = {p.name: junk for p in params}
+    at = open_page(path, preset="no-such-preset", **query)
+    assert_clean(at)
+    warnings = " ".join(w.value for w in at.warning)
+    assert "no-such-preset" in warnings
+    for p in params:  # each bad value is dropped with a notice and the default is used
+        try:
+            p.parse(junk)
+        except ValueError:
+            assert f"`{p.name}={junk}`" in warnings, p.name
+            assert at.session_state[f"{url_of(path)}.{p.name}"] == p.default
+
+
+def test_documented_bad_link_examples_get_notices():
+    at = open_page("explorers/fit_line.py", lr="banana", steps="-5", preset="nope")
+    assert_clean(at)
+    text = " ".join(w.value for w in at.warning)
+    assert "`lr=banana`" in text and "`steps=-5`" in text and "`nope`" in text
+    assert at.session_state["fit-a-line.lr"] == 0.3 and at.session_state["fit-a-line.steps"] == 100
+
+
+def test_moving_controls_writes_the_url_and_the_url_reproduces_the_view():
+    at = open_page("explorers/fit_line.py")
+    at.select_slider(key="fit-a-line.lr").set_value(0.05)
+    at.slider(key="fit-a-line.steps").set_value(37)
+    at.number_input(key="fit-a-line.seed").set_value(7)
+    at.run()
+    assert_clean(at)
+    url = dict(at.query_params)
+    assert url == {"lr": "0.05", "steps": "37", "seed": "7"}
+    shared = open_page("explorers/fit_line.py", **url)
+    assert_clean(shared)
+    for key, value in {"lr": 0.05, "steps": 37, "seed": 7}.items():
+        assert shared.session_state[f"fit-a-line.{key}"] == value
+    metric = {m.label: m.value for m in shared.metric}
+    assert metric["steps taken"] == "37"
+    spec = json.loads(shared.get("plotly_chart")[0].proto.spec)
+    assert spec == json.loads(at.get("plotly_chart")[0].proto.spec)  # same seed, same picture
+    link = shared.get("code")[0].proto.code_text
+    assert "/fit-a-line?" in link and "lr=0.05" in link and "seed=7" in link
+
+
+def test_diverging_preset_explains_the_largest_stable_learning_rate():
+    at = open_page("explorers/fit_line.py", preset="diverging")
+    assert_clean(at)
+    x, _ = make_line(40, w=2.0, b=-1.0, noise=0.5, random_state=0)
+    lr_max = 2.0 / np.linalg.eigvalsh(mse_hessian(x))[-1]
+    message = " ".join(e.value for e in at.error)
+    assert "Diverged at step" in message and f"{lr_max:.3g}" in message and "2/λ_max" in message
+
+
+def test_math_panel_shows_the_running_source_and_the_step_numbers():
+    at = open_page("explorers/fit_line.py", k="2")
+    assert_clean(at)
+    code = [c.proto.code_text.strip() for c in at.get("code")]
+    assert inspect.getsource(gradient_descent).strip() in code
+    latex = " ".join(eq.value for eq in at.latex)
+    assert "k=2" in latex
+    # the numbers substituted are step 2 → 3 of the default run, recomputed here by hand
+    x, y = make_line(40, w=2.0, b=-1.0, noise=0.5, random_state=0)
+    theta = np.array([-1.0, 3.0])
+    for _ in range(3):
+        residual = theta[0] * x + theta[1] - y
+        grad = 2 * np.array([np.mean(residual * x), np.mean(residual)])
+        theta_before, theta = theta, theta - 0.3 * grad
+    for value in (*theta, *theta_before, *grad):
+        assert f"{value:.4g}" in latex
+
+
+def test_unexpected_errors_are_caught_and_explained(monkeypatch):
+    import viz.line_fit
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(viz.line_fit, "fit_animation", broken)
+    monkeypatch.setattr(viz.line_fit, "derivative_limit", broken)
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("explorers/fit_line.py")
+    at.query_params["seed"] = "4242"  # bypass the figure cache
+    at.run()
+    assert not at.exception
+    assert any("Something went wrong" in e.value and "boom" in e.value for e in at.error)
