@@ -1,0 +1,102 @@
+"""End to end: every page by its direct URL, playing animations, keyboard control, shared links."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, wait_for_app
+from ui.registry import EXPLORERS
+
+PAGES = [("", "ML Math Explorer")] + [(e.url_path, e.title) for e in EXPLORERS]
+
+
+def open_url(pg, url):
+    pg.goto(url)
+    wait_for_app(pg)
+
+
+def assert_healthy(pg):
+    assert pg.locator('[data-testid="stException"]').count() == 0
+    assert pg.get_by_text("Page not found").count() == 0
+    assert pg.get_by_text("Something went wrong").count() == 0
+
+
+STEP_TEXT_JS = """() => [...document.querySelectorAll('.st-key-fit-animation .slider-container text')]
+    .map(t => t.textContent).find(t => t.startsWith('step ')) || ''"""
+
+
+def slider_step(pg) -> str:
+    """The animation's current step, as Plotly's slider shows it above the scrubber."""
+    pg.wait_for_function(f"({STEP_TEXT_JS})() !== ''", timeout=30_000)
+    return pg.evaluate(STEP_TEXT_JS)
+
+
+def streamlit_slider(pg, key):
+    return pg.locator(f".st-key-{key}").get_by_role("slider")
+
+
+@pytest.mark.parametrize("url_path, title", PAGES)
+def test_screenshot_each_page_opened_by_direct_url_on_a_fresh_server(fresh_server, browser, url_path, title):
+    context = browser.new_context(viewport={"width": 1400, "height": 1700})
+    pg = context.new_page()
+    open_url(pg, f"{fresh_server.url}/{url_path}")
+    assert_healthy(pg)
+    assert title in pg.locator("h1").first.inner_text()
+    if url_path:
+        pg.wait_for_selector(".js-plotly-plot .slider-container")
+    out = Path(os.environ.get("SCREENSHOT_DIR") or ARTIFACTS / "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(out / f"{url_path or 'home'}.png"))
+    context.close()
+
+
+def test_play_advances_the_animation_in_the_browser(server, page):
+    open_url(page, f"{server.url}/fit-a-line")
+    before = slider_step(page)
+    assert before.startswith("step 0 ")
+    page.locator(".st-key-fit-animation g.updatemenu-button", has_text="Play").first.click()
+    page.wait_for_function(f"!({STEP_TEXT_JS})().startsWith('step 0 ')", timeout=15_000)
+    step = int(re.match(r"step (\d+)", slider_step(page)).group(1))
+    assert step > 0
+    page.locator(".st-key-fit-animation g.updatemenu-button", has_text="Reset").first.click()
+    page.wait_for_timeout(300)
+    page.locator(".st-key-fit-animation g.updatemenu-button", has_text="Reset").first.click()
+    page.wait_for_function(f"({STEP_TEXT_JS})().startsWith('step 0 ')", timeout=10_000)
+    assert_healthy(page)
+
+
+def test_keyboard_moves_a_slider_and_the_output_and_url_follow(server, page):
+    open_url(page, f"{server.url}/fit-a-line")
+    metric = page.locator('[data-testid="stMetric"]', has_text="steps taken")
+    assert "100" in metric.inner_text()
+    streamlit_slider(page, "fit-a-line-steps").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('steps=101')", timeout=20_000)
+    wait_for_app(page)
+    assert "101" in metric.inner_text()
+    assert_healthy(page)
+
+
+def test_a_shared_link_reproduces_the_view(server, page):
+    open_url(page, f"{server.url}/fit-a-line?lr=0.05&steps=37&seed=7&preset=crawling")
+    assert_healthy(page)
+    assert streamlit_slider(page, "fit-a-line-steps").get_attribute("aria-valuetext") == "37"
+    assert "0.05" in page.locator(".st-key-fit-a-line-lr").inner_text()
+    assert "37" in page.locator('[data-testid="stMetric"]', has_text="steps taken").inner_text()
+    shown = page.locator(".st-key-fit-a-line-preset").evaluate(
+        "el => el.innerText + ' ' + [...el.querySelectorAll('input')].map(i => i.value).join(' ')")
+    assert "Too small: crawling" in shown
+    page.get_by_text("Copy link to this view").click()
+    link = page.locator('[data-testid="stCode"]', has_text="/fit-a-line?").first.inner_text()
+    assert all(part in link for part in ("preset=crawling", "lr=0.05", "steps=37", "seed=7")), link
+    assert link.startswith(server.url)
+
+
+def test_a_bad_link_shows_notices_not_a_traceback(server, page):
+    open_url(page, f"{server.url}/fit-a-line?lr=banana&steps=-5&preset=nope")
+    assert_healthy(page)
+    alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+    text = " ".join(alerts)
+    assert "lr=banana" in text and "steps=-5" in text and "nope" in text
