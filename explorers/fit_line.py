@@ -1,5 +1,7 @@
 """Fit a line with gradient descent: the classic first lesson, step by step."""
 
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
@@ -55,10 +57,30 @@ def run(n, noise, w_true, b_true, seed, lr, steps, w0, b0):
     return x, y, model.trajectory_, optimum, mse_hessian(x)
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+# Figures are cached as shared objects (cache_resource): copying a cached go.Figure re-validates it (~80 ms),
+# which would dominate every rerun. Nothing mutates them after they are built.
+@st.cache_resource(max_entries=16, show_spinner=False)
 def run_figure(n, noise, w_true, b_true, seed, lr, steps, w0, b0):
     x, y, traj, optimum, _ = run(n, noise, w_true, b_true, seed, lr, steps, w0, b0)
     return fit_animation(x, y, traj, optimum=optimum, true_line=lambda t: w_true * t + b_true)
+
+
+def loss_with_b_fixed(ws, *, b, x, y):
+    """L(w, b) as a function of w alone (b held fixed), vectorised over ``ws``."""
+    ws = np.asarray(ws, dtype=float)
+    return mse_loss(np.stack([ws, np.full_like(ws, b)], axis=-1), x, y)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def derivative_figure(n, noise, w_true, b_true, seed, lr, steps, w0, b0, k, h):
+    x, y, traj, _, _ = run(n, noise, w_true, b_true, seed, lr, steps, w0, b0)
+    (wk, bk), slope = traj.params[k], traj.grad[k, 0]
+    f = partial(loss_with_b_fixed, b=bk, x=x, y=y)
+    hs = np.geomspace(1e-12, 1.0, 61)
+    with np.errstate(divide="ignore"):
+        errors = (hs, np.maximum(np.abs(forward_difference(f, wk, hs) - slope), 1e-17),
+                  np.maximum(np.abs(central_difference(f, wk, hs) - slope), 1e-17))
+    return derivative_limit(f, wk, slope, h, errors=errors)
 
 
 def vec(*values) -> str:
@@ -155,16 +177,8 @@ if result is not None:
                 "Press ▶ to shrink h down to your choice.")
     h = view.control("h")
 
-    def loss_along_w(ws):
-        ws = np.asarray(ws, dtype=float)
-        return mse_loss(np.stack([ws, np.full_like(ws, bk)], axis=-1), x, y)
-
-    hs = np.geomspace(1e-12, 1.0, 61)
-    with np.errstate(divide="ignore"):
-        errors = (hs, np.maximum(np.abs(forward_difference(loss_along_w, wk, hs) - gw), 1e-17),
-                  np.maximum(np.abs(central_difference(loss_along_w, wk, hs) - gw), 1e-17))
-    st.plotly_chart(derivative_limit(loss_along_w, wk, gw, h, errors=errors), key="derivative",
-                    config={"displaylogo": False})
+    loss_along_w = partial(loss_with_b_fixed, b=bk, x=x, y=y)
+    st.plotly_chart(derivative_figure(*args, k, h), key="derivative", config={"displaylogo": False})
     fd = float(forward_difference(loss_along_w, wk, h))
     cd = float(central_difference(loss_along_w, wk, h))
     f1, f2, f3 = st.columns(3)

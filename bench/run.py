@@ -1,0 +1,107 @@
+"""``make bench``: speed and size of the app, as a markdown table, each against a reference measured in the
+same run (so the ratios mean something on any machine). Nothing here is asserted: budgets live in the
+"goal" column and the tests only check hard limits such as the 3 MB payload budget.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from core import LinearRegressionGD, make_line  # noqa: E402
+from ui.registry import EXPLORERS  # noqa: E402
+from viz.animation import PAYLOAD_BUDGET_BYTES, payload_bytes  # noqa: E402
+from viz.line_fit import fit_animation  # noqa: E402
+
+
+def cold_import_seconds(module: str, repeats: int = 5) -> float:
+    times = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", f"import time; t = time.perf_counter(); import {module}; "
+                              "print(time.perf_counter() - t)"], cwd=ROOT, capture_output=True, text=True,
+                             check=True)
+        times.append(float(out.stdout))
+    return statistics.median(times)
+
+
+def apptest_latency(path: str | None, repeats: int = 5) -> tuple[float, float]:
+    """(first run, median rerun) of the app opened on ``path`` (``None`` = home)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    t = time.perf_counter()
+    at.run()
+    if path:
+        at.switch_page(path)
+        t = time.perf_counter()
+        at.run()
+    first = time.perf_counter() - t
+    reruns = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        at.run()
+        reruns.append(time.perf_counter() - t)
+    return first, statistics.median(reruns)
+
+
+def reference_latency(repeats: int = 5) -> tuple[float, float]:
+    """The same for a one-line Streamlit script: the floor of what any page can cost."""
+    with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
+        f.write("import streamlit as st\nst.title('reference')\nst.slider('x', 0, 10)\n")
+    at = AppTest.from_file(f.name, default_timeout=60)
+    t = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - t
+    reruns = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        at.run()
+        reruns.append(time.perf_counter() - t)
+    return first, statistics.median(reruns)
+
+
+def fit_figure(n: int, steps: int, lr: float):
+    x, y = make_line(n, random_state=0)
+    t = time.perf_counter()
+    traj = LinearRegressionGD(learning_rate=lr, n_steps=steps).fit(x, y).trajectory_
+    optimum = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)[0]
+    fig = fit_animation(x, y, traj, optimum=optimum, true_line=lambda v: 2 * v - 1)
+    return fig, time.perf_counter() - t
+
+
+def main() -> None:
+    rows = []
+    core_s, numpy_s = cold_import_seconds("core"), cold_import_seconds("numpy")
+    rows.append(("cold import of `core`", f"{core_s * 1e3:.0f} ms", f"`import numpy`: {numpy_s * 1e3:.0f} ms",
+                 f"{core_s / numpy_s:.2f}×", "≤ 1.5× numpy"))
+    ref_first, ref_rerun = reference_latency()
+    for label, path in [("home", None)] + [(e.url_path, e.path) for e in EXPLORERS]:
+        first, rerun = apptest_latency(path)
+        rows.append((f"AppTest first run: {label}", f"{first * 1e3:.0f} ms",
+                     f"one-line script: {ref_first * 1e3:.0f} ms", f"{first / ref_first:.1f}×", "—"))
+        rows.append((f"AppTest rerun: {label}", f"{rerun * 1e3:.0f} ms",
+                     f"one-line script: {ref_rerun * 1e3:.1f} ms", f"{rerun / ref_rerun:.1f}×",
+                     "rerun ≤ 100 ms (30 reruns/s/core serves a classroom)"))
+    for label, n, steps, lr in [("fit-a-line defaults", 40, 100, 0.3), ("fit-a-line largest (n=500, 500 steps)",
+                                                                         500, 500, 0.3)]:
+        fig, seconds = fit_figure(n, steps, lr)
+        size = payload_bytes(fig)
+        rows.append((f"figure JSON: {label}", f"{size / 1e6:.2f} MB", f"budget {PAYLOAD_BUDGET_BYTES / 1e6:.0f} MB",
+                     f"{size / PAYLOAD_BUDGET_BYTES:.2f}×", "< 1× budget"))
+        rows.append((f"compute + build: {label}", f"{seconds * 1e3:.0f} ms", "—", "—", "< 500 ms"))
+    print("| measure | value | reference (same run) | ratio | goal |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
