@@ -34,15 +34,10 @@ def cold_import_seconds(module: str, repeats: int = 5) -> float:
     return statistics.median(times)
 
 
-def apptest_latency(path: str | None, repeats: int = 5) -> tuple[float, float]:
-    """(first run, median rerun) of the app opened on ``path`` (``None`` = home)."""
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+def timed_runs(at: AppTest, repeats: int = 5) -> tuple[float, float]:
+    """(first run, median of ``repeats`` reruns) of an AppTest."""
     t = time.perf_counter()
     at.run()
-    if path:
-        at.switch_page(path)
-        t = time.perf_counter()
-        at.run()
     first = time.perf_counter() - t
     reruns = []
     for _ in range(repeats):
@@ -52,20 +47,19 @@ def apptest_latency(path: str | None, repeats: int = 5) -> tuple[float, float]:
     return first, statistics.median(reruns)
 
 
-def reference_latency(repeats: int = 5) -> tuple[float, float]:
+def apptest_latency(path: str | None) -> tuple[float, float]:
+    """(first run, median rerun) of the app opened on ``path`` (``None`` = home)."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    if path:
+        at.run().switch_page(path)  # custom url_paths are known after st.navigation has run once
+    return timed_runs(at)
+
+
+def reference_latency() -> tuple[float, float]:
     """The same for a one-line Streamlit script: the floor of what any page can cost."""
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write("import streamlit as st\nst.title('reference')\nst.slider('x', 0, 10)\n")
-    at = AppTest.from_file(f.name, default_timeout=60)
-    t = time.perf_counter()
-    at.run()
-    first = time.perf_counter() - t
-    reruns = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        at.run()
-        reruns.append(time.perf_counter() - t)
-    return first, statistics.median(reruns)
+    return timed_runs(AppTest.from_file(f.name, default_timeout=60))
 
 
 def fit_figure(n: int, steps: int, lr: float):

@@ -100,27 +100,9 @@ with right:
     view.share_button()
 view.preset_notice()
 
-c1, c2, c3, c4 = st.columns([3, 2, 1, 1])
-with c1:
-    lr = view.control("lr")
-with c2:
-    steps = view.control("steps")
-with c3:
-    w0 = view.control("w0")
-with c4:
-    b0 = view.control("b0")
+lr, steps, w0, b0 = view.row(["lr", "steps", "w0", "b0"], widths=[3, 2, 1, 1])
 with st.expander("Data: points, noise, true line, seed"):
-    d1, d2, d3, d4, d5 = st.columns(5)
-    with d1:
-        n = view.control("n")
-    with d2:
-        noise = view.control("noise")
-    with d3:
-        w_true = view.control("w_true")
-    with d4:
-        b_true = view.control("b_true")
-    with d5:
-        seed = view.control("seed")
+    n, noise, w_true, b_true, seed = view.row(["n", "noise", "w_true", "b_true", "seed"])
 
 args = (n, noise, w_true, b_true, seed, lr, steps, w0, b0)
 result = attempt(run, *args, fix="Pick other data settings.")

@@ -92,6 +92,14 @@ class View:
         """Draw the declared control ``name`` and return its value."""
         return self.by_name[name].widget(self.key(name))
 
+    def row(self, names: list[str], widths: list[float] | None = None) -> list:
+        """Draw several declared controls side by side; returns their values in order."""
+        values = []
+        for column, name in zip(st.columns(widths or len(names)), names):
+            with column:
+                values.append(self.control(name))
+        return values
+
     def values(self) -> dict:
         return {p.name: st.session_state.get(self.key(p.name), p.default) for p in self.params}
 
