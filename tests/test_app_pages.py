@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from core import gradient_descent, make_line, mse_hessian
 from ui.registry import EXPLORERS
 from ui.view import DECLARED
+from viz.animation import PAYLOAD_BUDGET_BYTES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = [e.path for e in EXPLORERS]
@@ -54,8 +55,9 @@ def test_page_runs_with_defaults_and_draws_animated_figures(path):
     at = open_page(path)
     assert_clean(at)
     assert at.title[0].value != "ML Math Explorer" and not at.warning
-    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-    assert charts and all(c.get("frames") for c in charts)
+    specs = [c.proto.spec for c in at.get("plotly_chart")]
+    assert any(json.loads(spec).get("frames") for spec in specs)  # at least one animated view
+    assert all(len(spec.encode()) < PAYLOAD_BUDGET_BYTES for spec in specs)
     assert dict(at.query_params) == {}  # defaults keep the link clean
 
 

@@ -147,6 +147,45 @@ class ChoiceParam(Param):
 
 
 @dataclass(frozen=True)
+class MultiChoiceParam(Param):
+    """Several of a fixed set of options (a tuple), ``a,b,c`` in the URL; ``options`` maps value → label."""
+
+    options: dict = field(default_factory=dict)
+    min_count: int = 1
+
+    def parse(self, raw: str) -> tuple:
+        chosen = tuple(dict.fromkeys(v for v in raw.split(",") if v))
+        unknown = [v for v in chosen if v not in self.options]
+        if unknown:
+            raise ValueError(f"`{unknown[0]}` is not one of {', '.join(self.options)}")
+        if len(chosen) < self.min_count:
+            raise ValueError(f"it needs at least {self.min_count} of {', '.join(self.options)}")
+        return chosen
+
+    def format(self, value) -> str:
+        return ",".join(value)
+
+    def widget(self, key: str) -> tuple:
+        return tuple(st.multiselect(self.label, options=list(self.options), format_func=self.options.get,
+                                    key=key, help=self.help or None))
+
+
+@dataclass(frozen=True)
+class TextParam(Param):
+    """Free text of at most ``max_length`` characters (what it means is the page's business to check)."""
+
+    max_length: int = 300
+
+    def parse(self, raw: str) -> str:
+        if len(raw) > self.max_length:
+            raise ValueError(f"it must be at most {self.max_length} characters, got {len(raw)}")
+        return raw
+
+    def widget(self, key: str) -> str:
+        return st.text_input(self.label, key=key, max_chars=self.max_length, help=self.help or None)
+
+
+@dataclass(frozen=True)
 class BoolParam(Param):
     """An on/off switch (``1``/``0`` in the URL)."""
 

@@ -27,6 +27,9 @@ EXPLORERS = [
     Explorer("explorers/fit_line.py", "Fit a line with gradient descent", "📉", "fit-a-line",
              "Watch a line slide into place as (w, b) walks downhill on the mean-squared-error bowl — "
              "and see why one learning rate crawls, one converges and one explodes."),
+    Explorer("explorers/optimizers.py", "Optimizers racing on loss surfaces", "🏁", "optimizers",
+             "SGD, momentum, Nesterov, AdaGrad, RMSProp, Adam and AdamW race from the same start over bowls, "
+             "valleys, saddles and your own formula — with every update's numbers spelled out."),
 ]
 
 

@@ -41,10 +41,15 @@ class View:
 
     def _sync_from_url(self) -> None:
         url = {k: st.query_params.get(k) for k in st.query_params}
-        if st.session_state.get(self._url_key) == url and all(self.key(p.name) in st.session_state
-                                                              for p in self.params):
-            return  # the URL is the one we wrote: the widgets hold the truth
-        preset, values, self.notices = parse_url(url, self.params, self.presets)
+        preset, values, notices = parse_url(url, self.params, self.presets)
+        if st.session_state.get(self._url_key) == url:
+            # The URL is the one we wrote: the widgets hold the truth. Only controls whose state Streamlit
+            # dropped (hidden last run, or the page was left) are refilled, from the URL or the defaults.
+            for name, value in values.items():
+                st.session_state.setdefault(self.key(name), value)
+            st.session_state.setdefault(self.key(PRESET_KEY), preset or NO_PRESET)
+            return
+        self.notices = notices
         for name, value in values.items():
             st.session_state[self.key(name)] = value
         st.session_state[self.key(PRESET_KEY)] = preset or NO_PRESET

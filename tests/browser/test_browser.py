@@ -23,7 +23,8 @@ def assert_healthy(pg):
     assert pg.get_by_text("Something went wrong").count() == 0
 
 
-STEP_TEXT_JS = """() => [...document.querySelectorAll('.st-key-fit-animation .slider-container text')]
+# The step readout of the page's first animated chart (the first Plotly chart with a step slider).
+STEP_TEXT_JS = """() => [...document.querySelectorAll('.js-plotly-plot .slider-container text')]
     .map(t => t.textContent).find(t => t.startsWith('step ')) || ''"""
 
 
@@ -52,18 +53,20 @@ def test_screenshot_each_page_opened_by_direct_url_on_a_fresh_server(fresh_serve
     context.close()
 
 
-def test_play_advances_the_animation_in_the_browser(server, page):
-    open_url(page, f"{server.url}/fit-a-line")
+@pytest.mark.parametrize("url_path", [e.url_path for e in EXPLORERS])
+def test_play_advances_the_animation_in_the_browser(server, page, url_path):
+    open_url(page, f"{server.url}/{url_path}")
     before = slider_step(page)
-    assert before.startswith("step 0 ")
-    page.locator(".st-key-fit-animation g.updatemenu-button", has_text="Play").first.click()
-    page.wait_for_function(f"!({STEP_TEXT_JS})().startsWith('step 0 ')", timeout=15_000)
+    assert re.match(r"step 0(\s|$)", before), before
+    chart = page.locator(".js-plotly-plot", has=page.locator(".slider-container")).first
+    chart.locator("g.updatemenu-button", has_text="Play").first.click()
+    page.wait_for_function(f"!/^step 0(\\s|$)/.test(({STEP_TEXT_JS})())", timeout=15_000)
     step = int(re.match(r"step (\d+)", slider_step(page)).group(1))
     assert step > 0
-    page.locator(".st-key-fit-animation g.updatemenu-button", has_text="Reset").first.click()
+    chart.locator("g.updatemenu-button", has_text="Reset").first.click()
     page.wait_for_timeout(300)
-    page.locator(".st-key-fit-animation g.updatemenu-button", has_text="Reset").first.click()
-    page.wait_for_function(f"({STEP_TEXT_JS})().startsWith('step 0 ')", timeout=10_000)
+    chart.locator("g.updatemenu-button", has_text="Reset").first.click()
+    page.wait_for_function(f"/^step 0(\\s|$)/.test(({STEP_TEXT_JS})())", timeout=10_000)
     assert_healthy(page)
 
 

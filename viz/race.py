@@ -1,0 +1,134 @@
+"""The optimizer race: every racer's path over the surface's contours, animated step by step, plus a 3-D view."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from core.objectives import Objective
+from core.optimizers import RaceResult
+from viz.animation import Frame, animate, frame_indices
+from viz.palette import OKABE_ITO, SEQUENTIAL
+
+MAX_FRAMES = 120
+GRID = 90
+#: Paths keep every step while racers × steps stays below this; beyond it they are drawn through frame steps
+#: only, which keeps the figure under the payload budget.
+FULL_PATH_POINTS = 2500
+
+#: One colour per optimizer, the same everywhere in the app.
+OPTIMIZER_COLORS = {
+    "sgd": OKABE_ITO["vermillion"], "momentum": OKABE_ITO["blue"], "nesterov": OKABE_ITO["sky_blue"],
+    "adagrad": OKABE_ITO["bluish_green"], "rmsprop": OKABE_ITO["reddish_purple"], "adam": OKABE_ITO["orange"],
+    "adamw": OKABE_ITO["yellow"],
+}
+
+
+def racer_color(name: str) -> str:
+    return OPTIMIZER_COLORS.get(name.split("_")[0] if name not in OPTIMIZER_COLORS else name, "#444444")
+
+
+def surface_grid(objective: Objective, n: int = GRID):
+    """``(xs, ys, Z)`` of the objective over its domain, Z of shape (n, n)."""
+    (x0, x1), (y0, y1) = objective.domain
+    xs, ys = np.linspace(x0, x1, n), np.linspace(y0, y1, n)
+    X, Y = np.meshgrid(xs, ys)
+    with np.errstate(all="ignore"):
+        Z = objective.value(np.stack([X, Y], axis=-1))
+    return xs, ys, np.where(np.isfinite(Z), Z, np.nan)
+
+
+def display_height(Z):
+    """Log-scaled height, log₁₀(f − min f + 10⁻³): spreads the contours where the interesting part is flat."""
+    return np.log10(Z - np.nanmin(Z) + 1e-3)
+
+
+def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
+    """Paths over the contours (left) and loss per step (right), all racers advancing together."""
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.1,
+                        subplot_titles=("Paths over the surface", "Loss per step"))
+    xs, ys, Z = surface_grid(objective)
+    fig.add_trace(go.Contour(x=xs, y=ys, z=display_height(Z), colorscale=SEQUENTIAL, ncontours=30,
+                             contours={"coloring": "heatmap"}, line={"width": 0.4}, customdata=Z,
+                             hovertemplate="x=%{x:.3g}<br>y=%{y:.3g}<br>f=%{customdata:.4g}<extra></extra>",
+                             colorbar={"title": {"text": "log height", "side": "top"}, "thickness": 10,
+                                       "len": 0.75, "x": fig.layout.xaxis.domain[1] + 0.005, "xanchor": "left"},
+                             showlegend=False, name="surface"), 1, 1)
+    minima = np.asarray(objective.minima).reshape(-1, 2)
+    fig.add_trace(go.Scatter(x=minima[:, 0], y=minima[:, 1], mode="markers", name="minima",
+                             marker={"symbol": "star", "size": 13, "color": "white",
+                                     "line": {"color": "black", "width": 1}}), 1, 1)
+    start = result.positions[0, 0]
+    fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
+                             marker={"symbol": "x", "size": 11, "color": "black"}), 1, 1)
+
+    animated, n_fixed = [], len(fig.data)
+    for i, (name, label) in enumerate(zip(result.names, result.labels)):
+        color = racer_color(name)
+        fig.add_trace(go.Scatter(mode="lines", name=label, legendgroup=name, line={"color": color, "width": 2}), 1, 1)
+        fig.add_trace(go.Scatter(mode="markers", legendgroup=name, showlegend=False, name=f"{label} now",
+                                 marker={"size": 11, "color": color, "line": {"color": "white", "width": 1.5}}), 1, 1)
+        fig.add_trace(go.Scatter(mode="lines+markers", legendgroup=name, showlegend=False,
+                                 name=f"{label} next update", line={"color": color, "width": 1.5, "dash": "dot"},
+                                 marker={"symbol": "arrow", "angleref": "previous", "size": 10, "color": color}), 1, 1)
+        fig.add_trace(go.Scatter(mode="markers", legendgroup=name, showlegend=False, name=f"{label} loss now",
+                                 marker={"size": 9, "color": color}), 1, 2)
+        animated.append(n_fixed + 4 * i)
+    for i, name in enumerate(result.names):  # the whole loss curve, faint, so the race's end is visible
+        fig.add_trace(go.Scatter(x=np.arange(result.n_steps + 1.0), y=result.loss[i], mode="lines",
+                                 legendgroup=name, showlegend=False, hoverinfo="skip",
+                                 line={"color": racer_color(name), "width": 1.5}, opacity=0.45), 1, 2)
+
+    idx = frame_indices(result.n_steps + 1, MAX_FRAMES)
+    full = result.n_racers * (result.n_steps + 1) <= FULL_PATH_POINTS
+    frames = [_frame(result, animated, idx, j, full) for j in range(len(idx))]
+    for data, t in zip(frames[0].data, frames[0].traces):
+        fig.data[t].update(data)
+
+    (x0, x1), (y0, y1) = objective.domain
+    fig.update_xaxes(range=[x0, x1], title_text="x", row=1, col=1)
+    fig.update_yaxes(range=[y0, y1], title_text="y", row=1, col=1)
+    fig.update_xaxes(range=[0, result.n_steps], title_text="step", row=1, col=2)
+    finite = result.loss[np.isfinite(result.loss)]
+    if finite.size and finite.min() > 0:
+        lo, hi = np.log10(finite.min()), np.log10(finite.max())
+        fig.update_yaxes(type="log", range=[lo - 0.2, hi + 0.2], title_text="f (log scale)", row=1, col=2)
+    else:
+        fig.update_yaxes(title_text="f", row=1, col=2)
+    fig.update_layout(height=560, template="plotly_white", margin={"t": 90},
+                      legend={"orientation": "h", "y": 1.12, "x": 0, "yanchor": "bottom"})
+    return animate(fig, frames, slider_prefix="step ")
+
+
+def _frame(result: RaceResult, animated: list[int], idx: np.ndarray, j: int, full: bool) -> Frame:
+    k = int(idx[j])
+    data, traces = [], []
+    steps = np.arange(k + 1) if full else idx[: j + 1]
+    for i, base in enumerate(animated):
+        path = result.positions[i, steps]
+        now = result.positions[i, k]
+        nxt = now + result.updates[i, k] if k < result.n_steps else now
+        data += [go.Scatter(x=path[:, 0], y=path[:, 1]), go.Scatter(x=[now[0]], y=[now[1]]),
+                 go.Scatter(x=[now[0], nxt[0]], y=[now[1], nxt[1]]),
+                 go.Scatter(x=[k], y=[result.loss[i, k]])]
+        traces += [base, base + 1, base + 2, base + 3]
+    return Frame(label=str(k), data=data, traces=traces)
+
+
+def surface_3d(objective: Objective, result: RaceResult) -> go.Figure:
+    """The surface in 3-D with every racer's whole path drawn on it (drag to turn it)."""
+    xs, ys, Z = surface_grid(objective, 60)
+    fig = go.Figure(go.Surface(x=xs, y=ys, z=Z, colorscale=SEQUENTIAL, opacity=0.85, showscale=False,
+                               name="surface", hovertemplate="x=%{x:.3g}<br>y=%{y:.3g}<br>f=%{z:.4g}<extra></extra>"))
+    zmin, zmax = np.nanmin(Z), np.nanmax(Z)
+    for i, (name, label) in enumerate(zip(result.names, result.labels)):
+        ok = np.isfinite(result.loss[i])
+        p, z = result.positions[i, ok], np.clip(result.loss[i, ok], zmin, zmax)
+        fig.add_trace(go.Scatter3d(x=p[:, 0], y=p[:, 1], z=z, mode="lines", name=label,
+                                   line={"color": racer_color(name), "width": 5}))
+    fig.update_layout(height=520, margin={"l": 0, "r": 0, "t": 10, "b": 0},
+                      scene={"xaxis_title": "x", "yaxis_title": "y", "zaxis_title": "f",
+                             "aspectmode": "manual", "aspectratio": {"x": 1, "y": 1, "z": 0.6}},
+                      legend={"orientation": "h", "y": 1.0})
+    return fig
