@@ -123,7 +123,7 @@ UPDATE_RULES = {
     "adagrad": [r"s_{k+1} = s_k + g_k^2", r"\theta_{k+1} = \theta_k - \eta\, \frac{g_k}{\sqrt{s_{k+1}} + \epsilon}"],
     "rmsprop": [r"s_{k+1} = \rho s_k + (1-\rho) g_k^2",
                 r"\theta_{k+1} = \theta_k - \eta\, \frac{g_k}{\sqrt{s_{k+1}} + \epsilon}"],
-    "adam": [r"m_{k+1} = \beta_1 m_k + (1-\beta_1) g_k,\quad v_{k+1} = \beta_2 v_k + (1-\beta_2) g_k^2",
+    "adam": [r"m_{k+1} = \beta_1 m_k + (1-\beta_1) g_k", r"v_{k+1} = \beta_2 v_k + (1-\beta_2) g_k^2",
              r"\hat m = \frac{m_{k+1}}{1-\beta_1^{k+1}},\quad \hat v = \frac{v_{k+1}}{1-\beta_2^{k+1}}",
              r"\theta_{k+1} = \theta_k - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}"],
     "adamw": [r"\theta' = (1 - \eta\lambda)\,\theta_k \quad\text{(decoupled weight decay)}",
@@ -139,11 +139,12 @@ def step_story(result, name: str, k: int) -> list[str]:
     """The chosen racer's update at step k, with its numbers substituted."""
     i = result.names.index(name)
     g, theta, nxt, lr = result.grad[i, k], result.positions[i, k], result.positions[i, k + 1], result.lr[i, k]
-    lines = [rf"k = {k}:\quad \theta_k = {vec(theta)},\quad g_k = \nabla f(\theta_k) = {vec(g)},\quad "
-             rf"\eta_k = {lr:.4g}"]
+    lines = [rf"k = {k}:\quad \theta_k = {vec(theta)},\quad \eta_k = {lr:.4g}",
+             rf"g_k = \nabla f(\theta_k) = {vec(g)}"]
     for key, array in result.states[name].items():
         lines.append(rf"\text{{{key.replace('_', ' ')}}}: {vec(array[k])} \to {vec(array[k + 1])}")
-    lines.append(rf"\theta_{{k+1}} = {vec(nxt)},\qquad \text{{step taken}} = {vec(nxt - theta)}")
+    lines.append(rf"\theta_{{k+1}} = {vec(nxt)}")
+    lines.append(rf"\text{{step taken}}\ \theta_{{k+1}} - \theta_k = {vec(nxt - theta)}")
     return lines
 
 

@@ -90,13 +90,13 @@ def _frame(x, y, x_line, traj: Trajectory, k: int) -> Frame:
     nxt = traj.params[k] - traj.learning_rate * traj.grad[k]
     steps = np.arange(k + 1, dtype=float)
     return Frame(label=step_caption(traj, k), traces=[2, 3, 6, 7, 8, 9, 10], data=[
-        go.Scatter(y=w * x_line + b),  # x never changes: frames send y only
-        go.Scatter(y=res_y),
-        go.Scatter(x=traj.params[: k + 1, 0], y=traj.params[: k + 1, 1]),
-        go.Scatter(x=[w], y=[b]),
-        go.Scatter(x=[w, nxt[0]], y=[b, nxt[1]]),
-        go.Scatter(x=steps, y=traj.loss[: k + 1]),
-        go.Scatter(x=[k], y=[traj.loss[k]]),
+        dict(y=w * x_line + b),  # x never changes: frames send y only
+        dict(y=res_y),
+        dict(x=traj.params[: k + 1, 0], y=traj.params[: k + 1, 1]),
+        dict(x=[w], y=[b]),
+        dict(x=[w, nxt[0]], y=[b, nxt[1]]),
+        dict(x=steps, y=traj.loss[: k + 1]),
+        dict(x=[k], y=[traj.loss[k]]),
     ])
 
 
@@ -147,7 +147,7 @@ def derivative_limit(f, w: float, slope: float, h_chosen: float, *, h_max: float
         secant = (fh - fw) / h
         frames.append(Frame(
             label=f"{h:.3g}  ·  secant slope = {secant:.6g}  ·  analytic = {slope:.6g}",
-            traces=[2], data=[go.Scatter(x=[ws[0], w, w + h, ws[-1]],
+            traces=[2], data=[dict(x=[ws[0], w, w + h, ws[-1]],
                                          y=[fw + secant * (ws[0] - w), fw, fh, fw + secant * (ws[-1] - w)])]))
     fig.data[2].update(frames[0].data[0])
     lo, hi = _padded(curve, 0.1)

@@ -19,7 +19,7 @@ FULL_PATH_POINTS = 2500
 
 #: One colour per optimizer, the same everywhere in the app.
 OPTIMIZER_COLORS = {
-    "sgd": OKABE_ITO["vermillion"], "momentum": OKABE_ITO["blue"], "nesterov": OKABE_ITO["sky_blue"],
+    "sgd": OKABE_ITO["black"], "momentum": OKABE_ITO["blue"], "nesterov": OKABE_ITO["sky_blue"],
     "adagrad": OKABE_ITO["bluish_green"], "rmsprop": OKABE_ITO["reddish_purple"], "adam": OKABE_ITO["orange"],
     "adamw": OKABE_ITO["yellow"],
 }
@@ -46,7 +46,7 @@ def display_height(Z):
 
 def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
     """Paths over the contours (left) and loss per step (right), all racers advancing together."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.1,
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.15,
                         subplot_titles=("Paths over the surface", "Loss per step"))
     xs, ys, Z = surface_grid(objective)
     fig.add_trace(go.Contour(x=xs, y=ys, z=display_height(Z), colorscale=SEQUENTIAL, ncontours=30,
@@ -109,9 +109,9 @@ def _frame(result: RaceResult, animated: list[int], idx: np.ndarray, j: int, ful
         path = result.positions[i, steps]
         now = result.positions[i, k]
         nxt = now + result.updates[i, k] if k < result.n_steps else now
-        data += [go.Scatter(x=path[:, 0], y=path[:, 1]), go.Scatter(x=[now[0]], y=[now[1]]),
-                 go.Scatter(x=[now[0], nxt[0]], y=[now[1], nxt[1]]),
-                 go.Scatter(x=[k], y=[result.loss[i, k]])]
+        data += [dict(x=path[:, 0], y=path[:, 1]), dict(x=[now[0]], y=[now[1]]),
+                 dict(x=[now[0], nxt[0]], y=[now[1], nxt[1]]),
+                 dict(x=[k], y=[result.loss[i, k]])]
         traces += [base, base + 1, base + 2, base + 3]
     return Frame(label=str(k), data=data, traces=traces)
 

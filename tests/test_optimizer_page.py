@@ -1,0 +1,56 @@
+"""The optimizer race page: typed surfaces, the step-by-step view, and bad input."""
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def open_race(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.switch_page("explorers/optimizers.py")
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_a_typed_surface_races_and_its_latex_is_shown():
+    at = open_race(surface="custom", expr="(x-1)**2 + 2*(y+0.5)**2", opts="sgd,adam", steps="200", lr="0.1")
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table["optimizer"]) == ["SGD", "Adam"]
+    assert table["final loss"].iloc[0] < 1e-8  # GD on this bowl converges
+    assert any("2 \\cdot" in eq.value or "\\left(y" in eq.value for eq in at.latex)
+
+
+def test_a_malicious_formula_is_refused_with_its_column_and_the_page_survives():
+    at = open_race(surface="custom", expr="__import__('os').system('ls')")
+    assert not at.exception
+    message = " ".join(e.value for e in at.error)
+    assert "column 1" in message and "__import__" in message
+    assert at.title and at.get("plotly_chart") == []  # nothing drawn from it, nothing crashed
+    at.text_input(key="optimizers.expr").set_value("x**2 + y**2").run()  # fixing it brings the race back
+    assert not at.error and at.get("plotly_chart")
+
+
+def test_step_by_step_substitutes_the_inspected_optimizers_numbers():
+    at = open_race(preset="zigzag", inspect="momentum", k="0")
+    latex = " ".join(eq.value for eq in at.latex)
+    assert "v_{k+1} = \\beta v_k + g_k" in latex and "velocity" in latex
+    # at step 0 the start is substituted: θ₀ = (−2.5, 2)
+    assert "-2.5" in latex
+
+
+def test_inspecting_an_optimizer_not_in_the_race_says_so():
+    at = open_race(inspect="adagrad")
+    assert not at.exception
+    assert any("not in this race" in i.value for i in at.info)
+
+
+def test_a_diverging_racer_is_named_with_its_step():
+    at = open_race(preset="too-large")
+    assert any("SGD diverged at step" in e.value for e in at.error)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert spec["frames"]
