@@ -88,17 +88,9 @@ def vec(*values) -> str:
 
 
 view = View("fit-a-line", PARAMS, PRESETS)
-st.title("📉 Fit a line with gradient descent")
-st.markdown("Gradient descent fits `y = w·x + b` by walking (w, b) downhill on the mean squared error. "
+view.header("📉 Fit a line with gradient descent",
+            "Gradient descent fits `y = w·x + b` by walking (w, b) downhill on the mean squared error. "
             "**Notice how the learning rate alone decides between crawling, converging and exploding.**")
-view.show_notices()
-
-left, right = st.columns([3, 1], vertical_alignment="bottom")
-with left:
-    view.preset_picker()
-with right:
-    view.share_button()
-view.preset_notice()
 
 lr, steps, w0, b0 = view.row(["lr", "steps", "w0", "b0"], widths=[3, 2, 1, 1])
 with st.expander("Data: points, noise, true line, seed"):

@@ -9,7 +9,7 @@ from core.objectives import OBJECTIVES
 from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, make_optimizer, race, schedule_factors
 from ui.errors import attempt
 from ui.math_panel import math_and_code
-from ui.params import ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam
+from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam
 from ui.view import View
 from viz.race import race_animation, racer_color, surface_3d
 
@@ -26,6 +26,8 @@ PARAMS = [
     MultiChoiceParam("opts", "Optimizers racing", ("sgd", "momentum", "adam"),
                      options={name: cls.label for name, cls in OPTIMIZERS.items()}),
     LogFloatParam("lr", "Learning rate η (all racers)", 0.05, low=1e-4, high=2.0),
+    BoolParam("per_lr", "A learning rate per optimizer", False),
+    *[LogFloatParam(f"lr_{name}", f"η for {cls.label}", 0.05, low=1e-4, high=2.0) for name, cls in OPTIMIZERS.items()],
     IntParam("steps", "Steps", 150, low=10, high=500, step=10),
     FloatParam("beta", "Momentum β", 0.9, low=0.0, high=0.99, step=0.01),
     FloatParam("beta2", "Adam β₂", 0.999, low=0.9, high=0.9999, step=0.0001, fmt="%.4f"),
@@ -78,10 +80,11 @@ def objective_for(surface, expr, condition, angle):
     return OBJECTIVES[surface]()
 
 
-def optimizers_for(opts, lr, beta, beta2, wd):
+def optimizers_for(opts, lrs, beta, beta2, wd):
+    """One optimizer per racing name; ``lrs[i]`` is racer i's learning rate."""
     extra = {"momentum": {"beta": beta}, "nesterov": {"beta": beta}, "adam": {"beta2": beta2},
              "adamw": {"beta2": beta2, "weight_decay": wd}}
-    return [make_optimizer(name, lr=lr, **extra.get(name, {})) for name in opts]
+    return [make_optimizer(name, lr=lr, **extra.get(name, {})) for name, lr in zip(opts, lrs)]
 
 
 def schedule_params(schedule: str, steps: int) -> dict:
@@ -91,9 +94,9 @@ def schedule_params(schedule: str, steps: int) -> dict:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def run(surface, expr, condition, angle, opts, lr, beta, beta2, wd, schedule, steps, x0, y0):
+def run(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, steps, x0, y0):
     objective = objective_for(surface, expr, condition, angle)
-    result = race(objective.gradient, objective.value, optimizers_for(opts, lr, beta, beta2, wd), [x0, y0],
+    result = race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd), [x0, y0],
                   steps, schedule, schedule_params(schedule, steps))
     return objective, result, race_animation(objective, result), surface_3d(objective, result)
 
@@ -149,17 +152,10 @@ def step_story(result, name: str, k: int) -> list[str]:
 
 
 view = View("optimizers", PARAMS, PRESETS)
-st.title("🏁 Optimizers racing on loss surfaces")
-st.markdown("Every racer starts at the same point and sees the same gradients; only the update rule differs. "
+view.header("🏁 Optimizers racing on loss surfaces",
+            "Every racer starts at the same point and sees the same gradients; only the update rule differs. "
             "**Notice where plain gradient descent zig-zags or stalls, and what momentum and adaptive steps "
             "change.**")
-view.show_notices()
-left, right = st.columns([3, 1], vertical_alignment="bottom")
-with left:
-    view.preset_picker()
-with right:
-    view.share_button()
-view.preset_notice()
 
 surface, opts = view.row(["surface", "opts"], widths=[1, 2])
 expr, condition, angle = view.values()["expr"], view.values()["condition"], view.values()["angle"]
@@ -168,13 +164,19 @@ if surface == "custom":
 elif surface == "bowl":
     condition, angle = view.row(["condition", "angle"])
 lr, steps, schedule, x0, y0 = view.row(["lr", "steps", "schedule", "x0", "y0"], widths=[3, 2, 2, 1, 1])
+lrs = (lr,) * len(opts)
+if view.control("per_lr"):
+    with st.container(border=True):
+        st.caption("Each racer's own learning rate (the shared one above is then ignored).")
+        lrs = tuple(view.row([f"lr_{name}" for name in opts])) if opts else ()
 with st.expander("Hyperparameters: momentum β, Adam β₂, AdamW weight decay"):
     beta, beta2, wd = view.row(["beta", "beta2", "wd"])
 
 if not opts:
     st.warning("Pick at least one optimizer to race.", icon="🏁")
     opts = ("sgd",)
-result = attempt(run, surface, expr, condition, angle, tuple(opts), lr, beta, beta2, wd, schedule, steps, x0, y0,
+    lrs = (lr,)
+result = attempt(run, surface, expr, condition, angle, tuple(opts), lrs, beta, beta2, wd, schedule, steps, x0, y0,
                  fix="Check the formula, or pick another surface or setting.")
 if result is not None:
     objective, race_result, race_fig, fig3d = result
@@ -183,6 +185,9 @@ if result is not None:
             st.error(f"**{label} diverged at step {at}**: {why}. **What to change:** lower the learning rate.",
                      icon="💥")
     st.plotly_chart(race_fig, key="race", config={"displaylogo": False})
+    st.caption("At each racer's dot: the dotted arrow is the step it actually takes next, the white arrow the "
+               "plain gradient step −η∇f, and the dashed arrow its velocity −ηv (momentum, Nesterov) or −η·m̂ "
+               "(Adam, AdamW). Where they differ is exactly what the optimizer adds.")
     st.dataframe(results_table(objective, race_result), hide_index=True, width="stretch")
     with st.expander("The same race on the 3-D surface (drag to turn it)"):
         st.plotly_chart(fig3d, key="race3d", config={"displaylogo": False})

@@ -64,3 +64,12 @@ def test_derivative_animation_ends_at_the_chosen_h():
     labels = [s["label"] for s in json.loads(fig.to_json())["layout"]["sliders"][0]["steps"]]
     assert labels[0].startswith("1 ") and labels[-1].startswith("0.001 ")
     assert payload_bytes(fig) < PAYLOAD_BUDGET_BYTES
+
+
+def test_figures_with_a_contour_redraw_every_frame():
+    fig = go.Figure([go.Contour(z=np.eye(3)), go.Scatter(x=[0.0], y=[0.0])])
+    frames = [Frame(label=str(k), traces=[1], data=[{"x": [float(k)], "y": [0.0]}]) for k in range(3)]
+    spec = json.loads(animate(fig, frames).to_json())
+    play = spec["layout"]["updatemenus"][0]["buttons"][0]["args"][1]
+    assert play["frame"]["redraw"] is True
+    assert small_animation()["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["frame"]["redraw"] is False

@@ -54,3 +54,12 @@ def test_a_diverging_racer_is_named_with_its_step():
     assert any("SGD diverged at step" in e.value for e in at.error)
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["frames"]
+
+
+def test_per_optimizer_learning_rates_reach_each_racer():
+    at = open_race(per_lr="1", opts="sgd,adam", lr_sgd="0.001", lr_adam="0.1", inspect="adam", k="1")
+    assert not at.exception and not at.error
+    latex = " ".join(eq.value for eq in at.latex)
+    assert "\\eta_k = 0.1" in latex
+    at.selectbox(key="optimizers.inspect").set_value("sgd").run()
+    assert "\\eta_k = 0.001" in " ".join(eq.value for eq in at.latex)

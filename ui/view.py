@@ -54,6 +54,18 @@ class View:
             st.session_state[self.key(name)] = value
         st.session_state[self.key(PRESET_KEY)] = preset or NO_PRESET
 
+    def header(self, title: str, lede: str) -> None:
+        """The top of every explorer: title, what to notice, link notices, preset picker, share link."""
+        st.title(title)
+        st.markdown(lede)
+        self.show_notices()
+        left, right = st.columns([3, 1], vertical_alignment="bottom")
+        with left:
+            self.preset_picker()
+        with right:
+            self.share_button()
+        self.preset_notice()
+
     def show_notices(self) -> None:
         """Say which link values were not used, and why (once, on the run that read the link)."""
         for notice in self.notices:

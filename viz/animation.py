@@ -46,12 +46,14 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
             frame_ms: int = BASE_FRAME_MS) -> go.Figure:
     """Add ``frames`` with Play / Pause / Reset, speed buttons and a step slider to ``fig`` (in place).
 
-    ``redraw`` must be True when a frame changes a non-scatter trace (contour, heatmap) or the layout,
-    or Plotly leaves the background blank. Returns ``fig`` with float32 arrays throughout.
+    Frames are redrawn (``redraw``) whenever the figure holds a non-scatter trace (contour, heatmap),
+    which Plotly otherwise blanks while playing; pass ``redraw=True`` to force it. Returns ``fig`` with float32 arrays throughout.
     """
     if not frames:
         raise ValueError("An animation needs at least one frame.")
     names = [str(i) for i in range(len(frames))]
+    # With a contour or heatmap underneath, Plotly blanks it on every frame unless the frame is redrawn.
+    redraw = redraw or any(trace.type not in ("scatter", "scattergl") for trace in fig.data)
 
     def play(speed: float) -> dict:
         ms = int(frame_ms / speed)

@@ -17,6 +17,10 @@ GRID = 90
 #: only, which keeps the figure under the payload budget.
 FULL_PATH_POINTS = 2500
 
+TRACES_PER_RACER = 6  # path, current point, step taken, current loss, gradient step, velocity
+#: Which optimizer state is drawn as its "velocity" arrow (scaled by −η, like the step it feeds).
+VELOCITY_KEYS = ("velocity", "m_hat")
+
 #: One colour per optimizer, the same everywhere in the app.
 OPTIMIZER_COLORS = {
     "sgd": OKABE_ITO["black"], "momentum": OKABE_ITO["blue"], "nesterov": OKABE_ITO["sky_blue"],
@@ -74,7 +78,14 @@ def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
                                  marker={"symbol": "arrow", "angleref": "previous", "size": 10, "color": color}), 1, 1)
         fig.add_trace(go.Scatter(mode="markers", legendgroup=name, showlegend=False, name=f"{label} loss now",
                                  marker={"size": 9, "color": color}), 1, 2)
-        animated.append(n_fixed + 4 * i)
+        fig.add_trace(go.Scatter(mode="lines+markers", legendgroup=name, showlegend=False,
+                                 name=f"{label} gradient step −η∇f", line={"color": "white", "width": 1.5},
+                                 marker={"symbol": "arrow", "angleref": "previous", "size": 8, "color": "white"}),
+                      1, 1)
+        fig.add_trace(go.Scatter(mode="lines+markers", legendgroup=name, showlegend=False,
+                                 name=f"{label} velocity −ηv", line={"color": color, "width": 2, "dash": "dash"},
+                                 marker={"symbol": "arrow", "angleref": "previous", "size": 8, "color": color}), 1, 1)
+        animated.append(n_fixed + TRACES_PER_RACER * i)
     for i, name in enumerate(result.names):  # the whole loss curve, faint, so the race's end is visible
         fig.add_trace(go.Scatter(x=np.arange(result.n_steps + 1.0), y=result.loss[i], mode="lines",
                                  legendgroup=name, showlegend=False, hoverinfo="skip",
@@ -102,17 +113,25 @@ def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
 
 
 def _frame(result: RaceResult, animated: list[int], idx: np.ndarray, j: int, full: bool) -> Frame:
+    """Step k: each racer's path so far, where it is, the step it takes next, the plain gradient step
+    −η∇f it would take without its tricks, and its velocity (momentum) or m̂ (Adam) scaled by −η."""
     k = int(idx[j])
     data, traces = [], []
     steps = np.arange(k + 1) if full else idx[: j + 1]
-    for i, base in enumerate(animated):
+    for i, (name, base) in enumerate(zip(result.names, animated)):
         path = result.positions[i, steps]
         now = result.positions[i, k]
-        nxt = now + result.updates[i, k] if k < result.n_steps else now
+        last = k >= result.n_steps
+        lr = 0.0 if last else result.lr[i, k]
+        nxt = now if last else now + result.updates[i, k]
+        plain = now - lr * result.grad[i, k]
+        key = next((key for key in VELOCITY_KEYS if key in result.states[name]), None)
+        velocity = now - lr * result.states[name][key][k] if key else now
         data += [dict(x=path[:, 0], y=path[:, 1]), dict(x=[now[0]], y=[now[1]]),
-                 dict(x=[now[0], nxt[0]], y=[now[1], nxt[1]]),
-                 dict(x=[k], y=[result.loss[i, k]])]
-        traces += [base, base + 1, base + 2, base + 3]
+                 dict(x=[now[0], nxt[0]], y=[now[1], nxt[1]]), dict(x=[k], y=[result.loss[i, k]]),
+                 dict(x=[now[0], plain[0]], y=[now[1], plain[1]]),
+                 dict(x=[now[0], velocity[0]], y=[now[1], velocity[1]])]
+        traces += list(range(base, base + TRACES_PER_RACER))
     return Frame(label=str(k), data=data, traces=traces)
 
 

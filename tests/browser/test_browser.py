@@ -63,6 +63,10 @@ def test_play_advances_the_animation_in_the_browser(server, page, url_path):
     page.wait_for_function(f"!/^step 0(\\s|$)/.test(({STEP_TEXT_JS})())", timeout=15_000)
     step = int(re.match(r"step (\d+)", slider_step(page)).group(1))
     assert step > 0
+    # the loss surface under the paths is still drawn after playing (Plotly blanks it unless frames redraw)
+    chart.locator("g.updatemenu-button", has_text="Pause").first.click()
+    page.wait_for_timeout(500)
+    assert chart.locator(".contourlayer path").count() > 0
     chart.locator("g.updatemenu-button", has_text="Reset").first.click()
     page.wait_for_timeout(300)
     chart.locator("g.updatemenu-button", has_text="Reset").first.click()

@@ -1,0 +1,48 @@
+"""The race figure: arrows at each racer's point mean what the caption says."""
+
+import base64
+import json
+
+import numpy as np
+
+from core.objectives import OBJECTIVES
+from core.optimizers import make_optimizer, race
+from viz.animation import PAYLOAD_BUDGET_BYTES, payload_bytes
+from viz.race import TRACES_PER_RACER, race_animation
+
+
+def decode(v):
+    return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.float32) if isinstance(v, dict) else np.array(v)
+
+
+def test_arrows_show_the_step_the_gradient_step_and_the_velocity():
+    bowl = OBJECTIVES["bowl"](condition=10.0)
+    result = race(bowl.gradient, bowl.value, [make_optimizer("sgd", lr=0.05),
+                                              make_optimizer("momentum", lr=0.05, beta=0.9)], [-2.5, 2.0], 30)
+    spec = json.loads(race_animation(bowl, result).to_json())
+    frame = spec["frames"][5]  # 30 steps < MAX_FRAMES, so frame j is step j
+    traces = dict(zip(frame["traces"], frame["data"]))
+    first = min(frame["traces"])
+    theta = np.array([-2.5, 2.0])  # recompute momentum's step 5 by hand
+    v = np.zeros(2)
+    for _ in range(5):
+        v = 0.9 * v + bowl.gradient(theta)
+        theta = theta - 0.05 * v
+    g = bowl.gradient(theta)
+    base = first + TRACES_PER_RACER  # the second racer: momentum
+    point = np.array([decode(traces[base + 1]["x"])[0], decode(traces[base + 1]["y"])[0]])
+    np.testing.assert_allclose(point, theta, rtol=1e-5)
+    grad_end = [decode(traces[base + 4]["x"])[1], decode(traces[base + 4]["y"])[1]]
+    np.testing.assert_allclose(grad_end, theta - 0.05 * g, rtol=1e-5)
+    vel_end = [decode(traces[base + 5]["x"])[1], decode(traces[base + 5]["y"])[1]]
+    np.testing.assert_allclose(vel_end, theta - 0.05 * v, rtol=1e-5)
+    step_end = [decode(traces[base + 2]["x"])[1], decode(traces[base + 2]["y"])[1]]
+    np.testing.assert_allclose(step_end, theta - 0.05 * (0.9 * v + g), rtol=1e-5)
+
+
+def test_seven_racers_for_500_steps_stay_under_budget():
+    surface = OBJECTIVES["rosenbrock"]()
+    opts = [make_optimizer(n, lr=0.001) for n in ("sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
+                                                 "adamw")]
+    fig = race_animation(surface, race(surface.gradient, surface.value, opts, [-1.5, 2.0], 500))
+    assert payload_bytes(fig) < PAYLOAD_BUDGET_BYTES
