@@ -11,7 +11,7 @@ from ui.errors import attempt
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam
 from ui.view import View
-from viz.race import race_animation, racer_color, surface_3d
+from viz.race import CLICK_TRACE, race_animation, surface_3d
 
 SURFACES = {"bowl": "Quadratic bowl", "rosenbrock": "Rosenbrock valley", "beale": "Beale", "himmelblau":
             "Himmelblau (four minima)", "rastrigin": "Rastrigin (many minima)", "saddle": "Saddle point",
@@ -134,6 +134,14 @@ UPDATE_RULES = {
 }
 
 
+def start_from_click() -> None:
+    """A click on the surface (a point of the invisible click grid) becomes the new start."""
+    points = [p for p in st.session_state["race"].selection.points if p.get("curve_number") == CLICK_TRACE]
+    if points:
+        st.session_state[view.key("x0")] = round(float(points[0]["x"]), 2)
+        st.session_state[view.key("y0")] = round(float(points[0]["y"]), 2)
+
+
 def vec(v) -> str:
     return r"\begin{pmatrix}" + r" \\ ".join(f"{float(c):.4g}" for c in v) + r"\end{pmatrix}"
 
@@ -184,8 +192,9 @@ if result is not None:
         if at is not None:
             st.error(f"**{label} diverged at step {at}**: {why}. **What to change:** lower the learning rate.",
                      icon="💥")
-    st.plotly_chart(race_fig, key="race", config={"displaylogo": False})
-    st.caption("At each racer's dot: the dotted arrow is the step it actually takes next, the white arrow the "
+    st.plotly_chart(race_fig, key="race", config={"displaylogo": False}, on_select=start_from_click,
+                    selection_mode="points")
+    st.caption("Click anywhere on the surface to start the race there. At each racer's dot: the dotted arrow is the step it actually takes next, the white arrow the "
                "plain gradient step −η∇f, and the dashed arrow its velocity −ηv (momentum, Nesterov) or −η·m̂ "
                "(Adam, AdamW). Where they differ is exactly what the optimizer adds.")
     st.dataframe(results_table(objective, race_result), hide_index=True, width="stretch")

@@ -63,3 +63,9 @@ def test_per_optimizer_learning_rates_reach_each_racer():
     assert "\\eta_k = 0.1" in latex
     at.selectbox(key="optimizers.inspect").set_value("sgd").run()
     assert "\\eta_k = 0.001" in " ".join(eq.value for eq in at.latex)
+
+
+def test_untouched_multiselect_keeps_the_link_clean():
+    at = open_race()
+    at.slider(key="optimizers.steps").set_value(200).run()  # any change makes the page write its URL
+    assert dict(at.query_params) == {"steps": "200"}

@@ -265,6 +265,8 @@ def to_url(values: dict, preset: str | None, params: list[Param], presets: dict[
 
 
 def _same(a, b) -> bool:
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):  # a multiselect holds a list
+        return tuple(a) == tuple(b)
     if isinstance(a, float) or isinstance(b, float):
         return bool(np.isclose(float(a), float(b), rtol=1e-12, atol=0.0))
     return a == b

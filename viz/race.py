@@ -17,6 +17,9 @@ GRID = 90
 #: only, which keeps the figure under the payload budget.
 FULL_PATH_POINTS = 2500
 
+CLICK_GRID = 41  # click targets per side
+#: Index of the click-target trace in the race figure (after the contour).
+CLICK_TRACE = 1
 TRACES_PER_RACER = 6  # path, current point, step taken, current loss, gradient step, velocity
 #: Which optimizer state is drawn as its "velocity" arrow (scaled by −η, like the step it feeds).
 VELOCITY_KEYS = ("velocity", "m_hat")
@@ -59,6 +62,11 @@ def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
                              colorbar={"title": {"text": "log height", "side": "top"}, "thickness": 10,
                                        "len": 0.75, "x": fig.layout.xaxis.domain[1] + 0.005, "xanchor": "left"},
                              showlegend=False, name="surface"), 1, 1)
+    # A grid of invisible points: clicking one picks it as the new start (the page listens for selections).
+    gx, gy = np.meshgrid(np.linspace(*objective.domain[0], CLICK_GRID), np.linspace(*objective.domain[1], CLICK_GRID))
+    fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", name="click to start here",
+                             marker={"size": 14, "opacity": 0}, showlegend=False,
+                             hovertemplate="click to start here<br>(%{x:.2f}, %{y:.2f})<extra></extra>"), 1, 1)
     minima = np.asarray(objective.minima).reshape(-1, 2)
     fig.add_trace(go.Scatter(x=minima[:, 0], y=minima[:, 1], mode="markers", name="minima",
                              marker={"symbol": "star", "size": 13, "color": "white",

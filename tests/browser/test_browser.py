@@ -107,3 +107,18 @@ def test_a_bad_link_shows_notices_not_a_traceback(server, page):
     alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
     text = " ".join(alerts)
     assert "lr=banana" in text and "steps=-5" in text and "nope" in text
+
+
+def test_clicking_the_surface_moves_the_race_start(server, page):
+    open_url(page, f"{server.url}/optimizers")
+    x0 = page.locator(".st-key-optimizers-x0 input")
+    assert x0.input_value() == "-2.50"
+    chart = page.locator(".js-plotly-plot", has=page.locator(".slider-container")).first
+    box = chart.locator("g.xy .nsewdrag").first.bounding_box()  # the contour's plotting area
+    page.mouse.click(box["x"] + 0.75 * box["width"], box["y"] + 0.25 * box["height"])
+    page.wait_for_function("() => location.search.includes('x0=')", timeout=20_000)
+    wait_for_app(page)
+    # the bowl's box is (−3, 3)²: three quarters across and a quarter down is about (1.5, 1.5)
+    assert abs(float(x0.input_value()) - 1.5) < 0.3
+    assert abs(float(page.locator(".st-key-optimizers-y0 input").input_value()) - 1.5) < 0.3
+    assert_healthy(page)
