@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import LinearRegressionGD, make_line  # noqa: E402
+from core import LinearRegressionGD, least_squares_line, make_line  # noqa: E402
 from core.objectives import OBJECTIVES  # noqa: E402
 from core.optimizers import make_optimizer, race  # noqa: E402
 from ui.registry import EXPLORERS  # noqa: E402
@@ -69,7 +69,7 @@ def fit_figure(n: int, steps: int, lr: float):
     x, y = make_line(n, random_state=0)
     t = time.perf_counter()
     traj = LinearRegressionGD(learning_rate=lr, n_steps=steps).fit(x, y).trajectory_
-    optimum = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)[0]
+    optimum = least_squares_line(x, y)
     fig = fit_animation(x, y, traj, optimum=optimum, true_line=lambda v: 2 * v - 1)
     return fig, time.perf_counter() - t
 

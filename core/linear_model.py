@@ -48,6 +48,15 @@ def mse_hessian(x):
     return 2.0 / n * np.array([[np.sum(x * x), np.sum(x)], [np.sum(x), n]])
 
 
+def least_squares_line(x, y):
+    """The exact minimiser ``[w, b]`` of :func:`mse_loss`: the least-squares line through the points.
+
+    .. math:: \\min_{w,b} \\lVert [x\\;1] \\begin{pmatrix} w \\\\ b \\end{pmatrix} - y \\rVert^2
+    """
+    x, y = _as_xy(x, y)
+    return np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)[0]
+
+
 class LinearRegressionGD:
     """Least-squares line fitted by plain (full-batch) gradient descent.
 

@@ -129,7 +129,7 @@ class Momentum(Optimizer):
 
 
 @dataclass(frozen=True)
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """Nesterov momentum in PyTorch's form (``torch.optim.SGD(momentum=beta, nesterov=True)``).
 
     Notes
@@ -144,14 +144,8 @@ class Nesterov(Optimizer):
     is about to take (``βv_t``) to the current gradient.
     """
 
-    beta: float = 0.9
     name: ClassVar[str] = "nesterov"
     label: ClassVar[str] = "Nesterov"
-    state_keys: ClassVar[tuple[str, ...]] = ("velocity",)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        _check_beta("beta", self.beta)
 
     def step(self, theta, grad, state, t, lr=None):
         theta, g, lr = self._inputs(theta, grad, lr)
@@ -448,6 +442,25 @@ class RaceResult:
         """(R, 2): where each racer ended, i.e. its last finite position."""
         last = [self.n_steps if d is None else d - 1 for d in self.diverged_at]
         return self.positions[np.arange(self.n_racers), last]
+
+
+def race_summary(result: RaceResult, minima, tol: float = 1e-2) -> list[dict]:
+    """One row per racer: final loss, distance from the end to the nearest of ``minima`` (k, 2), the first
+    step within ``tol`` of a minimum, and the divergence and stall steps (``None`` where they do not apply)."""
+    minima = np.asarray(minima, dtype=float).reshape(-1, 2)
+    rows = []
+    for i, label in enumerate(result.labels):
+        finite = np.isfinite(result.loss[i])
+        distance = (np.linalg.norm(result.positions[i][finite][:, None, :] - minima[None], axis=-1).min(axis=1)
+                    if len(minima) else np.array([]))
+        reached = np.flatnonzero(distance < tol)
+        rows.append({"optimizer": label,
+                     "final loss": float(result.loss[i][finite][-1]),
+                     "distance to nearest minimum": float(distance[-1]) if distance.size else None,
+                     f"steps to within {tol:g} of a minimum": int(reached[0]) if reached.size else None,
+                     "diverged at step": result.diverged_at[i],
+                     "stalled from step": result.stalled_at[i]})
+    return rows
 
 
 def race(grad_fn, loss_fn, optimizers, start, n_steps: int, schedule: str = "constant",

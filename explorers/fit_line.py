@@ -8,9 +8,9 @@ import streamlit as st
 from core.datasets import make_line
 from core.derivatives import central_difference, forward_difference
 from core.gradient_descent import gradient_descent, max_stable_learning_rate
-from core.linear_model import LinearRegressionGD, mse_gradient, mse_hessian, mse_loss
+from core.linear_model import LinearRegressionGD, least_squares_line, mse_gradient, mse_hessian, mse_loss
 from ui.errors import attempt
-from ui.math_panel import math_and_code
+from ui.math_panel import latex_vector, math_and_code
 from ui.params import FloatParam, IntParam, LogFloatParam, Preset
 from ui.view import View
 from viz.line_fit import derivative_limit, fit_animation
@@ -53,7 +53,7 @@ PRESETS = {
 def run(n, noise, w_true, b_true, seed, lr, steps, w0, b0):
     x, y = make_line(n, w=w_true, b=b_true, noise=noise, random_state=seed)
     model = LinearRegressionGD(learning_rate=lr, n_steps=steps, w0=w0, b0=b0).fit(x, y)
-    optimum = np.linalg.lstsq(np.column_stack([x, np.ones_like(x)]), y, rcond=None)[0]
+    optimum = least_squares_line(x, y)
     return x, y, model.trajectory_, optimum, mse_hessian(x)
 
 
@@ -81,10 +81,6 @@ def derivative_figure(n, noise, w_true, b_true, seed, lr, steps, w0, b0, k, h):
         errors = (hs, np.maximum(np.abs(forward_difference(f, wk, hs) - slope), 1e-17),
                   np.maximum(np.abs(central_difference(f, wk, hs) - slope), 1e-17))
     return derivative_limit(f, wk, slope, h, errors=errors)
-
-
-def vec(*values) -> str:
-    return r"\begin{pmatrix}" + r" \\ ".join(f"{v:.4g}" for v in values) + r"\end{pmatrix}"
 
 
 view = View("fit-a-line", PARAMS, PRESETS)
@@ -136,7 +132,7 @@ if result is not None:
             r"\nabla L = \frac{2}{n}\sum_{i=1}^{n} (w x_i + b - y_i)\begin{pmatrix} x_i \\ 1 \end{pmatrix}",
             r"\begin{pmatrix} w_{k+1} \\ b_{k+1} \end{pmatrix} = \begin{pmatrix} w_k \\ b_k \end{pmatrix}"
             r" - \eta\, \nabla L(w_k, b_k)",
-            rf"\underset{{k={k}}}{{{vec(nxt[0], nxt[1])}}} = {vec(wk, bk)} - {lr:g} \cdot {vec(gw, gb)}",
+            rf"\underset{{k={k}}}{{{latex_vector(nxt)}}} = {latex_vector((wk, bk))} - {lr:g} \cdot {latex_vector((gw, gb))}",
             r"H = \nabla^2 L = \frac{2}{n}\begin{pmatrix} \sum x_i^2 & \sum x_i \\ \sum x_i & n \end{pmatrix}",
             rf"\eta < \frac{{2}}{{\lambda_{{\max}}(H)}} = \frac{{2}}{{{eigenvalues[1]:.4g}}} = {lr_max:.4g}",
         ],

@@ -6,9 +6,9 @@ import streamlit as st
 
 from core.expressions import to_objective
 from core.objectives import OBJECTIVES
-from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, make_optimizer, race, schedule_factors
+from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, make_optimizer, race, race_summary, schedule_factors
 from ui.errors import attempt
-from ui.math_panel import math_and_code
+from ui.math_panel import latex_vector, math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam
 from ui.view import View
 from viz.race import CLICK_TRACE, race_animation, surface_3d
@@ -102,21 +102,7 @@ def run(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, s
 
 
 def results_table(objective, result) -> pd.DataFrame:
-    minima = np.asarray(objective.minima).reshape(-1, 2)
-    rows = []
-    for i, label in enumerate(result.labels):
-        end = result.final_positions[i]
-        dist = (np.linalg.norm(result.positions[i][:, None, :] - minima[None], axis=-1).min(axis=1)
-                if len(minima) else np.full(result.n_steps + 1, np.nan))
-        reached = np.flatnonzero(dist < 1e-2)
-        rows.append({"optimizer": label,
-                     "final loss": float(objective.value(end)),
-                     "distance to nearest minimum": float(dist[~np.isnan(dist)][-1]) if len(minima) and
-                     np.any(~np.isnan(dist)) else None,
-                     "steps to within 0.01 of a minimum": int(reached[0]) if reached.size else None,
-                     "diverged at step": result.diverged_at[i],
-                     "stalled from step": result.stalled_at[i]})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(race_summary(result, objective.minima))
 
 
 UPDATE_RULES = {
@@ -142,20 +128,16 @@ def start_from_click() -> None:
         st.session_state[view.key("y0")] = round(float(points[0]["y"]), 2)
 
 
-def vec(v) -> str:
-    return r"\begin{pmatrix}" + r" \\ ".join(f"{float(c):.4g}" for c in v) + r"\end{pmatrix}"
-
-
 def step_story(result, name: str, k: int) -> list[str]:
     """The chosen racer's update at step k, with its numbers substituted."""
     i = result.names.index(name)
     g, theta, nxt, lr = result.grad[i, k], result.positions[i, k], result.positions[i, k + 1], result.lr[i, k]
-    lines = [rf"k = {k}:\quad \theta_k = {vec(theta)},\quad \eta_k = {lr:.4g}",
-             rf"g_k = \nabla f(\theta_k) = {vec(g)}"]
+    lines = [rf"k = {k}:\quad \theta_k = {latex_vector(theta)},\quad \eta_k = {lr:.4g}",
+             rf"g_k = \nabla f(\theta_k) = {latex_vector(g)}"]
     for key, array in result.states[name].items():
-        lines.append(rf"\text{{{key.replace('_', ' ')}}}: {vec(array[k])} \to {vec(array[k + 1])}")
-    lines.append(rf"\theta_{{k+1}} = {vec(nxt)}")
-    lines.append(rf"\text{{step taken}}\ \theta_{{k+1}} - \theta_k = {vec(nxt - theta)}")
+        lines.append(rf"\text{{{key.replace('_', ' ')}}}: {latex_vector(array[k])} \to {latex_vector(array[k + 1])}")
+    lines.append(rf"\theta_{{k+1}} = {latex_vector(nxt)}")
+    lines.append(rf"\text{{step taken}}\ \theta_{{k+1}} - \theta_k = {latex_vector(nxt - theta)}")
     return lines
 
 

@@ -4,7 +4,6 @@ differences, and the parser's refusals (malicious, malformed, too big) with the 
 import ast
 import builtins
 import math
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -198,13 +197,15 @@ def test_kinks_use_sign_and_where():
         derivative(parse("x").tree, "z")
 
 
-def test_deep_and_long_expressions_differentiate_quickly():
+def test_deep_and_long_expressions_keep_their_derivatives_small():
+    # A resource bound, not a stopwatch: second derivatives of the worst inputs within the limits stay a few
+    # times the size of the formula (symbolic differentiation could otherwise grow them exponentially).
     grid = np.meshgrid(np.linspace(-1, 1, 100), np.linspace(-1, 1, 100))
-    start = time.perf_counter()
     for text in ["tan(" * 28 + "x*y" + ")" * 28, "x**" * 28 + "y", "*".join(["sin(x*y)"] * 30),
                  "exp(sin(x**y)/cos(y**x))*" * 9 + "x", "minimum(" * 14 + "x" + ",y**x)" * 14]:
-        assert parse(text).hessian(*grid).shape == (100, 100, 2, 2)
-    assert time.perf_counter() - start < 5
+        e = parse(text)
+        assert all(size(tree) <= 10 * MAX_NODES for tree in e.hessian_trees), text
+        assert e.hessian(*grid).shape == (100, 100, 2, 2)
 
 
 # Random formulas built alongside their NumPy twin, from operations smooth everywhere.
@@ -332,14 +333,21 @@ def test_limits_are_inclusive():
 
 @pytest.mark.parametrize("text", ["9**9**9", "10**10**10", "2**2**2**2**2**2**2", "(9**9)**(9**9)",
                                   "10**100**100", "(10**100)**100 + x", "x**(9**9**9**9)"])
-def test_huge_powers_are_refused_or_folded_quickly(text):
-    start = time.perf_counter()
+def test_huge_powers_are_refused_or_folded_to_floats(text):
+    # Constants are floats, so nothing can build a huge integer; a hang would trip pytest-timeout.
     try:
         e = parse(text)
         e.value(1.0, 1.0), e.hessian(1.0, 1.0)
     except ExpressionError as err:
         assert "exponent" in str(err)
-    assert time.perf_counter() - start < 1
+    else:
+        assert all(isinstance(c.value, float) for c in _constants(e.tree))
+
+
+def _constants(node):
+    if isinstance(node, Const):
+        return [node]
+    return [c for child in getattr(node, "children", ()) for c in _constants(child)]
 
 
 @pytest.mark.parametrize("depth", [1_000, 100_000])

@@ -125,3 +125,11 @@ def test_bad_data_to_fit_is_rejected():
         LinearRegressionGD().fit([0.0, np.nan, 1.0], [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="shape"):
         LinearRegressionGD().fit([0.0, 1.0], [1.0, 2.0, 3.0])
+
+
+def test_least_squares_line_matches_scikit_learn():
+    from core import least_squares_line
+
+    x, y = make_line(60, noise=0.8, random_state=9)
+    reference = LinearRegression().fit(x[:, None], y)
+    np.testing.assert_allclose(least_squares_line(x, y), [reference.coef_[0], reference.intercept_])

@@ -1,19 +1,13 @@
 """The optimizer race page: typed surfaces, the step-by-step view, and bad input."""
 
 import json
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
+from tests.test_app_pages import open_page
 
 def open_race(**query) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("explorers/optimizers.py")
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return open_page("explorers/optimizers.py", **query)
 
 
 def test_a_typed_surface_races_and_its_latex_is_shown():

@@ -418,3 +418,19 @@ def test_race_rejects_a_grad_fn_that_is_not_vectorised():
 def test_race_rejects_a_start_off_the_surface():
     with pytest.raises(ValueError, match="loss and gradient are finite"):
         race(aniso_grad, lambda p: np.full(p.shape[:-1], np.inf), [SGD(lr=0.1)], [1.0, 1.0], 3)
+
+
+def test_race_summary_rows_follow_the_trajectory():
+    from core.objectives import quadratic_bowl
+    from core.optimizers import race_summary
+
+    bowl = quadratic_bowl(condition=4.0)
+    result = race(bowl.gradient, bowl.value, [SGD(lr=0.1), SGD(lr=0.6)], [2.0, 1.0], 80)
+    rows = race_summary(result, bowl.minima)
+    distance = np.linalg.norm(result.positions[0], axis=1)  # the only minimum is the origin
+    assert rows[0]["distance to nearest minimum"] == pytest.approx(distance[-1])
+    assert rows[0]["steps to within 0.01 of a minimum"] == int(np.argmax(distance < 0.01))
+    assert rows[0]["final loss"] == pytest.approx(float(bowl.value(result.positions[0, -1])))
+    assert rows[1]["diverged at step"] is not None  # 0.6 > 2/4
+    assert rows[1]["final loss"] == result.loss[1][np.isfinite(result.loss[1])][-1]
+    assert race_summary(result, np.empty((0, 2)))[0]["distance to nearest minimum"] is None

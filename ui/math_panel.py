@@ -13,6 +13,11 @@ import streamlit as st
 from ui.registry import ROOT
 
 
+def latex_vector(values) -> str:
+    """A column vector of numbers as LaTeX, e.g. for substituting a step's values into an equation."""
+    return r"\begin{pmatrix}" + r" \\ ".join(f"{float(v):.4g}" for v in values) + r"\end{pmatrix}"
+
+
 def source_of(obj) -> tuple[str, str]:
     """``(where, source)`` of a function or class, e.g. ``("core/linear_model.py · mse_gradient", "def …")``."""
     path = Path(inspect.getsourcefile(obj)).resolve()

@@ -97,8 +97,8 @@ class View:
         """The chosen preset's one line of what to notice, and which controls were changed since."""
         if not self.preset:
             return
-        changed = [self.by_name[n].label for n, v in self.presets[self.preset].values.items()
-                   if self.values()[n] != v]
+        current = self.values()
+        changed = [self.by_name[n].label for n, v in self.presets[self.preset].values.items() if current[n] != v]
         preset = self.presets[self.preset]
         note = f"**{preset.label}** — {preset.notice}"
         if changed:
