@@ -1,0 +1,388 @@
+"""A multilayer perceptron classifier in NumPy, with backpropagation written out layer by layer.
+
+The network maps features to class probabilities through ``L`` layers:
+
+.. math::
+
+    a^{(0)} = x,\\qquad z^{(l)} = a^{(l-1)} W^{(l)} + b^{(l)},\\qquad a^{(l)} = \\phi_l(z^{(l)}),
+
+with a hidden activation :math:`\\phi_l` per layer and a sigmoid (two classes) or softmax (K classes) at the
+output. Training minimises the mean loss over a mini-batch plus a penalty on the weights (never the biases):
+
+.. math:: J(\\theta) = \\frac1n \\sum_i \\ell(p_i, y_i) + \\alpha R(W),\\qquad
+          R = \\tfrac12 \\sum w^2 \\ (\\text{L2})\\quad\\text{or}\\quad R = \\sum |w| \\ (\\text{L1}).
+
+Names follow ``sklearn.neural_network.MLPClassifier`` (``hidden_layer_sizes``, ``activation`` with
+``"identity"``, ``"logistic"``, ``"tanh"``, ``"relu"``, ``alpha``, ``batch_size``, ``learning_rate_init``,
+``max_iter`` in epochs, ``coefs_``, ``intercepts_``, ``loss_curve_``, ``n_iter_``, ``t_``), with what
+TensorFlow Playground adds: leaky ReLU, an activation per layer, L1, squared error as the loss, and every
+optimizer of :mod:`core.optimizers`. All weights live in one flat vector θ; ``coefs_`` and ``intercepts_`` are
+views into it, so an optimizer sees the whole network as one point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from core.optimizers import make_optimizer, schedule_factors
+from core.validation import check_float, check_int
+
+MAX_LAYERS = 6
+MAX_UNITS = 16
+#: Leaky ReLU's slope for negative inputs.
+LEAK = 0.01
+
+
+# ------------------------------------------------------------------------------------------- activations
+# Each backward function turns ∂J/∂a (the gradient reaching a layer's output) into ∂J/∂z (its input),
+# given the layer's pre-activation z and activation a = φ(z): ∂J/∂z = ∂J/∂a ⊙ φ'(z).
+
+
+def relu(z):
+    return np.maximum(z, 0.0)
+
+
+def relu_backward(grad, z, a):
+    grad = grad.copy()
+    grad[z <= 0] = 0.0  # φ'(z) = 0 where the unit is off: a unit that is off for every input learns nothing
+    return grad
+
+
+def leaky_relu(z):
+    return np.where(z > 0, z, LEAK * z)
+
+
+def leaky_relu_backward(grad, z, a):
+    return np.where(z > 0, grad, LEAK * grad)  # a small slope keeps "off" units learning
+
+
+def tanh(z):
+    return np.tanh(z)
+
+
+def tanh_backward(grad, z, a):
+    return grad * (1.0 - a * a)  # tanh' = 1 − tanh²
+
+
+def sigmoid(z):
+    # Split by sign so exp never overflows: σ(z) = 1/(1+e^−z) = e^z/(1+e^z).
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def sigmoid_backward(grad, z, a):
+    return grad * a * (1.0 - a)  # σ' = σ(1 − σ)
+
+
+def identity(z):
+    return z
+
+
+def identity_backward(grad, z, a):
+    return grad
+
+
+@dataclass(frozen=True)
+class Activation:
+    name: str
+    label: str
+    latex: str
+    forward: Callable
+    backward: Callable
+
+
+ACTIVATIONS = {a.name: a for a in [
+    Activation("relu", "ReLU", r"\max(0, z)", relu, relu_backward),
+    Activation("leaky_relu", "Leaky ReLU", r"\max(0.01z, z)", leaky_relu, leaky_relu_backward),
+    Activation("tanh", "tanh", r"\tanh z", tanh, tanh_backward),
+    Activation("logistic", "Sigmoid", r"\frac{1}{1+e^{-z}}", sigmoid, sigmoid_backward),
+    Activation("identity", "Linear", r"z", identity, identity_backward),
+]}
+LOSSES = {"log_loss": "Cross-entropy", "squared_error": "Squared error"}
+PENALTIES = {"none": "None", "l1": "L1", "l2": "L2"}
+
+
+# ------------------------------------------------------------------------------------------- output layer
+
+
+def softmax(z):
+    z = z - z.max(axis=1, keepdims=True)  # same result, no overflow
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def log_loss(p, Y, eps: float = 1e-12) -> float:
+    """Mean cross-entropy −(1/n) Σᵢ Σₖ Yᵢₖ log pᵢₖ; a single sigmoid column counts its complement too."""
+    p = np.clip(p, eps, 1 - eps)
+    if p.shape[1] == 1:
+        return float(-np.mean(Y * np.log(p) + (1 - Y) * np.log(1 - p)))
+    return float(-np.mean(np.sum(Y * np.log(p), axis=1)))
+
+
+def squared_error(p, Y) -> float:
+    """½ (1/n) Σᵢ ‖pᵢ − yᵢ‖² — TensorFlow Playground's loss, kept for comparison."""
+    return float(0.5 * np.mean(np.sum((p - Y) ** 2, axis=1)))
+
+
+def output_delta(p, Y, loss: str):
+    """∂ℓ/∂z at the output for each example (not yet divided by n).
+
+    Cross-entropy after a sigmoid or softmax gives the famous p − y. Squared error has to go through the
+    output's derivative: σ'(z) = p(1 − p) for a sigmoid, and the softmax Jacobian diag(p) − ppᵀ, whose
+    product with d = p − y is p ⊙ (d − d·p).
+    """
+    d = p - Y
+    if loss == "log_loss":
+        return d
+    if p.shape[1] == 1:
+        return d * p * (1 - p)
+    return p * (d - np.sum(d * p, axis=1, keepdims=True))
+
+
+# ------------------------------------------------------------------------------------------- the network
+
+
+class MLPClassifier:
+    """A fully connected network trained by mini-batch gradient descent with any optimizer of the app.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, 0–6 layers of 1–16 units; ``()`` is logistic (softmax) regression.
+    activation : str or tuple of str, one of :data:`ACTIVATIONS`, for all hidden layers or one per layer.
+    output : "auto", "sigmoid" or "softmax"; auto is a sigmoid for two classes and softmax for more.
+    loss : "log_loss" (cross-entropy) or "squared_error".
+    penalty : "none", "l1" or "l2"; ``alpha`` is its rate α.
+    solver : an optimizer name from :data:`core.optimizers.OPTIMIZERS`; ``solver_params`` its other settings.
+    learning_rate_init : the base learning rate η.
+    schedule : a learning-rate schedule from :data:`core.optimizers.SCHEDULES`, stepped once per epoch over
+        ``max_iter`` epochs (``schedule_params`` its settings).
+    batch_size : examples per update (capped at the training-set size); batches are reshuffled every epoch.
+    max_iter : epochs run by :meth:`fit`.
+    random_state : seeds the initial weights and the batch order.
+
+    Attributes
+    ----------
+    coefs_, intercepts_ : lists of (n_in, n_out) and (n_out,) arrays, views into the flat ``theta_``.
+    classes_, n_outputs_, out_activation_ ("logistic" or "softmax"), loss_curve_ (objective per epoch on the
+    training data), n_iter_ (epochs run), t_ (updates run).
+    """
+
+    def __init__(self, hidden_layer_sizes=(4, 2), activation="tanh", *, output="auto", loss="log_loss",
+                 penalty="none", alpha=0.0, solver="sgd", learning_rate_init=0.03, schedule="constant",
+                 schedule_params=None, batch_size=10, max_iter=100, random_state=0, solver_params=None):
+        self.hidden_layer_sizes = tuple(hidden_layer_sizes)
+        self.activation = activation
+        self.output = output
+        self.loss = loss
+        self.penalty = penalty
+        self.alpha = alpha
+        self.solver = solver
+        self.learning_rate_init = learning_rate_init
+        self.schedule = schedule
+        self.schedule_params = dict(schedule_params or {})
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.random_state = random_state
+        self.solver_params = dict(solver_params or {})
+        self._check_params()
+
+    # ---------------------------------------------------------------- set-up
+
+    def _check_params(self) -> None:
+        if len(self.hidden_layer_sizes) > MAX_LAYERS:
+            raise ValueError(f"Use at most {MAX_LAYERS} hidden layers, got {len(self.hidden_layer_sizes)}.")
+        for size in self.hidden_layer_sizes:
+            check_int("units per hidden layer", size, low=1, high=MAX_UNITS)
+        for name in self.activations:
+            if name not in ACTIVATIONS:
+                raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {name!r}.")
+        if self.output not in ("auto", "sigmoid", "softmax"):
+            raise ValueError(f"output must be auto, sigmoid or softmax, got {self.output!r}.")
+        if self.loss not in LOSSES:
+            raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}.")
+        if self.penalty not in PENALTIES:
+            raise ValueError(f"penalty must be one of {', '.join(PENALTIES)}, got {self.penalty!r}.")
+        check_float("regularisation rate alpha", self.alpha, low=0.0)
+        check_int("batch size", self.batch_size, low=1)
+        check_int("epochs (max_iter)", self.max_iter, low=1, high=100_000)
+        self.optimizer_ = make_optimizer(self.solver, lr=self.learning_rate_init, **self.solver_params)
+        self.lr_factors_ = schedule_factors(self.schedule, self.max_iter, **self.schedule_params)
+
+    @property
+    def activations(self) -> tuple[str, ...]:
+        """The activation of each hidden layer."""
+        if isinstance(self.activation, str):
+            return (self.activation,) * len(self.hidden_layer_sizes)
+        if len(self.activation) != len(self.hidden_layer_sizes):
+            raise ValueError(f"Give one activation per hidden layer: {len(self.hidden_layer_sizes)} layers, "
+                             f"{len(self.activation)} activations.")
+        return tuple(self.activation)
+
+    def _initialize(self, n_features: int, classes) -> None:
+        self.classes_ = np.asarray(classes)
+        n_classes = len(self.classes_)
+        if n_classes < 2:
+            raise ValueError("Training needs at least two classes in the training data.")
+        softmax_out = self.output == "softmax" or (self.output == "auto" and n_classes > 2)
+        if not softmax_out and n_classes > 2:
+            raise ValueError(f"A sigmoid output separates two classes; these data have {n_classes}. "
+                             "Choose the softmax output.")
+        self.out_activation_ = "softmax" if softmax_out else "logistic"
+        self.n_outputs_ = n_classes if softmax_out else 1
+        self.layer_units_ = [n_features, *self.hidden_layer_sizes, self.n_outputs_]
+        shapes = list(zip(self.layer_units_[:-1], self.layer_units_[1:]))
+        self.theta_ = np.empty(sum(i * o + o for i, o in shapes))
+        self._bind(self.theta_)
+        # Glorot-uniform weights (as scikit-learn, whose factor is 2 for a sigmoid), zero biases.
+        rng = np.random.default_rng(self.random_state)
+        acts = [*self.activations, "logistic" if not softmax_out else "identity"]
+        for W, b, act in zip(self.coefs_, self.intercepts_, acts):
+            factor = 2.0 if act == "logistic" else 6.0
+            bound = np.sqrt(factor / (W.shape[0] + W.shape[1]))
+            W[...] = rng.uniform(-bound, bound, W.shape)
+            b[...] = 0.0
+        self.state_ = self.optimizer_.init_state(self.theta_)
+        self.rng_ = rng
+        self.loss_curve_, self.n_iter_, self.t_ = [], 0, 0
+
+    def _bind(self, theta: np.ndarray) -> None:
+        """Point ``coefs_`` and ``intercepts_`` at their slices of the flat vector ``theta``."""
+        self.coefs_, self.intercepts_ = self._unpack(theta)
+
+    def _unpack(self, theta):
+        coefs, intercepts, at = [], [], 0
+        for n_in, n_out in zip(self.layer_units_[:-1], self.layer_units_[1:]):
+            coefs.append(theta[at:at + n_in * n_out].reshape(n_in, n_out))
+            at += n_in * n_out
+            intercepts.append(theta[at:at + n_out])
+            at += n_out
+        return coefs, intercepts
+
+    def targets(self, y) -> np.ndarray:
+        """Labels as the output layer's targets: a 0/1 column for a sigmoid, one-hot rows for softmax."""
+        index = np.searchsorted(self.classes_, y)
+        if self.n_outputs_ == 1:
+            return index.reshape(-1, 1).astype(float)
+        return np.eye(self.n_outputs_)[index]
+
+    # ---------------------------------------------------------------- forward and backward
+
+    def forward(self, X, theta=None):
+        """Pre-activations ``zs`` and activations ``activations`` of every layer (``activations[0]`` is X)."""
+        coefs, intercepts = self._unpack(self.theta_ if theta is None else theta)
+        activations, zs = [np.asarray(X, dtype=float)], []
+        out_fn = sigmoid if self.out_activation_ == "logistic" else softmax
+        fns = [ACTIVATIONS[name].forward for name in self.activations] + [out_fn]
+        for W, b, fn in zip(coefs, intercepts, fns):
+            z = activations[-1] @ W + b
+            zs.append(z)
+            activations.append(fn(z))
+        return zs, activations
+
+    def objective(self, theta, X, Y) -> float:
+        """J(θ) on (X, Y): mean loss plus α·R(W) (targets Y as from :meth:`targets`)."""
+        _, activations = self.forward(X, theta)
+        data = log_loss(activations[-1], Y) if self.loss == "log_loss" else squared_error(activations[-1], Y)
+        return data + self.alpha * self._penalty(self._unpack(theta)[0])
+
+    def _penalty(self, coefs) -> float:
+        if self.penalty == "l2":
+            return 0.5 * sum(float(np.sum(W * W)) for W in coefs)
+        if self.penalty == "l1":
+            return sum(float(np.sum(np.abs(W))) for W in coefs)
+        return 0.0
+
+    def gradient(self, theta, X, Y) -> np.ndarray:
+        """∇J(θ) by backpropagation, as one flat vector shaped like θ.
+
+        Going back from the output, layer l receives δ = ∂J/∂z⁽ˡ⁾ and produces
+        ∂J/∂W⁽ˡ⁾ = a⁽ˡ⁻¹⁾ᵀ δ (+ the penalty's gradient), ∂J/∂b⁽ˡ⁾ = Σᵢ δᵢ, and for the layer below
+        ∂J/∂a⁽ˡ⁻¹⁾ = δ W⁽ˡ⁾ᵀ, which that layer's activation turns into its own δ.
+        """
+        coefs, _ = self._unpack(theta)
+        zs, activations = self.forward(X, theta)
+        grad = np.empty_like(theta)
+        grad_coefs, grad_intercepts = self._unpack(grad)
+        delta = output_delta(activations[-1], Y, self.loss) / len(X)
+        for l in range(len(coefs) - 1, -1, -1):
+            grad_coefs[l][...] = activations[l].T @ delta + self.alpha * self._penalty_gradient(coefs[l])
+            grad_intercepts[l][...] = delta.sum(axis=0)
+            if l > 0:
+                backward = ACTIVATIONS[self.activations[l - 1]].backward
+                delta = backward(delta @ coefs[l].T, zs[l - 1], activations[l])
+        return grad
+
+    def _penalty_gradient(self, W):
+        if self.penalty == "l2":
+            return W
+        if self.penalty == "l1":
+            return np.sign(W)  # the subgradient 0 at w = 0
+        return 0.0
+
+    # ---------------------------------------------------------------- training
+
+    def fit(self, X, y):
+        """Train from fresh weights for ``max_iter`` epochs."""
+        X, y = _check_xy(X, y)
+        self._initialize(X.shape[1], np.unique(y))
+        for _ in range(self.max_iter):
+            self._epoch(X, y)
+            if not np.isfinite(self.loss_curve_[-1]):
+                break
+        return self
+
+    def partial_fit(self, X, y, classes=None):
+        """One more epoch, continuing from the current weights and optimizer state."""
+        X, y = _check_xy(X, y)
+        if not hasattr(self, "theta_"):
+            self._initialize(X.shape[1], np.unique(y) if classes is None else classes)
+        self._epoch(X, y)
+        return self
+
+    def _epoch(self, X, y) -> None:
+        """One pass over shuffled mini-batches; the schedule's factor holds for the whole epoch."""
+        Y = self.targets(y)
+        order = self.rng_.permutation(len(X))
+        batch = min(self.batch_size, len(X))
+        lr = self.learning_rate_init * self.lr_factors_[min(self.n_iter_, self.max_iter - 1)]
+        theta, state = self.theta_, self.state_
+        for start in range(0, len(X), batch):
+            rows = order[start:start + batch]
+            self.t_ += 1
+            theta, state = self.optimizer_.step(theta, self.gradient(theta, X[rows], Y[rows]), state, self.t_, lr)
+        self.theta_, self.state_ = theta, state
+        self._bind(theta)
+        self.n_iter_ += 1
+        self.loss_curve_.append(self.objective(theta, X, Y))
+
+    # ---------------------------------------------------------------- prediction
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Class probabilities, shape (n, n_classes) (a sigmoid's p becomes the columns 1 − p, p)."""
+        p = self.forward(X)[1][-1]
+        return np.hstack([1 - p, p]) if self.n_outputs_ == 1 else p
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def score(self, X, y) -> float:
+        """Accuracy, as scikit-learn's ``score``."""
+        return float(np.mean(self.predict(X) == np.asarray(y)))
+
+    def hidden_activations(self, X) -> list[np.ndarray]:
+        """What every hidden unit computes at each row of X: one (n, units) array per hidden layer."""
+        return self.forward(X)[1][1:-1]
+
+
+def _check_xy(X, y):
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if X.ndim != 2 or len(X) == 0:
+        raise ValueError(f"X must be a non-empty table of shape (n_samples, n_features), got shape {X.shape}.")
+    if y.shape != (len(X),):
+        raise ValueError(f"y must hold one label per row of X: {len(X)} rows, labels of shape {y.shape}.")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X contains missing or infinite values.")
+    return X, y

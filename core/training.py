@@ -1,0 +1,168 @@
+"""Train a classifier while recording what a page needs to replay the training as an animation.
+
+Every epoch costs one pass of mini-batch updates plus one forward pass over the training and test data
+(for the curves). Snapshots — the class probabilities on a grid, each hidden unit on a coarser grid, the
+weights and the confusion matrix — are taken at up to ``n_frames`` epochs spread evenly over the run.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.metrics import confusion_matrix
+from core.neural_net import MLPClassifier, log_loss, squared_error
+from core.validation import check_int
+
+#: A run stops, and is reported as diverged, once a weight grows past this or the loss stops being finite.
+#: (Cross-entropy is clipped and squared error is bounded, so exploding weights are the sign to watch.)
+DIVERGED_WEIGHT = 1e6
+
+
+@dataclass
+class TrainingRun:
+    """A recorded training run. ``F`` snapshots, ``E`` epochs, ``K`` classes, ``U`` hidden units in all.
+
+    epochs : (F,) the epoch of each snapshot (0 = the initial weights).
+    proba : (F, n_grid, K) float32 class probabilities at the grid points.
+    hidden : (F, n_hidden_grid, U) float32 output of every hidden unit, layer after layer.
+    params : (F, P) float32 the flat weight vector θ.
+    confusion : (F, K, K) int counts on the test data (the training data when there is no test set).
+    train_loss, test_loss, train_accuracy, test_accuracy : (E' + 1,) after each epoch (index 0 = before
+        training); test values are NaN without test data. E' < E when the run diverged.
+    diverged_at : the epoch whose weights passed :data:`DIVERGED_WEIGHT` or whose loss was not finite, else None.
+    reason : why it diverged, in words (None otherwise).
+    model : the trained network, ready to keep training with ``partial_fit``.
+    seconds : wall time of the whole recording.
+    """
+
+    epochs: np.ndarray
+    proba: np.ndarray
+    hidden: np.ndarray
+    params: np.ndarray
+    confusion: np.ndarray
+    train_loss: np.ndarray
+    test_loss: np.ndarray
+    train_accuracy: np.ndarray
+    test_accuracy: np.ndarray
+    diverged_at: int | None
+    reason: str | None
+    model: MLPClassifier
+    seconds: float
+
+    @property
+    def n_frames(self) -> int:
+        return len(self.epochs)
+
+
+def snapshot_epochs(epochs: int, n_frames: int) -> np.ndarray:
+    """Up to ``n_frames`` epochs spread evenly over 0 … epochs, both ends included."""
+    return np.unique(np.linspace(0, epochs, min(n_frames, epochs + 1)).round().astype(int))
+
+
+def data_loss(model: MLPClassifier, X, y) -> float:
+    """The mean loss the model is trained on, without the penalty (NaN for no data)."""
+    if len(X) == 0:
+        return float("nan")
+    p, Y = model.forward(X)[1][-1], model.targets(y)
+    return log_loss(p, Y) if model.loss == "log_loss" else squared_error(p, Y)
+
+
+def accuracy(model: MLPClassifier, X, y) -> float:
+    return model.score(X, y) if len(X) else float("nan")
+
+
+def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid, hidden_grid, *,
+                    epochs: int, n_frames: int = 100) -> TrainingRun:
+    """Train ``model`` from fresh weights for ``epochs`` epochs, recording snapshots (see :class:`TrainingRun`).
+
+    ``grid`` and ``hidden_grid`` are feature rows at which to evaluate the network, like ``X``.
+    """
+    epochs = check_int("epochs", epochs, low=1, high=100_000)
+    n_frames = check_int("n_frames", n_frames, low=2, high=1_000)
+    start = time.perf_counter()
+    X_train, y_train = np.asarray(X_train, float), np.asarray(y_train)
+    X_test, y_test = np.asarray(X_test, float), np.asarray(y_test)
+    model.max_iter = epochs
+    model._check_params()
+    model._initialize(X_train.shape[1], np.unique(y_train))
+    recorder = _Recorder(model, grid, hidden_grid, *((X_test, y_test) if len(X_test) else (X_train, y_train)))
+    wanted = set(snapshot_epochs(epochs, n_frames).tolist())
+    diverged_at, reason, good = None, None, model.theta_.copy()
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected and reported, not warned about
+        for epoch in range(epochs + 1):
+            if epoch:
+                good = model.theta_.copy()
+                model._epoch(X_train, y_train)
+            reason = _divergence(model, X_train, y_train)
+            if reason is not None:
+                diverged_at = epoch
+                # Step back to the last good weights, so the animation ends on how far the run got.
+                model.theta_ = good
+                model._bind(good)
+                recorder.snapshot(epoch - 1, final=True)
+                break
+            recorder.curves(X_train, y_train, X_test, y_test)
+            if epoch in wanted:
+                recorder.snapshot(epoch)
+    if not recorder.shots["epochs"]:
+        raise ValueError(f"The starting weights already fail ({reason}): scale the features down.")
+    return TrainingRun(**recorder.arrays(), diverged_at=diverged_at, reason=reason, model=model,
+                       seconds=time.perf_counter() - start)
+
+
+class _Recorder:
+    """Collects the per-epoch curves and the per-snapshot arrays of one run."""
+
+    def __init__(self, model, grid, hidden_grid, eval_X, eval_y):
+        self.model, self.grid, self.hidden_grid, self.eval_X, self.eval_y = model, grid, hidden_grid, eval_X, eval_y
+        self.curve = {key: [] for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")}
+        self.shots = {key: [] for key in ("epochs", "proba", "hidden", "params", "confusion")}
+
+    def curves(self, X_train, y_train, X_test, y_test) -> None:
+        self.curve["train_loss"].append(data_loss(self.model, X_train, y_train))
+        self.curve["test_loss"].append(data_loss(self.model, X_test, y_test))
+        self.curve["train_accuracy"].append(accuracy(self.model, X_train, y_train))
+        self.curve["test_accuracy"].append(accuracy(self.model, X_test, y_test))
+
+    def snapshot(self, epoch: int, final: bool = False) -> None:
+        if epoch < 0 or (final and self.shots["epochs"] and self.shots["epochs"][-1] == epoch):
+            return
+        model = self.model
+        hidden = model.hidden_activations(self.hidden_grid)
+        classes = model.classes_
+        self.shots["epochs"].append(epoch)
+        self.shots["proba"].append(model.predict_proba(self.grid).astype(np.float32))
+        self.shots["hidden"].append(
+            (np.hstack(hidden) if hidden else np.empty((len(self.hidden_grid), 0))).astype(np.float32))
+        self.shots["params"].append(model.theta_.astype(np.float32))
+        self.shots["confusion"].append(confusion_matrix(
+            np.searchsorted(classes, self.eval_y), np.searchsorted(classes, model.predict(self.eval_X)), len(classes)))
+
+    def arrays(self) -> dict:
+        return {**{key: np.asarray(values) if key == "epochs" else np.stack(values) for key, values in self.shots.items()},
+                **{key: np.asarray(values, dtype=float) for key, values in self.curve.items()}}
+
+
+def _divergence(model: MLPClassifier, X, y) -> str | None:
+    """Why the current weights count as diverged, or None."""
+    biggest = np.max(np.abs(model.theta_))
+    if not np.isfinite(biggest):
+        return "the weights overflowed to infinity"
+    if biggest > DIVERGED_WEIGHT:
+        return f"a weight grew to {biggest:.2g}, past {DIVERGED_WEIGHT:.0e}"
+    if not np.isfinite(data_loss(model, X, y)):
+        return "the training loss is no longer a finite number"
+    return None
+
+
+def _snapshot(shots: dict, model: MLPClassifier, epoch: int, grid, hidden_grid, X, y) -> None:
+    hidden = model.hidden_activations(hidden_grid)
+    shots["epochs"].append(epoch)
+    shots["proba"].append(model.predict_proba(grid).astype(np.float32))
+    shots["hidden"].append((np.hstack(hidden) if hidden else np.empty((len(hidden_grid), 0))).astype(np.float32))
+    shots["params"].append(model.theta_.astype(np.float32))
+    shots["confusion"].append(confusion_matrix(np.searchsorted(model.classes_, y), np.searchsorted(
+        model.classes_, model.predict(X)), len(model.classes_)))
