@@ -73,3 +73,13 @@ def test_figures_with_a_contour_redraw_every_frame():
     play = spec["layout"]["updatemenus"][0]["buttons"][0]["args"][1]
     assert play["frame"]["redraw"] is True
     assert small_animation()["layout"]["updatemenus"][0]["buttons"][0]["args"][1]["frame"]["redraw"] is False
+
+
+def test_frame_heatmaps_keep_their_shape_and_uint8_codes():
+    z = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    fig = go.Figure([go.Heatmap(z=z)])
+    spec = json.loads(animate(fig, [Frame(label="0", traces=[0], data=[{"z": z}])]).to_json())
+    frame_z = spec["frames"][0]["data"][0]["z"]
+    assert frame_z["dtype"] == "u1" and frame_z["shape"] == "2, 3"
+    import base64
+    assert np.frombuffer(base64.b64decode(frame_z["bdata"]), np.uint8).reshape(2, 3).tolist() == z.tolist()

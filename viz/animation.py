@@ -43,11 +43,12 @@ def frame_indices(n_items: int, max_frames: int) -> np.ndarray:
 
 
 def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider_prefix: str = "step ",
-            frame_ms: int = BASE_FRAME_MS) -> go.Figure:
+            frame_ms: int = BASE_FRAME_MS, speeds: tuple[float, ...] = SPEEDS) -> go.Figure:
     """Add ``frames`` with Play / Pause / Reset, speed buttons and a step slider to ``fig`` (in place).
 
     Frames are redrawn (``redraw``) whenever the figure holds a non-scatter trace (contour, heatmap),
-    which Plotly otherwise blanks while playing; pass ``redraw=True`` to force it. Returns ``fig`` with float32 arrays throughout.
+    which Plotly otherwise blanks while playing; pass ``redraw=True`` to force it. A redraw must finish within
+    a frame's time or heatmaps never get painted, so heavy figures pass a longer ``frame_ms`` and fewer ``speeds``. Returns ``fig`` with float32 arrays throughout.
     """
     if not frames:
         raise ValueError("An animation needs at least one frame.")
@@ -66,7 +67,7 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
         {"label": "❚❚ Pause", "method": "animate", "args": [[None], jump]},
         {"label": "⏮ Reset", "method": "animate", "args": [[names[0]], jump]},
     ]
-    speeds = [{"label": f"{s:g}×", "method": "animate", "args": [None, play(s)]} for s in SPEEDS]
+    speeds = [{"label": f"{s:g}×", "method": "animate", "args": [None, play(s)]} for s in speeds]
     fig.update_layout(
         updatemenus=[
             {"type": "buttons", "direction": "right", "showactive": False, "x": 0.0, "y": 0, "xanchor": "left",
@@ -96,22 +97,38 @@ def _with_frames(fig: go.Figure, frames: list[Frame], names: list[str]) -> go.Fi
     coordinates, so the frames are assembled as data and the figure is put together without re-validating.
     """
     spec = fig.to_dict()
-    spec["frames"] = [{"name": name, "traces": f.traces, "data": [_plain(d) for d in f.data],
+    types = [trace.get("type", "scatter") for trace in spec["data"]]
+    # Plotly reads a frame trace without a type as a scatter, so name the type of the trace it updates.
+    spec["frames"] = [{"name": name, "traces": f.traces,
+                       "data": [{"type": types[i], **_plain(d)} for i, d in zip(f.traces, f.data)],
                        **({"layout": f.layout} if f.layout else {})} for f, name in zip(frames, names)]
     return go.Figure(spec, _validate=False)
 
 
 def _plain(trace) -> dict:
-    """A frame trace as a dict whose coordinate arrays are already encoded as float32 typed arrays.
+    """A frame trace as a dict whose coordinate arrays are already encoded as typed arrays.
 
     Encoding once here, rather than leaving NumPy arrays for Streamlit to encode, keeps every rerun cheap.
+    Floats ship as float32; uint8 arrays (heatmap codes) stay uint8; a 2-D ``z`` keeps its shape.
     """
     props = trace.to_plotly_json() if hasattr(trace, "to_plotly_json") else dict(trace)
     for key in ("x", "y", "z"):
-        if key in props and props[key] is not None:
-            values = np.asarray(props[key], dtype=np.float32).ravel()
-            props[key] = {"dtype": "f4", "bdata": base64.b64encode(values.tobytes()).decode("ascii")}
+        if key in props and props[key] is not None and not isinstance(props[key], dict):
+            props[key] = typed_array(props[key], keep_shape=key == "z")
     return props
+
+
+def typed_array(values, keep_shape: bool = False) -> dict:
+    """``values`` as Plotly's base64 typed-array spec: uint8 stays uint8, everything else becomes float32."""
+    values = np.asarray(values)
+    dtype = np.uint8 if values.dtype == np.uint8 else np.float32
+    values = np.ascontiguousarray(values, dtype=dtype)
+    spec = {"dtype": "u1" if dtype == np.uint8 else "f4", "bdata": base64.b64encode(values.tobytes()).decode("ascii")}
+    if keep_shape and values.ndim == 2:
+        spec["shape"] = f"{values.shape[0]}, {values.shape[1]}"
+    else:
+        spec["bdata"] = base64.b64encode(values.ravel().tobytes()).decode("ascii")
+    return spec
 
 
 def to_float32(fig: go.Figure) -> go.Figure:
