@@ -376,6 +376,14 @@ class MLPClassifier:
         """What every hidden unit computes at each row of X: one (n, units) array per hidden layer."""
         return self.forward(X)[1][1:-1]
 
+    def dead_units(self, X) -> list[np.ndarray]:
+        """Per hidden layer, which ReLU units output 0 for every row of X ("dead": no input switches them on,
+        so by the ReLU rule no gradient reaches their weights and they never recover). Other activations
+        never die and are reported False."""
+        zs = self.forward(X)[0][:-1]
+        return [np.all(z <= 0, axis=0) if name == "relu" else np.zeros(z.shape[1], bool)
+                for z, name in zip(zs, self.activations)]
+
 
 def _check_xy(X, y):
     X, y = np.asarray(X, dtype=float), np.asarray(y)

@@ -57,6 +57,17 @@ class TrainingRun:
         return len(self.epochs)
 
 
+def continued(run: TrainingRun, more: TrainingRun, keep_frames: int = 1) -> TrainingRun:
+    """``run`` followed by ``more`` (a warm-started continuation): curves joined end to end, and only the last
+    ``keep_frames`` snapshots kept (a run that goes on for ever must not grow for ever)."""
+    curves = {key: np.concatenate([getattr(run, key), getattr(more, key)[1:]])
+              for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")}
+    shots = {key: np.concatenate([getattr(run, key), getattr(more, key)[1:]])[-keep_frames:]
+             for key in ("epochs", "proba", "hidden", "params", "confusion")}
+    return TrainingRun(**shots, **curves, diverged_at=more.diverged_at, reason=more.reason, model=more.model,
+                       seconds=run.seconds + more.seconds)
+
+
 def snapshot_epochs(epochs: int, n_frames: int) -> np.ndarray:
     """Up to ``n_frames`` epochs spread evenly over 0 … epochs, both ends included."""
     return np.unique(np.linspace(0, epochs, min(n_frames, epochs + 1)).round().astype(int))
@@ -75,25 +86,29 @@ def accuracy(model: MLPClassifier, X, y) -> float:
 
 
 def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid, hidden_grid, *,
-                    epochs: int, n_frames: int = 100) -> TrainingRun:
-    """Train ``model`` from fresh weights for ``epochs`` epochs, recording snapshots (see :class:`TrainingRun`).
+                    epochs: int, n_frames: int = 100, warm_start: bool = False) -> TrainingRun:
+    """Train ``model`` for ``epochs`` epochs, recording snapshots (see :class:`TrainingRun`).
 
-    ``grid`` and ``hidden_grid`` are feature rows at which to evaluate the network, like ``X``.
+    ``grid`` and ``hidden_grid`` are feature rows at which to evaluate the network, like ``X``. From fresh
+    weights, unless ``warm_start`` and the model is already trained: then training goes on from its current
+    weights and optimizer state (its schedule holds its last rate), and epochs count on from ``n_iter_``.
     """
     epochs = check_int("epochs", epochs, low=1, high=100_000)
     n_frames = check_int("n_frames", n_frames, low=2, high=1_000)
     start = time.perf_counter()
     X_train, y_train = np.asarray(X_train, float), np.asarray(y_train)
     X_test, y_test = np.asarray(X_test, float), np.asarray(y_test)
-    model.max_iter = epochs
-    model._check_params()
-    model._initialize(X_train.shape[1], np.unique(y_train))
+    if not (warm_start and hasattr(model, "theta_")):
+        model.max_iter = epochs
+        model._check_params()
+        model._initialize(X_train.shape[1], np.unique(y_train))
+    first = model.n_iter_
     recorder = _Recorder(model, grid, hidden_grid, *((X_test, y_test) if len(X_test) else (X_train, y_train)))
-    wanted = set(snapshot_epochs(epochs, n_frames).tolist())
+    wanted = set((first + snapshot_epochs(epochs, n_frames)).tolist())
     diverged_at, reason, good = None, None, model.theta_.copy()
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected and reported, not warned about
-        for epoch in range(epochs + 1):
-            if epoch:
+        for epoch in range(first, first + epochs + 1):
+            if epoch > first:
                 good = model.theta_.copy()
                 model._epoch(X_train, y_train)
             reason = _divergence(model, X_train, y_train)
@@ -102,7 +117,8 @@ def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid
                 # Step back to the last good weights, so the animation ends on how far the run got.
                 model.theta_ = good
                 model._bind(good)
-                recorder.snapshot(epoch - 1, final=True)
+                if epoch > first:
+                    recorder.snapshot(epoch - 1, final=True)
                 break
             recorder.curves(X_train, y_train, X_test, y_test)
             if epoch in wanted:
@@ -128,7 +144,7 @@ class _Recorder:
         self.curve["test_accuracy"].append(accuracy(self.model, X_test, y_test))
 
     def snapshot(self, epoch: int, final: bool = False) -> None:
-        if epoch < 0 or (final and self.shots["epochs"] and self.shots["epochs"][-1] == epoch):
+        if (final and self.shots["epochs"] and self.shots["epochs"][-1] == epoch):
             return
         model = self.model
         hidden = model.hidden_activations(self.hidden_grid)

@@ -11,7 +11,7 @@ from core.derivatives import central_difference
 from core.logistic_regression import LogisticRegression
 from core.metrics import confusion_matrix
 from core.neural_net import ACTIVATIONS, MLPClassifier, log_loss, sigmoid, softmax
-from core.training import record_training, snapshot_epochs
+from core.training import continued, record_training, snapshot_epochs
 
 GATES = {"and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "nand": [1, 1, 1, 0], "nor": [1, 0, 0, 0], "xor": [0, 1, 1, 0]}
 TRUTH_INPUTS = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
@@ -241,3 +241,34 @@ def test_snapshot_epochs_spread_over_the_run():
     assert snapshot_epochs(10, 100).tolist() == list(range(11))
     shots = snapshot_epochs(1000, 50)
     assert shots[0] == 0 and shots[-1] == 1000 and len(shots) == 50
+
+
+def test_warm_started_recording_continues_the_same_run():
+    rng = np.random.default_rng(8)
+    X = rng.uniform(-5, 5, size=(60, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    grid = X[:7]
+    whole = record_training(MLPClassifier((4,), random_state=3), X, y, X[:0], y[:0], grid, grid, epochs=30)
+    first = record_training(MLPClassifier((4,), random_state=3), X, y, X[:0], y[:0], grid, grid, epochs=30)
+    first.model.max_iter = 30  # the same schedule (constant) either way
+    # Re-run the first 20 epochs, then continue 10 more from where it stopped.
+    part = record_training(MLPClassifier((4,), random_state=3), X, y, X[:0], y[:0], grid, grid, epochs=20)
+    more = record_training(part.model, X, y, X[:0], y[:0], grid, grid, epochs=10, n_frames=2, warm_start=True)
+    assert more.epochs.tolist() == [20, 30]
+    joined = continued(part, more)
+    assert np.allclose(joined.train_loss, whole.train_loss)
+    assert joined.epochs.tolist() == [30] and np.allclose(joined.proba[-1], whole.proba[-1], atol=1e-6)
+
+
+def test_dead_relu_units_are_found_and_get_no_gradient():
+    X = np.array([[1.0, 2.0], [2.0, 1.0], [0.5, 0.5]])
+    y = np.array([0, 1, 0])
+    net = initialised(MLPClassifier((3,), "relu"), X, y)
+    net.coefs_[0][...] = 1.0
+    net.intercepts_[0][...] = 1.0
+    net.coefs_[0][:, 1] = -5.0  # unit 1: z = −5(x₁ + x₂) − 1 < 0 for every row here
+    net.intercepts_[0][1] = -1.0
+    assert net.dead_units(X)[0].tolist() == [False, True, False]
+    grad_coefs, _ = net._unpack(net.gradient(net.theta_, X, net.targets(y)))
+    assert np.all(grad_coefs[0][:, 1] == 0) and np.all(grad_coefs[1][1] == 0)
+    assert not np.any(initialised(MLPClassifier((3,), "tanh"), X, y).dead_units(X)[0])
