@@ -381,6 +381,13 @@ def _schedule(name: str, params: dict) -> Callable:
     return fn
 
 
+def default_schedule_params(schedule: str, total_steps: int) -> dict:
+    """The app's settings for each schedule over a run of ``total_steps``: halve every quarter of the run,
+    decay 1 % per step, warm up over the first 10 %; cosine and constant need none."""
+    return {"step_decay": {"every": max(total_steps // 4, 1), "gamma": 0.5}, "exponential": {"gamma": 0.99},
+            "linear_warmup": {"warmup_steps": max(total_steps // 10, 1)}}.get(schedule, {})
+
+
 def schedule_factors(schedule: str, total_steps: int, **params) -> np.ndarray:
     """The factor at every step ``t = 1 … total_steps``, shape ``(total_steps,)``."""
     total_steps = check_int("total_steps", total_steps, low=1, high=MAX_STEPS)

@@ -6,7 +6,8 @@ import streamlit as st
 
 from core.expressions import to_objective
 from core.objectives import OBJECTIVES
-from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, make_optimizer, race, race_summary, schedule_factors
+from core.optimizers import (OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params, make_optimizer, race,
+                             race_summary, schedule_factors)
 from ui.errors import attempt
 from ui.math_panel import latex_vector, math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam
@@ -87,17 +88,11 @@ def optimizers_for(opts, lrs, beta, beta2, wd):
     return [make_optimizer(name, lr=lr, **extra.get(name, {})) for name, lr in zip(opts, lrs)]
 
 
-def schedule_params(schedule: str, steps: int) -> dict:
-    """The schedule's settings for a run of ``steps``: halve every quarter, 1 %/step decay, 10 % warm-up."""
-    return {"step_decay": {"every": max(steps // 4, 1), "gamma": 0.5}, "exponential": {"gamma": 0.99},
-            "linear_warmup": {"warmup_steps": max(steps // 10, 1)}}.get(schedule, {})
-
-
 @st.cache_resource(max_entries=16, show_spinner=False)
 def run(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, steps, x0, y0):
     objective = objective_for(surface, expr, condition, angle)
     result = race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd), [x0, y0],
-                  steps, schedule, schedule_params(schedule, steps))
+                  steps, schedule, default_schedule_params(schedule, steps))
     return objective, result, race_animation(objective, result), surface_3d(objective, result)
 
 
@@ -195,7 +190,7 @@ if result is not None:
         math_and_code(
             equations=[objective.latex, *UPDATE_RULES[inspect], *step_story(race_result, inspect, k)],
             notes=[f"Learning-rate schedule: **{SCHEDULE_LABELS[schedule]}**; the rate at step {k} is "
-                   f"{schedule_factors(schedule, steps, **schedule_params(schedule, steps))[k]:.3g} × η."],
+                   f"{schedule_factors(schedule, steps, **default_schedule_params(schedule, steps))[k]:.3g} × η."],
             code=[OPTIMIZERS[inspect], race, objective.gradient_fn],
         )
 view.finish()

@@ -152,6 +152,7 @@ class MultiChoiceParam(Param):
 
     options: dict = field(default_factory=dict)
     min_count: int = 1
+    kind: str = "multiselect"  # or "pills": every option visible as a toggle
 
     def parse(self, raw: str) -> tuple:
         chosen = tuple(dict.fromkeys(v for v in raw.split(",") if v))
@@ -166,6 +167,9 @@ class MultiChoiceParam(Param):
         return ",".join(value)
 
     def widget(self, key: str) -> tuple:
+        if self.kind == "pills":
+            return tuple(st.pills(self.label, options=list(self.options), format_func=self.options.get,
+                                  selection_mode="multi", key=key, help=self.help or None) or ())
         return tuple(st.multiselect(self.label, options=list(self.options), format_func=self.options.get,
                                     key=key, help=self.help or None))
 

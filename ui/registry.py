@@ -30,6 +30,9 @@ EXPLORERS = [
     Explorer("explorers/optimizers.py", "Optimizers racing on loss surfaces", "🏁", "optimizers",
              "SGD, momentum, Nesterov, AdaGrad, RMSProp, Adam and AdamW race from the same start over bowls, "
              "valleys, saddles and your own formula — with every update's numbers spelled out."),
+    Explorer("explorers/boundary.py", "Decision boundaries: a network learning live", "🧠", "decision-boundary",
+             "A NumPy neural network trains on circles, spirals, XOR and logic gates: the boundary forms, each "
+             "hidden unit finds its feature, and the weights grow — TensorFlow Playground, with the math shown."),
 ]
 
 

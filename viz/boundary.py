@@ -50,24 +50,36 @@ class BoundaryData:
 
 
 def boundary_animation(run: TrainingRun, data: BoundaryData, max_frames: int = 100) -> go.Figure:
-    """The whole run as one animated figure (see the module docstring)."""
-    model = run.model
-    layout = Layout(tuple(model.layer_units_), data.tile)
-    frames_at = _frames_within_budget(run, data, layout, max_frames)
+    """The whole run as one animated figure (see the module docstring), starting untrained."""
+    fig, frames = _figure_and_frames(run, data, frame_indices(run.n_frames, max_frames))
+    _fill(fig, frames[0])  # untrained, as the slider says, until Play
+    # Every frame redraws five panels and their heatmaps (~140 ms in a software-rendered browser); frames
+    # shorter than the redraw never get their heatmaps painted, so this figure plays at about 6 frames a second.
+    return animate(fig, frames, slider_prefix="", frame_ms=FRAME_MS, speeds=(0.5, 1.0, 2.0))
+
+
+def boundary_still(run: TrainingRun, data: BoundaryData) -> go.Figure:
+    """The run's last snapshot as a still figure (for live training, redrawn a few times a second)."""
+    fig, frames = _figure_and_frames(run, data, np.array([run.n_frames - 1]))
+    _fill(fig, frames[-1])
+    fig.update_layout(margin={"b": 20}, title={"text": frames[-1].label, "x": 0.0, "font": {"size": 14}})
+    return fig
+
+
+def _figure_and_frames(run: TrainingRun, data: BoundaryData, wanted: np.ndarray) -> tuple[go.Figure, list[Frame]]:
+    layout = Layout(tuple(run.model.layer_units_), data.tile)
+    frames_at = _within_budget(wanted, data, layout)
     fig = go.Figure()
     _axes(fig, layout, data)
     traces = _base_traces(fig, run, data, layout)
-    coefs = [model._unpack(run.params[i])[0] for i in frames_at]
+    coefs = [run.model._unpack(run.params[i])[0] for i in frames_at]
     scale = weight_scale(coefs)
     frames = [_frame(run, data, layout, traces, i, coef, scale) for i, coef in zip(frames_at, coefs)]
     fig.update_layout(height=860, margin={"l": 10, "r": 10, "t": 40, "b": 150}, plot_bgcolor="white",
                       legend={"orientation": "h", "x": 0.55, "y": 1.06, "xanchor": "left", "yanchor": "bottom",
                               "font": {"size": 11}},
-                      annotations=_labels(layout, data))
-    _fill(fig, frames[0])  # untrained, as the slider says, until Play
-    # Every frame redraws five panels and their heatmaps (~140 ms in a software-rendered browser); frames
-    # shorter than the redraw never get their heatmaps painted, so this figure plays at 6 frames a second.
-    return animate(fig, frames, slider_prefix="", frame_ms=FRAME_MS, speeds=(0.5, 1.0, 2.0))
+                      annotations=[*fig.layout.annotations, *_labels(layout, data)])
+    return fig, frames
 
 
 # ---------------------------------------------------------------- layout
@@ -78,7 +90,7 @@ def _axes(fig: go.Figure, layout: Layout, data: BoundaryData) -> None:
     half = layout.height / 2 + 0.2
     n_cols = len(layout.layer_units)
     fig.update_layout(
-        xaxis={"domain": AXES["net"][0], **hidden, "range": [-1.5, layout.x(n_cols - 1) + 0.9]},
+        xaxis={"domain": AXES["net"][0], **hidden, "range": [-1.3, layout.x(n_cols - 1) + 1.0]},
         yaxis={"domain": AXES["net"][1], **hidden, "range": [-half, half + 0.5], "scaleanchor": "x"},
         xaxis2={"domain": AXES["map"][0], "range": [data.xs[0], data.xs[-1]], "title": "x₁", "anchor": "y2",
                 "showgrid": False, "constrain": "domain"},
@@ -171,7 +183,7 @@ def _output_nodes(layout: Layout, n_classes: int, n_outputs: int) -> go.Scatter:
     column = len(layout.layer_units) - 1
     ys = layout.ys(column)
     colors = [class_style(1)["color"]] if n_outputs == 1 else [class_style(k)["color"] for k in range(n_outputs)]
-    text = ["p(class 1)"] if n_outputs == 1 else [f"p(class {k})" for k in range(n_outputs)]
+    text = ["p₁"] if n_outputs == 1 else [f"p{'₀₁₂₃₄₅₆₇₈₉'[k]}" for k in range(n_outputs)]
     return go.Scatter(x=np.full(len(ys), layout.x(column)), y=ys, mode="markers+text", text=text,
                       textposition="middle right", showlegend=False, hoverinfo="skip",
                       marker={"size": 22, "color": colors, "line": {"color": "#333333", "width": 1}})
@@ -220,12 +232,12 @@ def _fill(fig: go.Figure, frame: Frame) -> None:
         fig.data[index].update(values)
 
 
-def _frames_within_budget(run: TrainingRun, data: BoundaryData, layout: Layout, max_frames: int) -> np.ndarray:
-    """Snapshot indices to animate: all of them unless the estimated payload would pass the budget."""
+def _within_budget(wanted: np.ndarray, data: BoundaryData, layout: Layout) -> np.ndarray:
+    """The snapshots to animate: ``wanted``, thinned evenly if the estimated payload would pass the budget."""
     n_hidden = sum(layout.layer_units[1:-1])
     tile_bytes = n_hidden * layout.tile * (layout.tile + layout.gap)
     n_weights = sum(a * b for a, b in zip(layout.layer_units[:-1], layout.layer_units[1:]))
     # base64 is 4/3 of the bytes; Plotly's JSON adds a little more (it escapes every "/").
     per_frame = 1.4 * (len(data.xs) * len(data.ys) + tile_bytes + 24 * n_weights + 16 * CURVE_POINTS) + 1000
     fits = int((0.8 * PAYLOAD_BUDGET_BYTES - 200_000) // per_frame)
-    return frame_indices(run.n_frames, max(2, min(max_frames, fits)))
+    return wanted[frame_indices(len(wanted), max(2, fits))]

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from viz.palette import OKABE_ITO
 
 TILE = 0.7
-COLUMN_GAP = 1.9
+COLUMN_GAP = 1.5
 #: Codes in a layer's mosaic: 0 is "no tile here" (transparent); a unit's output maps to LOW … HIGH with ZERO
 #: in the middle. (0 rather than 255 for the gaps: a run of 0xFF bytes is "////" in base64, and Plotly's JSON
 #: escapes every "/" as six characters.)

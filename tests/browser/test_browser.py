@@ -23,9 +23,12 @@ def assert_healthy(pg):
     assert pg.get_by_text("Something went wrong").count() == 0
 
 
-# The step readout of the page's first animated chart (the first Plotly chart with a step slider).
+# The step readout of the page's first animated chart (the first Plotly chart with a step slider): "step 12 …"
+# or, for training, "epoch 12 …".
 STEP_TEXT_JS = """() => [...document.querySelectorAll('.js-plotly-plot .slider-container text')]
-    .map(t => t.textContent).find(t => t.startsWith('step ')) || ''"""
+    .map(t => t.textContent).find(t => /^(step|epoch) /.test(t)) || ''"""
+FIRST = r"^(step|epoch) 0(\s|$)"  # a JS regex: the readout of the first frame
+STEP_NUMBER = re.compile(r"(?:step|epoch) (\d+)")
 
 
 def slider_step(pg) -> str:
@@ -57,20 +60,19 @@ def test_screenshot_each_page_opened_by_direct_url_on_a_fresh_server(fresh_serve
 def test_play_advances_the_animation_in_the_browser(server, page, url_path):
     open_url(page, f"{server.url}/{url_path}")
     before = slider_step(page)
-    assert re.match(r"step 0(\s|$)", before), before
+    assert int(STEP_NUMBER.match(before).group(1)) == 0, before
     chart = page.locator(".js-plotly-plot", has=page.locator(".slider-container")).first
     chart.locator("g.updatemenu-button", has_text="Play").first.click()
-    page.wait_for_function(f"!/^step 0(\\s|$)/.test(({STEP_TEXT_JS})())", timeout=15_000)
-    step = int(re.match(r"step (\d+)", slider_step(page)).group(1))
-    assert step > 0
-    # the loss surface under the paths is still drawn after playing (Plotly blanks it unless frames redraw)
+    page.wait_for_function(f"!/{FIRST}/.test(({STEP_TEXT_JS})())", timeout=15_000)
+    assert int(STEP_NUMBER.match(slider_step(page)).group(1)) > 0
+    # the surface or map under the data is still drawn after playing (Plotly blanks it unless frames redraw)
     chart.locator("g.updatemenu-button", has_text="Pause").first.click()
     page.wait_for_timeout(500)
-    assert chart.locator(".contourlayer path").count() > 0
+    assert chart.locator(".contourlayer path").count() + chart.locator(".hm image").count() > 0
     chart.locator("g.updatemenu-button", has_text="Reset").first.click()
     page.wait_for_timeout(300)
     chart.locator("g.updatemenu-button", has_text="Reset").first.click()
-    page.wait_for_function(f"/^step 0(\\s|$)/.test(({STEP_TEXT_JS})())", timeout=10_000)
+    page.wait_for_function(f"/{FIRST}/.test(({STEP_TEXT_JS})())", timeout=10_000)
     assert_healthy(page)
 
 
@@ -121,4 +123,48 @@ def test_clicking_the_surface_moves_the_race_start(server, page):
     # the bowl's box is (−3, 3)²: three quarters across and a quarter down is about (1.5, 1.5)
     assert abs(float(x0.input_value()) - 1.5) < 0.3
     assert abs(float(page.locator(".st-key-optimizers-y0 input").input_value()) - 1.5) < 0.3
+    assert_healthy(page)
+
+
+LOSS = re.compile(r"epoch (\d+) · train loss ([\d.]+)")
+
+
+def test_training_plays_the_loss_falls_and_the_map_is_painted_while_playing(server, page):
+    open_url(page, f"{server.url}/decision-boundary")
+    chart = page.locator(".js-plotly-plot", has=page.locator(".slider-container")).first
+    first = LOSS.match(slider_step(page))
+    assert first.group(1) == "0"
+    # half speed: every frame has time to finish redrawing its heatmaps before the next one starts
+    chart.locator("g.updatemenu-button", has_text="0.5×").first.click()
+    painted, readouts = [], []
+    for _ in range(8):
+        page.wait_for_timeout(400)
+        readouts.append(LOSS.match(slider_step(page)))
+        box = chart.locator("g.x2y2 .nsewdrag").first.bounding_box()
+        shot = page.screenshot(clip=box)
+        painted.append(len(set(_pixels(shot))) > 50)
+    epochs = [int(m.group(1)) for m in readouts]
+    losses = [float(m.group(2)) for m in readouts]
+    assert epochs == sorted(epochs) and epochs[-1] > 0
+    # training lowers the loss, frame after frame
+    assert losses[-1] < losses[0] < float(first.group(2))
+    assert sum(b < a for a, b in zip(losses, losses[1:])) >= len(losses) // 2
+    assert sum(painted) >= 4, painted  # the decision map is drawn while it plays, not blank
+    assert_healthy(page)
+
+
+def _pixels(png: bytes):
+    from io import BytesIO
+
+    from PIL import Image
+    return Image.open(BytesIO(png)).convert("RGB").resize((60, 60)).getdata()
+
+
+def test_a_boundary_control_retrains_and_the_link_follows(server, page):
+    open_url(page, f"{server.url}/decision-boundary")
+    streamlit_slider(page, "decision-boundary-layers").focus()
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => location.search.includes('layers=1')", timeout=20_000)
+    wait_for_app(page)
+    assert page.get_by_text("Units in layer 2").count() == 0 and page.get_by_text("Units in layer 1").count() == 1
     assert_healthy(page)

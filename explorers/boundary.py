@@ -1,0 +1,377 @@
+"""Decision boundaries: a NumPy network trains on 2-D data and the boundary forms, TensorFlow Playground style."""
+
+import copy
+import math
+from dataclasses import replace
+
+import pandas as pd
+import streamlit as st
+
+from core.datasets_2d import DATASETS, grid_extent, make_dataset, make_grid, train_test_split
+from core.features import FEATURES, feature_map
+from core.neural_net import ACTIVATIONS, LOSSES, MAX_LAYERS, PENALTIES, MLPClassifier, output_delta
+from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params
+from core.training import continued, record_training
+from ui.errors import attempt
+from ui.math_panel import math_and_code
+from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
+from ui.view import View
+from viz.baseline_grid import baseline_grid
+from viz.boundary import BoundaryData, boundary_animation, boundary_still
+from viz.network import tile_size
+
+GRID = 60  # decision-map cells per side
+#: Longest run computed for the animation (updates = epochs × mini-batches per epoch, ~45 µs each).
+MAX_UPDATES = 60_000
+#: Keep-training mode: seconds of training per refresh, refreshes per second, and where it stops.
+LIVE_SECONDS, LIVE_EVERY, LIVE_MAX_EPOCHS = 0.15, 0.4, 20_000
+DEFAULT_UNITS = (4, 2, 2, 2, 2, 2)
+ACTIVATION_LABELS = {name: a.label for name, a in ACTIVATIONS.items()}
+
+PARAMS = [
+    ChoiceParam("data", "Data set", "circle", options={k: d.label for k, d in DATASETS.items()}),
+    IntParam("classes", "Classes", 3, low=3, high=5),
+    IntParam("n", "Points", 300, low=4, high=1000, step=4),
+    FloatParam("noise", "Noise", 0.0, low=0.0, high=0.5, step=0.05),
+    FloatParam("test", "Test share", 0.5, low=0.0, high=0.9, step=0.1, fmt="%.1f",
+               help="The share of points held out to test on; they are never trained on."),
+    IntParam("seed", "Seed", 0, low=0, high=9999, kind="number",
+             help="Seeds the data, the split, the initial weights and the batch order."),
+    MultiChoiceParam("features", "Features the network sees", ("x1", "x2"),
+                     options={k: f.label for k, f in FEATURES.items()}, kind="pills"),
+    IntParam("layers", "Hidden layers", 2, low=0, high=MAX_LAYERS),
+    *[IntParam(f"units{i}", f"Units in layer {i}", DEFAULT_UNITS[i - 1], low=1, high=16, kind="number")
+      for i in range(1, MAX_LAYERS + 1)],
+    *[ChoiceParam(f"act{i}", f"Activation {i}", "tanh", options=ACTIVATION_LABELS)
+      for i in range(1, MAX_LAYERS + 1)],
+    ChoiceParam("output", "Output", "auto", options={"auto": "Sigmoid (2 classes) / softmax", "softmax": "Softmax"}),
+    ChoiceParam("loss", "Loss", "log_loss", options=LOSSES),
+    LogFloatParam("lr", "Learning rate η", 0.03, low=1e-4, high=10.0),
+    ChoiceParam("optimizer", "Optimizer", "sgd", options={k: c.label for k, c in OPTIMIZERS.items()}),
+    ChoiceParam("schedule", "Schedule", "constant", options=SCHEDULE_LABELS,
+                help="How η changes over the epochs."),
+    IntParam("batch", "Batch size", 10, low=1, high=500),
+    IntParam("epochs", "Epochs", 200, low=10, high=2000, step=10),
+    ChoiceParam("penalty", "Regularisation", "none", options=PENALTIES),
+    LogFloatParam("alpha", "Regularisation rate α", 0.001, low=1e-4, high=10.0),
+    BoolParam("show_test", "Show test points", True),
+    BoolParam("compare", "Compare with scikit-learn models", False),
+]
+
+
+def _preset(label: str, notice: str, **values) -> Preset:
+    return Preset(label, values, notice)
+
+
+GATE = {"n": 4, "noise": 0.0, "test": 0.0, "layers": 0, "features": ("x1", "x2"), "lr": 1.0, "batch": 4,
+        "epochs": 300}
+PRESETS = {
+    "xor-line": _preset(
+        "XOR: one neuron is not enough", "With no hidden layer the network is a single neuron, and a neuron draws "
+        "one straight line. XOR's classes sit in opposite corners, so every line gets half of them wrong: accuracy "
+        "stays near 50 %. Add a hidden layer of 4 units — or the x₁x₂ feature — and it learns.",
+        data="xor", layers=0, features=("x1", "x2")),
+    "xor-product": _preset(
+        "XOR: the x₁x₂ feature does it", "Give the same single neuron the product x₁x₂ and XOR becomes a straight "
+        "cut: x₁x₂ > 0 is one class. Good features can replace hidden layers.",
+        data="xor", layers=0, features=("x1", "x2", "x1x2")),
+    "circle-squares": _preset(
+        "Circle: x₁² + x₂² with no hidden layer", "The circle's boundary is x₁² + x₂² = r². With the squared "
+        "features a single neuron learns exactly that — one line in (x₁², x₂²), a circle in the plane.",
+        data="circle", layers=0, features=("x1_sq", "x2_sq")),
+    "spiral-depth": _preset(
+        "Spiral: depth helps", "One hidden layer of 8 units manages about 75 % on the spirals; four layers of 8 wind "
+        "the boundary around both arms (≈ 96 % on test). Set hidden layers to 1 to compare.",
+        data="spiral", n=500, layers=4, units1=8, units2=8, units3=8, units4=8, optimizer="adam", lr=0.01,
+        epochs=300),
+    "overfit": _preset(
+        "Overfitting: few noisy points, no regularisation", "60 noisy points and 3 layers of 8: training loss goes "
+        "to zero while test loss climbs back up from about 0.3 to over 2 — the boundary bends around single points. "
+        "Choose L2 with α = 0.03 and the test loss stays near its best.",
+        data="gaussians", n=60, noise=0.5, layers=3, units1=8, units2=8, units3=8, optimizer="adam", lr=0.01,
+        epochs=1000),
+    "dead-relu": _preset(
+        "Dead ReLU units at a large learning rate", "At η = 3 the first big steps push most ReLU units below zero "
+        "for every point: about 9 of the 16 go dead (blank tiles) and pass no gradient back (grad[z ≤ 0] = 0), so "
+        "accuracy sticks at 50 %. Switch the activations to leaky ReLU and the same run learns the circle.",
+        data="circle", layers=2, units1=8, units2=8, act1="relu", act2="relu", lr=3.0),
+    "blobs": _preset(
+        "Four classes with softmax", "Softmax gives each class its own output unit; the map shows the most probable "
+        "class, paler where the network is unsure — along the borders between blobs.",
+        data="blobs", classes=4, noise=0.3, layers=1, units1=6, optimizer="adam", lr=0.01),
+    **{f"gate-{gate}": _preset(
+        f"{name} gate with a single neuron", notice, data=gate if gate != "xor" else "xor_gate", **GATE)
+       for gate, name, notice in [
+           ("and", "AND", "AND is 1 only at (1, 1): one line cuts that corner off, so one neuron learns it."),
+           ("or", "OR", "OR is 0 only at (0, 0): one line cuts that corner off, so one neuron learns it."),
+           ("nand", "NAND", "NAND is AND with the classes swapped: the same line, the other way round."),
+           ("nor", "NOR", "NOR is OR with the classes swapped: one neuron learns it."),
+           ("xor", "XOR", "XOR is 1 at (0, 1) and (1, 0): no single line separates those from the other two "
+                          "corners, so a single neuron gets at most 3 of 4 right. Add one hidden layer."),
+       ]},
+    "gate-xor-hidden": _preset(
+        "XOR gate with a hidden layer", "Two hidden units each draw a line; the output combines them, and XOR is "
+        "learnt: all four rows right.",
+        data="xor_gate", **{**GATE, "layers": 1, "units1": 4, "optimizer": "adam", "lr": 0.1}),
+}
+
+
+# ------------------------------------------------------------------------------------------- computing
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def split_data(data: str, n: int, noise: float, test: float, seed: int, classes: int):
+    X, y = make_dataset(data, n, noise, seed, n_classes=classes)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test, seed)
+    return X_train, X_test, y_train, y_test, grid_extent(X)
+
+
+def network(s: dict) -> MLPClassifier:
+    layers = tuple(s[f"units{i}"] for i in range(1, s["layers"] + 1))
+    acts = tuple(s[f"act{i}"] for i in range(1, s["layers"] + 1))
+    return MLPClassifier(layers, acts, output=s["output"], loss=s["loss"], penalty=s["penalty"],
+                         alpha=s["alpha"] if s["penalty"] != "none" else 0.0, solver=s["optimizer"],
+                         learning_rate_init=s["lr"], schedule=s["schedule"],
+                         schedule_params=default_schedule_params(s["schedule"], s["epochs"]),
+                         batch_size=s["batch"], random_state=s["seed"])
+
+
+def inputs(s: dict):
+    """The data, the grids and their features: what the network trains on and is drawn over."""
+    X_train, X_test, y_train, y_test, extent = split_data(s["data"], s["n"], s["noise"], s["test"], s["seed"],
+                                                          s["classes"])
+    xs, ys, grid = make_grid(extent, GRID)
+    units = sum(s[f"units{i}"] for i in range(1, s["layers"] + 1))
+    tile = tile_size(units, 100)
+    _, _, tile_grid = make_grid(extent, tile)
+    f = list(s["features"])
+    labels = [f"{s[f'units{i}']} · {ACTIVATIONS[s[f'act{i}']].label}" for i in range(1, s["layers"] + 1)]
+    data = BoundaryData(X_train, y_train, X_test, y_test, xs, ys, feature_map(tile_grid, f),
+                        [FEATURES[name].label for name in f], labels,
+                        n_classes=int(max(y_train.max(), y_test.max(initial=0)) + 1), tile=tile,
+                        show_test=s["show_test"])
+    mapped = (feature_map(X_train, f), feature_map(X_test, f) if len(X_test) else X_test[:, :0].reshape(0, len(f)),
+              feature_map(grid, f), feature_map(tile_grid, f))
+    return data, mapped
+
+
+def settings_key(s: dict) -> tuple:
+    """The settings as a cache key (a widget may hold a list where the URL gave a tuple: same key for both)."""
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in s.items() if k != "compare"))
+
+
+@st.cache_resource(max_entries=12, show_spinner="Training the network…")
+def train(key: tuple):
+    s = dict(key)
+    data, (F_train, F_test, F_grid, F_tiles) = inputs(s)
+    run = record_training(network(s), F_train, data.y_train, F_test, data.y_test, F_grid, F_tiles,
+                          epochs=s["epochs"])
+    return run, data, (F_train, F_test, F_grid, F_tiles), boundary_animation(run, data)
+
+
+@st.cache_resource(max_entries=8, show_spinner="Fitting the scikit-learn models…")
+def baseline_figure(data_key: tuple):
+    from baselines import compare  # scikit-learn's models load only when someone asks to compare
+
+    s = dict(data_key)
+    X_train, X_test, y_train, y_test, extent = split_data(*data_key_values(s))
+    xs, ys, grid = make_grid(extent, GRID)
+    n_classes = int(y_train.max()) + 1
+    results = compare(X_train, y_train, X_test, y_test, grid, n_classes, random_state=s["seed"])
+    return results, baseline_grid(results, X_train, y_train, X_test, y_test, xs, ys, n_classes)
+
+
+def data_key_values(s: dict) -> tuple:
+    return s["data"], s["n"], s["noise"], s["test"], s["seed"], s["classes"]
+
+
+def epochs_within_budget(s: dict) -> int:
+    """Epochs that fit in MAX_UPDATES updates for this data and batch size."""
+    n_train = len(split_data(*data_key_values(s))[0])
+    per_epoch = math.ceil(n_train / min(s["batch"], n_train))
+    return max(1, min(s["epochs"], MAX_UPDATES // per_epoch))
+
+
+def keep_training(key: tuple, run, data, mapped) -> None:
+    """Go on training from the animation's last epoch, redrawing a still figure a few times a second.
+
+    The session keeps its own copy of the network (the cached run is shared by every session)."""
+    if st.session_state.get("_live_key") != key:
+        st.session_state["_live_key"] = key
+        st.session_state["_live_run"] = replace(run, model=copy.deepcopy(run.model))
+    F_train, F_test, F_grid, F_tiles = mapped
+    per_epoch = max(run.seconds / max(len(run.train_loss) - 1, 1), 1e-4)
+    epochs_per_tick = int(min(max(LIVE_SECONDS / per_epoch, 1), 500))
+
+    @st.fragment(run_every=LIVE_EVERY)
+    def tick() -> None:
+        live = st.session_state["_live_run"]
+        epoch = len(live.train_loss) - 1
+        if live.diverged_at is None and epoch < LIVE_MAX_EPOCHS:
+            more = record_training(live.model, F_train, data.y_train, F_test, data.y_test, F_grid, F_tiles,
+                                   epochs=epochs_per_tick, n_frames=2, warm_start=True)
+            live = st.session_state["_live_run"] = continued(live, more)
+        else:
+            st.info(f"Stopped at epoch {epoch}" + (": the run diverged." if live.diverged_at is not None else "."))
+        st.plotly_chart(boundary_still(live, data), key="boundary-live", config={"displaylogo": False})
+
+    tick()
+
+
+def results_table(run, results, has_test: bool) -> pd.DataFrame:
+    rows = [{"model": "this network (NumPy)", "train accuracy": run.train_accuracy[-1],
+             "test accuracy": run.test_accuracy[-1] if has_test else None, "fit time (ms)": 1000 * run.seconds}]
+    rows += [{"model": r.label, "train accuracy": r.train_accuracy, "test accuracy": r.test_accuracy,
+              "fit time (ms)": 1000 * r.fit_seconds} for r in results]
+    return pd.DataFrame(rows)
+
+
+def equations(s: dict, model: MLPClassifier) -> list[str]:
+    """The network's forward pass, loss and backward pass, with this network's sizes and activations."""
+    units = model.layer_units_
+    shapes = r",\quad ".join(rf"W^{{({l})}} \in \mathbb R^{{{a}\times {b}}}"
+                               for l, (a, b) in enumerate(zip(units[:-1], units[1:]), start=1))
+    acts = r",\ ".join(rf"\phi_{l}(z) = {ACTIVATIONS[name].latex}" for l, name in enumerate(model.activations, 1))
+    out = (r"p = \sigma(z^{(L)}) = \frac{1}{1 + e^{-z^{(L)}}}" if model.n_outputs_ == 1
+           else r"p_k = \operatorname{softmax}(z^{(L)})_k = \frac{e^{z_k}}{\sum_j e^{z_j}}")
+    loss = (r"\ell = -\sum_k y_k \log p_k" if s["loss"] == "log_loss" else r"\ell = \tfrac12 \lVert p - y\rVert^2")
+    penalty = {"none": "", "l2": r" + \frac{\alpha}{2} \sum w^2", "l1": r" + \alpha \sum |w|"}[s["penalty"]]
+    delta = (r"\delta^{(L)} = \frac{p - y}{n}" if s["loss"] == "log_loss"
+             else r"\delta^{(L)} = \frac{1}{n}\,\frac{\partial p}{\partial z}^{\!\top} (p - y)")
+    return [
+        r"z^{(l)} = a^{(l-1)} W^{(l)} + b^{(l)},\qquad a^{(l)} = \phi_l\big(z^{(l)}\big),\qquad a^{(0)} = "
+        r"\big(" + ", ".join(FEATURES[f].latex for f in s["features"]) + r"\big)",
+        shapes, *([acts] if acts else []), out,
+        r"J(\theta) = \frac1n \sum_i \ell(p_i, y_i)" + penalty + r",\qquad " + loss,
+        delta + r",\qquad \frac{\partial J}{\partial W^{(l)}} = a^{(l-1)\top} \delta^{(l)}"
+        + {"none": "", "l2": r" + \alpha W^{(l)}", "l1": r" + \alpha \operatorname{sign} W^{(l)}"}[s["penalty"]],
+        r"\delta^{(l-1)} = \big(\delta^{(l)} W^{(l)\top}\big) \odot \phi_{l-1}'\big(z^{(l-1)}\big)"
+        r"\qquad (\text{ReLU: } \phi' = 0 \text{ where } z \le 0)",
+    ]
+
+
+# ------------------------------------------------------------------------------------------- the page
+
+
+def regenerate() -> None:
+    st.session_state[view.key("seed")] = (st.session_state[view.key("seed")] + 1) % 10_000
+
+
+view = View("decision-boundary", PARAMS, PRESETS)
+view.header("🧠 Decision boundaries: a network learning live",
+            "A small neural network, written in NumPy, trains on points in the plane. Press **▶ Play** and watch "
+            "the boundary form, each hidden unit find its feature, and the weights grow. **Notice which problems "
+            "need hidden layers, which need only better features, and when the test loss turns back up.**")
+
+data_col, net_col, train_col = st.columns([1, 1.15, 1], gap="medium")
+with data_col.container(border=True):
+    st.markdown("**Data**")
+    data_name = view.control("data")
+    if data_name == "blobs":
+        view.control("classes")
+    st.caption(DATASETS[data_name].description +
+               (" Four points are the truth table; more repeat it, with noise as jitter."
+                if DATASETS[data_name].kind == "gate" else ""))
+    view.control("n")
+    view.control("noise")
+    view.control("test")
+    seed_col, dice_col = st.columns([3, 1], vertical_alignment="bottom")
+    with seed_col:
+        view.control("seed")
+    with dice_col:
+        st.button("🎲", on_click=regenerate, help="New data: the next seed.", key="regen")
+with net_col.container(border=True):
+    st.markdown("**Network**")
+    view.control("features")
+    n_layers = view.control("layers")
+    if not n_layers:
+        st.caption("No hidden layer: the inputs feed the output directly — logistic (softmax) regression, one "
+                   "straight boundary in feature space.")
+    view.control("output")
+    view.control("loss")
+with train_col.container(border=True):
+    st.markdown("**Training**")
+    view.control("lr")
+    view.control("optimizer")
+    view.control("schedule")
+    view.control("batch")
+    view.control("epochs")
+    if view.control("penalty") != "none":
+        view.control("alpha")
+if n_layers:
+    with st.container(border=True):
+        st.markdown("**Hidden layers**: units and activation of each")
+        for column, i in zip(st.columns(MAX_LAYERS), range(1, n_layers + 1)):
+            with column:
+                view.control(f"units{i}")
+                view.control(f"act{i}")
+test_col, compare_col = st.columns(2)
+with test_col:
+    view.control("show_test")
+with compare_col:
+    view.control("compare")
+
+s = view.values()
+if not s["features"]:
+    st.warning("Choose at least one feature for the network to see; using x₁ and x₂.", icon="🧩")
+    s["features"] = ("x1", "x2")
+budget = attempt(epochs_within_budget, s, fix="Lower the test share or use more points.")
+result = None
+if budget is not None:
+    if budget < s["epochs"]:
+        st.warning(f"{s['epochs']} epochs at batch size {s['batch']} is more than {MAX_UPDATES:,} updates; "
+                   f"training the first {budget}. **What to change:** raise the batch size, or use fewer points, "
+                   "for longer runs.", icon="⏱️")
+        s["epochs"] = budget
+    result = attempt(train, settings_key(s), fix="Change the highlighted setting and train again.")
+
+if result is not None:
+    run, data, mapped, fig = result
+    if run.diverged_at is not None:
+        st.error(f"**Training diverged at epoch {run.diverged_at}**: {run.reason}. The animation stops at the last "
+                 "good epoch. **What to change:** lower the learning rate or add regularisation.", icon="💥")
+    live = st.toggle("🔁 Keep training — continue from the last epoch until you switch this off",
+                     key="decision-boundary.live")
+    if live:
+        keep_training(settings_key(s), run, data, mapped)
+    else:
+        st.plotly_chart(fig, key="boundary", config={"displaylogo": False})
+    n_train = len(data.y_train)
+    updates = (len(run.train_loss) - 1) * math.ceil(n_train / min(s["batch"], n_train))
+    facts = [f"{len(run.train_loss) - 1} epochs", f"{updates:,} updates", f"{run.seconds:.2f} s on the server",
+             f"train accuracy {run.train_accuracy[-1]:.0%}"]
+    if len(data.y_test):
+        facts.append(f"test accuracy {run.test_accuracy[-1]:.0%}")
+    st.caption(" · ".join(facts) + ". Tiles show what each unit outputs over the plane (blue > 0, orange < 0, "
+               "white ≈ 0, each tile scaled to its own range); lines are weights (width = size, blue = positive, "
+               "orange = negative).")
+    dead = run.model.dead_units(mapped[0])
+    n_dead = sum(int(d.sum()) for d in dead)
+    n_relu = sum(len(d) for d, name in zip(dead, run.model.activations) if name == "relu")
+    if n_dead:
+        st.warning(f"**{n_dead} of {n_relu} ReLU units are dead**: they output 0 for every training point, so "
+                   "no gradient reaches their weights and they never recover. **What to change:** a smaller "
+                   "learning rate, or leaky ReLU.", icon="🪦")
+
+    if s["compare"]:
+        st.subheader("The same data under scikit-learn models", divider="gray")
+        zoo = attempt(baseline_figure, tuple(sorted((k, s[k]) for k in ("data", "n", "noise", "test", "seed",
+                                                                         "classes"))),
+                      fix="Change the data settings.")
+        if zoo is not None:
+            results, zoo_fig = zoo
+            st.dataframe(results_table(run, results, len(data.y_test) > 0), hide_index=True, width="stretch",
+                         column_config={"train accuracy": st.column_config.NumberColumn(format="percent"),
+                                        "test accuracy": st.column_config.NumberColumn(format="percent"),
+                                        "fit time (ms)": st.column_config.NumberColumn(format="%.1f")})
+            st.plotly_chart(zoo_fig, key="zoo", config={"displaylogo": False})
+            st.caption("Each model sees the raw (x₁, x₂), not the features chosen above. The network's time "
+                       "includes recording every frame of the animation; the others are one fit each.")
+
+    used = sorted({ACTIVATIONS[name].backward for name in run.model.activations}, key=lambda f: f.__name__)
+    math_and_code(equations(s, run.model),
+                  code=[MLPClassifier.forward, MLPClassifier.gradient, output_delta, *used, MLPClassifier._epoch],
+                  notes=[f"This network has **{run.model.theta_.size} parameters** (weights and biases). "
+                         f"One epoch is {math.ceil(n_train / min(s['batch'], n_train))} mini-batch updates of "
+                         f"{OPTIMIZERS[s['optimizer']].label} over {n_train} training points."])
+view.finish()
