@@ -21,7 +21,12 @@ sys.path.insert(0, str(ROOT))
 from core import LinearRegressionGD, least_squares_line, make_line  # noqa: E402
 from core.objectives import OBJECTIVES  # noqa: E402
 from core.optimizers import make_optimizer, race  # noqa: E402
+from core.datasets_2d import make_dataset, make_grid, grid_extent, train_test_split  # noqa: E402
+from core.neural_net import MLPClassifier  # noqa: E402
+from core.training import record_training  # noqa: E402
 from ui.registry import EXPLORERS  # noqa: E402
+from viz.boundary import BoundaryData, boundary_animation  # noqa: E402
+from viz.network import tile_size  # noqa: E402
 from viz.animation import PAYLOAD_BUDGET_BYTES, payload_bytes  # noqa: E402
 from viz.line_fit import fit_animation  # noqa: E402
 from viz.race import race_animation  # noqa: E402
@@ -95,6 +100,68 @@ def race_vs_loop(n_steps: int = 500):
     return race_s, loop_s, time.perf_counter() - t, payload_bytes(fig)
 
 
+def best_of(fn, repeats: int = 7) -> float:
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def network_vs_sklearn(steps: int = 500) -> dict:
+    """The page's default network (2-4-2-1, tanh, SGD, batches of 10) on circle data: one update and one
+    60×60 grid evaluation, ours against scikit-learn's ``MLPClassifier`` (``partial_fit`` on one batch is one
+    update) on the same data in the same run."""
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    X, y = make_dataset("circle", 300, 0.0, 0)
+    _, _, grid = make_grid(grid_extent(X), 60)
+    ours = MLPClassifier((4, 2), "tanh", batch_size=10, learning_rate_init=0.03).fit(X, y)
+    Y = ours.targets(y)
+    batches = [np.arange(i, i + 10) % len(X) for i in range(0, 10 * steps, 10)]
+
+    def our_steps():
+        theta, state = ours.theta_, ours.state_
+        for k, rows in enumerate(batches, start=1):
+            theta, state = ours.optimizer_.step(theta, ours.gradient(theta, X[rows], Y[rows]), state, k)
+
+    theirs = SkMLP((4, 2), activation="tanh", solver="sgd", momentum=0.0, learning_rate_init=0.03, batch_size=10,
+                   random_state=0)
+    theirs.partial_fit(X[:10], y[:10], classes=[0, 1])
+
+    def their_steps():
+        for rows in batches:
+            theirs.partial_fit(X[rows], y[rows])
+
+    return {"ours_step": best_of(our_steps, 3) / steps, "their_step": best_of(their_steps, 3) / steps,
+            "ours_grid": best_of(lambda: ours.predict_proba(grid)),
+            "their_grid": best_of(lambda: theirs.predict_proba(grid))}
+
+
+def boundary_figure(layers, features, epochs=200):
+    """Train and build the decision-boundary animation (100 frames) as the page does; (seconds, bytes)."""
+    from core.features import FEATURES, feature_map
+
+    X, y = make_dataset("spiral", 500, 0.1, 0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, 0)
+    extent = grid_extent(X)
+    xs, ys, grid = make_grid(extent, 60)
+    tile = tile_size(sum(layers), 100)
+    _, _, tiles = make_grid(extent, tile)
+    f = list(features)
+    t = time.perf_counter()
+    run = record_training(MLPClassifier(layers, "tanh", solver="adam", learning_rate_init=0.01),
+                          feature_map(X_train, f), y_train, feature_map(X_test, f), y_test, feature_map(grid, f),
+                          feature_map(tiles, f), epochs=epochs)
+    train_s = time.perf_counter() - t
+    data = BoundaryData(X_train, y_train, X_test, y_test, xs, ys, feature_map(tiles, f),
+                        [FEATURES[n].label for n in f], [str(u) for u in layers], 2, tile)
+    t = time.perf_counter()
+    fig = boundary_animation(run, data)
+    return train_s, time.perf_counter() - t, payload_bytes(fig), len(fig.frames)
+
+
 def main() -> None:
     rows = []
     core_s, numpy_s = cold_import_seconds("core"), cold_import_seconds("numpy")
@@ -121,6 +188,23 @@ def main() -> None:
     rows.append(("6-optimizer 500-step race: build figure", f"{fig_s * 1e3:.0f} ms", "—", "—", "< 1 s"))
     rows.append(("figure JSON: 6-optimizer 500-step race", f"{size / 1e6:.2f} MB",
                  f"budget {PAYLOAD_BUDGET_BYTES / 1e6:.0f} MB", f"{size / PAYLOAD_BUDGET_BYTES:.2f}×", "< 1× budget"))
+    net = network_vs_sklearn()
+    rows.append(("one training step, network 2-4-2-1, batch 10", f"{net['ours_step'] * 1e6:.0f} µs",
+                 f"scikit-learn `MLPClassifier.partial_fit`: {net['their_step'] * 1e6:.0f} µs",
+                 f"{net['their_step'] / net['ours_step']:.0f}× faster", "≥ 10× faster"))
+    rows.append(("decision function on a 60×60 grid", f"{net['ours_grid'] * 1e3:.2f} ms",
+                 f"scikit-learn `predict_proba`: {net['their_grid'] * 1e3:.2f} ms",
+                 f"{net['their_grid'] / net['ours_grid']:.1f}× faster", "≥ 1×"))
+    for label, layers, features in [("default network 4-2", (4, 2), ("x1", "x2")),
+                                     ("largest: 6 layers of 16, 7 features", (16,) * 6,
+                                      ("x1", "x2", "x1_sq", "x2_sq", "x1x2", "sin_x1", "sin_x2"))]:
+        train_s, build_s, size, frames = boundary_figure(layers, features, epochs=200 if layers == (4, 2) else 50)
+        rows.append((f"decision boundary, {label}: train + record", f"{train_s * 1e3:.0f} ms", "—", "—", "< 2 s"))
+        rows.append((f"decision boundary, {label}: build figure ({frames} frames)", f"{build_s * 1e3:.0f} ms", "—",
+                     "—", "< 1 s"))
+        rows.append((f"figure JSON: decision boundary, {label}", f"{size / 1e6:.2f} MB",
+                     f"budget {PAYLOAD_BUDGET_BYTES / 1e6:.0f} MB", f"{size / PAYLOAD_BUDGET_BYTES:.2f}×",
+                     "< 1× budget"))
     print("| measure | value | reference (same run) | ratio | goal |")
     print("|---|---|---|---|---|")
     for row in rows:

@@ -115,7 +115,7 @@ def test_every_code_gets_its_class_colour_mixed_with_white(k):
     scale = decision_colorscale(k)
     for code in range(k * LEVELS):
         cls, level = divmod(code, LEVELS)
-        expected = white_mix(CLASS_COLORS[cls], (level + 1) / LEVELS * 0.85)
+        expected = white_mix(CLASS_COLORS[cls], (level + 1) / LEVELS * 0.6)
         assert np.allclose(rgb(color_at(scale, code)), expected, atol=1), code
     assert color_at(scale, INVALID) == INVALID_COLOR
 
@@ -124,13 +124,13 @@ def test_boundary_is_near_white_and_confidence_is_never_full_colour():
     scale = decision_colorscale(2)
     boundary, sure = rgb(color_at(scale, 0)), rgb(color_at(scale, LEVELS - 1))
     assert min(boundary) > 230
-    assert sure != rgb(CLASS_COLORS[0]) and sure == white_mix(CLASS_COLORS[0], 0.85)
+    assert sure != rgb(CLASS_COLORS[0]) and sure == white_mix(CLASS_COLORS[0], 0.6)
 
 
 def test_a_custom_palette_is_used():
     scale = decision_colorscale(2, colors=["#FF0000", "#0000FF"])
-    assert rgb(color_at(scale, LEVELS - 1)) == white_mix("#FF0000", 0.85)
-    assert rgb(color_at(scale, 2 * LEVELS - 1)) == white_mix("#0000FF", 0.85)
+    assert rgb(color_at(scale, LEVELS - 1)) == white_mix("#FF0000", 0.6)
+    assert rgb(color_at(scale, 2 * LEVELS - 1)) == white_mix("#0000FF", 0.6)
 
 
 # ---- decision_heatmap and class_points --------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from core.training import TrainingRun
 from viz.animation import PAYLOAD_BUDGET_BYTES, Frame, animate, frame_indices
 from viz.decision_map import class_points, decision_heatmap, encode_decision
-from viz.network import Layout, layer_heatmap, weight_lines, weight_scale, weight_traces
+from viz.network import Layout, layer_heatmap, mosaic, weight_lines, weight_scale, weight_traces
 from viz.palette import OKABE_ITO
 
 #: Curves keep at most this many points per frame (long runs are drawn through every k-th epoch).
@@ -201,7 +201,7 @@ def _frame(run: TrainingRun, data: BoundaryData, layout: Layout, traces: dict, i
         units = layout.layer_units[c]
         values = run.hidden[i][:, start:start + units]
         start += units
-        updates.append((trace, {"z": layer_heatmap(values, layout, c).z}))
+        updates.append((trace, {"z": mosaic(values, layout)}))
     grid = run.proba[i].reshape(len(data.ys), len(data.xs), -1)
     updates.append((traces["map"][0], {"z": encode_decision(grid)}))
     upto = _curve_epochs(epoch)

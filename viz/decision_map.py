@@ -21,7 +21,7 @@ LEVELS = 16
 INVALID = 255
 INVALID_COLOR = "#DDDDDD"
 #: Colour share of the most confident level; the rest is white, so points drawn on top stay readable.
-MAX_TINT = 0.85
+MAX_TINT = 0.6
 #: Most classes whose codes stay below INVALID (class 14 uses 224..239).
 MAX_CLASSES = INVALID // LEVELS
 

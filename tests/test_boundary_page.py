@@ -1,0 +1,83 @@
+"""The decision-boundary page driven with AppTest: its own modes and messages (presets and links are covered
+for every page in test_app_pages)."""
+
+import json
+
+import pytest
+
+from tests.test_app_pages import assert_clean, open_page
+
+PAGE = "explorers/boundary.py"
+
+
+def chart_specs(at):
+    return {c.proto.id: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+
+
+def main_figure(at):
+    return next(spec for spec in chart_specs(at).values() if spec.get("frames"))
+
+
+def test_default_view_animates_training_from_epoch_zero():
+    at = open_page(PAGE)
+    assert_clean(at)
+    spec = main_figure(at)
+    labels = [step["label"] for step in spec["layout"]["sliders"][0]["steps"]]
+    assert labels[0].startswith("epoch 0 ") and labels[-1].startswith("epoch 200 ")
+    assert len(spec["frames"]) == len(labels) > 50
+    assert any("test accuracy" in c.value and "3,000 updates" in c.value for c in at.caption)
+
+
+def test_keep_training_continues_past_the_animation():
+    at = open_page(PAGE)
+    at.toggle(key="decision-boundary.live").set_value(True).run()
+    assert_clean(at)
+    specs = list(chart_specs(at).values())
+    assert not any(spec.get("frames") for spec in specs)  # a still figure, redrawn by the fragment
+    title = specs[0]["layout"]["title"]["text"]
+    epoch = int(title.split()[1])
+    assert epoch > 200  # went on from the animation's last epoch (200)
+    at.toggle(key="decision-boundary.live").set_value(False).run()
+    assert main_figure(at)["frames"]
+
+
+def test_compare_with_scikit_learn_lists_every_model_and_draws_their_maps():
+    at = open_page(PAGE, compare="true")
+    assert_clean(at)
+    table = at.dataframe[0].value
+    assert len(table) == 7 and table["model"].iloc[0].startswith("this network")
+    assert table["test accuracy"].min() > 0.8  # circle data: every model does well
+    zoo = [spec for spec in chart_specs(at).values() if not spec.get("frames")]
+    assert len([t for t in zoo[0]["data"] if t["type"] == "heatmap"]) == 6
+
+
+def test_a_gate_cannot_be_split_in_half_and_the_page_says_what_to_change():
+    at = open_page(PAGE, data="and", n="4", test="0.5")
+    assert not at.exception
+    assert any("test_size" in e.value and "What to change" in e.value for e in at.error)
+
+
+def test_too_many_updates_are_capped_with_a_warning():
+    at = open_page(PAGE, batch="1", epochs="2000", n="1000")
+    assert_clean(at)
+    assert any("updates" in w.value and "raise the batch size" in w.value for w in at.warning)
+    labels = [s["label"] for s in main_figure(at)["layout"]["sliders"][0]["steps"]]
+    assert labels[-1].startswith("epoch 120 ")  # 60,000 updates / 500 per epoch
+
+
+def test_a_diverging_learning_rate_is_reported_not_drawn_as_data():
+    at = open_page(PAGE, data="circle", layers="2", units1="8", units2="8", act1="leaky_relu",
+                   act2="leaky_relu", lr="10")
+    assert_clean(at)
+    assert any("diverged" in e.value and "lower the learning rate" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("query", [{"layers": "0"}, {"data": "blobs", "classes": "5", "output": "softmax"},
+                                   {"loss": "squared_error", "penalty": "l1", "alpha": "0.01"},
+                                   {"features": "x1,x2,x1_sq,x2_sq,x1x2,sin_x1,sin_x2", "layers": "6",
+                                    "units1": "16", "units2": "16", "units3": "16", "units4": "16",
+                                    "units5": "16", "units6": "16", "epochs": "20"}])
+def test_other_settings_run_within_the_payload_budget(query):
+    at = open_page(PAGE, **query)
+    assert_clean(at)
+    assert all(len(c.proto.spec) < 3_000_000 for c in at.get("plotly_chart"))
