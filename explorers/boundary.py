@@ -40,9 +40,9 @@ PARAMS = [
     MultiChoiceParam("features", "Features the network sees", ("x1", "x2"),
                      options={k: f.label for k, f in FEATURES.items()}, kind="pills"),
     IntParam("layers", "Hidden layers", 2, low=0, high=MAX_LAYERS),
-    *[IntParam(f"units{i}", f"Units in layer {i}", DEFAULT_UNITS[i - 1], low=1, high=16, kind="number")
+    *[IntParam(f"units{i}", f"Layer {i}: units", DEFAULT_UNITS[i - 1], low=1, high=16, kind="number")
       for i in range(1, MAX_LAYERS + 1)],
-    *[ChoiceParam(f"act{i}", f"Activation {i}", "tanh", options=ACTIVATION_LABELS)
+    *[ChoiceParam(f"act{i}", f"Layer {i}: activation", "tanh", options=ACTIVATION_LABELS)
       for i in range(1, MAX_LAYERS + 1)],
     ChoiceParam("output", "Output", "auto", options={"auto": "Sigmoid (2 classes) / softmax", "softmax": "Softmax"}),
     ChoiceParam("loss", "Loss", "log_loss", options=LOSSES),
@@ -239,14 +239,14 @@ def equations(s: dict, model: MLPClassifier) -> list[str]:
     delta = (r"\delta^{(L)} = \frac{p - y}{n}" if s["loss"] == "log_loss"
              else r"\delta^{(L)} = \frac{1}{n}\,\frac{\partial p}{\partial z}^{\!\top} (p - y)")
     return [
-        r"z^{(l)} = a^{(l-1)} W^{(l)} + b^{(l)},\qquad a^{(l)} = \phi_l\big(z^{(l)}\big),\qquad a^{(0)} = "
-        r"\big(" + ", ".join(FEATURES[f].latex for f in s["features"]) + r"\big)",
+        r"a^{(0)} = \big(" + ", ".join(FEATURES[f].latex for f in s["features"]) + r"\big)",
+        r"z^{(l)} = a^{(l-1)} W^{(l)} + b^{(l)},\qquad a^{(l)} = \phi_l\big(z^{(l)}\big)",
         shapes, *([acts] if acts else []), out,
         r"J(\theta) = \frac1n \sum_i \ell(p_i, y_i)" + penalty + r",\qquad " + loss,
         delta + r",\qquad \frac{\partial J}{\partial W^{(l)}} = a^{(l-1)\top} \delta^{(l)}"
         + {"none": "", "l2": r" + \alpha W^{(l)}", "l1": r" + \alpha \operatorname{sign} W^{(l)}"}[s["penalty"]],
-        r"\delta^{(l-1)} = \big(\delta^{(l)} W^{(l)\top}\big) \odot \phi_{l-1}'\big(z^{(l-1)}\big)"
-        r"\qquad (\text{ReLU: } \phi' = 0 \text{ where } z \le 0)",
+        r"\delta^{(l-1)} = \big(\delta^{(l)} W^{(l)\top}\big) \odot \phi_{l-1}'\big(z^{(l-1)}\big)",
+        r"\text{ReLU: } \phi'(z) = 0 \text{ where } z \le 0",
     ]
 
 
@@ -287,6 +287,8 @@ with net_col.container(border=True):
     if not n_layers:
         st.caption("No hidden layer: the inputs feed the output directly — logistic (softmax) regression, one "
                    "straight boundary in feature space.")
+    for i in range(1, n_layers + 1):
+        view.row([f"units{i}", f"act{i}"], widths=[1, 1.3])
     view.control("output")
     view.control("loss")
 with train_col.container(border=True):
@@ -298,13 +300,6 @@ with train_col.container(border=True):
     view.control("epochs")
     if view.control("penalty") != "none":
         view.control("alpha")
-if n_layers:
-    with st.container(border=True):
-        st.markdown("**Hidden layers**: units and activation of each")
-        for column, i in zip(st.columns(MAX_LAYERS), range(1, n_layers + 1)):
-            with column:
-                view.control(f"units{i}")
-                view.control(f"act{i}")
 test_col, compare_col = st.columns(2)
 with test_col:
     view.control("show_test")

@@ -77,7 +77,7 @@ def _figure_and_frames(run: TrainingRun, data: BoundaryData, wanted: np.ndarray)
     frames = [_frame(run, data, layout, traces, i, coef, scale) for i, coef in zip(frames_at, coefs)]
     fig.update_layout(height=860, margin={"l": 10, "r": 10, "t": 40, "b": 150}, plot_bgcolor="white",
                       legend={"orientation": "h", "x": 0.55, "y": 1.06, "xanchor": "left", "yanchor": "bottom",
-                              "font": {"size": 11}},
+                              "font": {"size": 11}, "itemwidth": 30},
                       annotations=[*fig.layout.annotations, *_labels(layout, data)])
     return fig, frames
 
@@ -116,7 +116,9 @@ def _labels(layout: Layout, data: BoundaryData) -> list[dict]:
               "font": {"size": 12}} for c, h in enumerate(heads)]
     notes += [{"x": layout.x(0) - 0.42, "y": y, "xref": "x", "yref": "y", "text": label, "showarrow": False,
                "xanchor": "right", "font": {"size": 12}} for y, label in zip(layout.ys(0), data.feature_labels)]
-    titles = {"map": "Decision map (colour = class, depth = confidence)", "loss": "Loss", "acc": "Accuracy",
+    titles = {"map": "Decision map: colour = class, depth = confidence" +
+                     ("<br><span style='font-size:11px'>filled = train · hollow = test</span>"
+                      if data.show_test and len(data.X_test) else ""), "loss": "Loss", "acc": "Accuracy",
               "cm": "Confusion matrix"}
     for name, text in titles.items():
         (x0, x1), (_, y1) = AXES[name]
@@ -147,11 +149,13 @@ def _base_traces(fig: go.Figure, run: TrainingRun, data: BoundaryData, layout: L
     # decision map and data
     add("map", decision_heatmap(np.zeros((len(data.ys), len(data.xs)), np.uint8), data.xs, data.ys, data.n_classes,
                                 xaxis="x2", yaxis="y2"))
-    for trace in class_points(data.X_train, data.y_train, data.n_classes, "train"):
-        fig.add_trace(trace.update(xaxis="x2", yaxis="y2"))
+    # One legend entry per class (filled = train, hollow = test, said once beside the legend).
+    for k, trace in enumerate(class_points(data.X_train, data.y_train, data.n_classes, "train")):
+        fig.add_trace(trace.update(xaxis="x2", yaxis="y2", name=f"class {k}"))
     if data.show_test and len(data.X_test):
         for trace in class_points(data.X_test, data.y_test, data.n_classes, "test", test=True):
-            fig.add_trace(trace.update(xaxis="x2", yaxis="y2"))
+            fig.add_trace(trace.update(xaxis="x2", yaxis="y2", showlegend=False))
+
     # curves
     has_test = len(data.X_test) > 0
     for role, axes in (("loss", ("x3", "y3")), ("acc", ("x4", "y4"))):

@@ -157,7 +157,7 @@ def _pixels(png: bytes):
     from io import BytesIO
 
     from PIL import Image
-    return Image.open(BytesIO(png)).convert("RGB").resize((60, 60)).getdata()
+    return Image.open(BytesIO(png)).convert("RGB").resize((60, 60)).get_flattened_data()
 
 
 def test_a_boundary_control_retrains_and_the_link_follows(server, page):
@@ -166,5 +166,5 @@ def test_a_boundary_control_retrains_and_the_link_follows(server, page):
     page.keyboard.press("ArrowLeft")
     page.wait_for_function("() => location.search.includes('layers=1')", timeout=20_000)
     wait_for_app(page)
-    assert page.get_by_text("Units in layer 2").count() == 0 and page.get_by_text("Units in layer 1").count() == 1
+    assert page.get_by_text("Layer 2: units").count() == 0 and page.get_by_text("Layer 1: units").count() == 1
     assert_healthy(page)
