@@ -315,6 +315,29 @@ class MLPClassifier:
                 delta = backward(delta @ coefs[l].T, zs[l - 1], activations[l])
         return grad
 
+    def per_example_gradients(self, theta, X, Y) -> np.ndarray:
+        """The gradient of each example's objective ℓ(pᵢ, yᵢ) + α·R(W): an (n, P) array, one row per example.
+
+        The same backward pass as :meth:`gradient`, keeping the example axis instead of summing over it:
+        example i's weight gradient in layer l is the outer product a⁽ˡ⁻¹⁾ᵢ δᵢᵀ, its bias gradient δᵢ. The
+        penalty is part of every example's objective, so its gradient is added to every row, and the mean of
+        the rows is :meth:`gradient` (up to rounding). Memory is n·P floats, small for the app's networks.
+        """
+        coefs, _ = self._unpack(theta)
+        zs, activations = self.forward(X, theta)
+        # Where each layer's weights and biases sit in θ, as index arrays shaped like them.
+        coef_at, intercept_at = self._unpack(np.arange(len(theta)))
+        grads = np.empty((len(activations[0]), len(theta)))
+        delta = output_delta(activations[-1], Y, self.loss)  # ∂ℓᵢ/∂z per example: no 1/n here
+        for l in range(len(coefs) - 1, -1, -1):
+            grads[:, coef_at[l]] = (np.einsum("ni,nj->nij", activations[l], delta)
+                                    + self.alpha * self._penalty_gradient(coefs[l]))
+            grads[:, intercept_at[l]] = delta
+            if l > 0:
+                backward = ACTIVATIONS[self.activations[l - 1]].backward
+                delta = backward(delta @ coefs[l].T, zs[l - 1], activations[l])
+        return grads
+
     def _penalty_gradient(self, W):
         if self.penalty == "l2":
             return W

@@ -33,6 +33,9 @@ EXPLORERS = [
     Explorer("explorers/boundary.py", "Decision boundaries: a network learning live", "🧠", "decision-boundary",
              "A NumPy neural network trains on circles, spirals, XOR and logic gates: the boundary forms, each "
              "hidden unit finds its feature, and the weights grow — TensorFlow Playground, with the math shown."),
+    Explorer("explorers/batch_size.py", "Batch size: noise, speed and the solution found", "🎲", "batch-size",
+             "Batch sizes 1 to full race on one loss surface; the gradient cloud shrinks as Σ/B; a sweep finds the "
+             "critical batch size; and small batches end in flatter minima."),
 ]
 
 

@@ -43,12 +43,13 @@ def frame_indices(n_items: int, max_frames: int) -> np.ndarray:
 
 
 def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider_prefix: str = "step ",
-            frame_ms: int = BASE_FRAME_MS, speeds: tuple[float, ...] = SPEEDS) -> go.Figure:
+            frame_ms: int = BASE_FRAME_MS, speeds: tuple[float, ...] = SPEEDS, buttons: bool = True) -> go.Figure:
     """Add ``frames`` with Play / Pause / Reset, speed buttons and a step slider to ``fig`` (in place).
 
     Frames are redrawn (``redraw``) whenever the figure holds a non-scatter trace (contour, heatmap),
     which Plotly otherwise blanks while playing; pass ``redraw=True`` to force it. A redraw must finish within
-    a frame's time or heatmaps never get painted, so heavy figures pass a longer ``frame_ms`` and fewer ``speeds``. Returns ``fig`` with float32 arrays throughout.
+    a frame's time or heatmaps never get painted, so heavy figures pass a longer ``frame_ms`` and fewer ``speeds``.
+    ``buttons=False`` leaves only the slider, for frames that are settings to compare rather than time. Returns ``fig`` with float32 arrays throughout.
     """
     if not frames:
         raise ValueError("An animation needs at least one frame.")
@@ -68,15 +69,16 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
         {"label": "⏮ Reset", "method": "animate", "args": [[names[0]], jump]},
     ]
     speeds = [{"label": f"{s:g}×", "method": "animate", "args": [None, play(s)]} for s in speeds]
+    menus = [
+        {"type": "buttons", "direction": "right", "showactive": False, "x": 0.0, "y": 0, "xanchor": "left",
+         "yanchor": "top", "pad": {"t": 48, "r": 8}, "buttons": controls, "name": "playback"},
+        {"type": "buttons", "direction": "right", "showactive": False, "x": 0.36, "y": 0, "xanchor": "left",
+         "yanchor": "top", "pad": {"t": 48}, "buttons": speeds, "name": "speed"},
+    ]
     fig.update_layout(
-        updatemenus=[
-            {"type": "buttons", "direction": "right", "showactive": False, "x": 0.0, "y": 0, "xanchor": "left",
-             "yanchor": "top", "pad": {"t": 48, "r": 8}, "buttons": controls, "name": "playback"},
-            {"type": "buttons", "direction": "right", "showactive": False, "x": 0.36, "y": 0, "xanchor": "left",
-             "yanchor": "top", "pad": {"t": 48}, "buttons": speeds, "name": "speed"},
-        ],
+        updatemenus=menus if buttons else [],
         sliders=[{
-            "active": 0, "x": 0.0, "len": 1.0, "y": 0, "yanchor": "top", "pad": {"t": 88, "b": 4},
+            "active": 0, "x": 0.0, "len": 1.0, "y": 0, "yanchor": "top", "pad": {"t": 88 if buttons else 48, "b": 4},
             "currentvalue": {"prefix": slider_prefix, "visible": True, "xanchor": "right",
                              "font": {"size": 14, "color": "#31333F"}},
             # Step labels under every tick would overlap; the current value above says where we are.
@@ -84,7 +86,7 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
             "steps": [{"label": f.label, "method": "animate", "args": [[name], jump]}
                       for f, name in zip(frames, names)],
         }],
-        margin={"b": 140},
+        margin={"b": 140 if buttons else 100},
     )
     return _with_frames(to_float32(fig), frames, names)
 

@@ -1,0 +1,140 @@
+"""How sharp is a minimum? The largest Hessian eigenvalue by power iteration, and the loss along a line.
+
+Keskar et al. (2017), "On Large-Batch Training for Deep Learning: Generalization Gap and Sharp Minima", found
+that large batches tend to end in sharper minima — a larger top eigenvalue of the Hessian of the training loss —
+and that the loss along the straight line between a small-batch and a large-batch solution shows it.
+
+Only gradients are needed: a Hessian-vector product is the derivative of the gradient in direction v,
+
+.. math:: H v \\approx \\frac{\\nabla L(\\theta + \\varepsilon v) - \\nabla L(\\theta - \\varepsilon v)}{2\\varepsilon},
+
+exact up to rounding for a quadratic loss and accurate to O(ε²) otherwise. Power iteration
+:math:`v \\leftarrow Hv / \\lVert Hv \\rVert` then converges to the eigenvector of the eigenvalue largest in size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from core.validation import check_float, check_int
+
+
+def hessian_vector_product(grad_fn: Callable, theta, v, eps: float = 1e-4) -> np.ndarray:
+    """H(θ)·v by a central difference of gradients along v (scaled so the step is ``eps`` long)."""
+    theta, v = np.asarray(theta, dtype=float), np.asarray(v, dtype=float)
+    size = np.linalg.norm(v)
+    if size == 0:
+        return np.zeros_like(theta)
+    u = v / size
+    return size * (np.asarray(grad_fn(theta + eps * u)) - np.asarray(grad_fn(theta - eps * u))) / (2 * eps)
+
+
+def numerical_hessian(grad_fn: Callable, theta, eps: float = 1e-4) -> np.ndarray:
+    """The full Hessian, one Hessian-vector product per coordinate, symmetrised (for checks and tiny models)."""
+    theta = np.asarray(theta, dtype=float)
+    columns = [hessian_vector_product(grad_fn, theta, e, eps) for e in np.eye(len(theta))]
+    H = np.column_stack(columns)
+    return (H + H.T) / 2
+
+
+@dataclass(frozen=True)
+class TopEigen:
+    """The Hessian eigenvalue largest in size, its unit eigenvector, and the iterations power iteration took."""
+
+    value: float
+    vector: np.ndarray
+    n_iter: int
+
+
+def top_hessian_eigenvalue(grad_fn: Callable, theta, *, n_iter: int = 200, tol: float = 1e-7,
+                           eps: float = 1e-4, random_state: int | None = 0) -> TopEigen:
+    """Power iteration on Hessian-vector products: the sharpness λ_max of the loss at ``theta``.
+
+    Stops when the Rayleigh quotient vᵀHv changes by less than ``tol`` (relative) between iterations.
+    Near a minimum the Hessian is (nearly) positive semi-definite, so the eigenvalue largest in size is λ_max.
+    """
+    n_iter = check_int("n_iter", n_iter, low=1, high=100_000)
+    tol = check_float("tol", tol, low=0.0, low_inclusive=False)
+    theta = np.asarray(theta, dtype=float)
+    v = np.random.default_rng(random_state).standard_normal(theta.shape)
+    v /= np.linalg.norm(v)
+    value = 0.0
+    for k in range(1, n_iter + 1):
+        Hv = hessian_vector_product(grad_fn, theta, v, eps)
+        new_value = float(v @ Hv)  # Rayleigh quotient of the current unit vector
+        size = np.linalg.norm(Hv)
+        if size == 0:
+            return TopEigen(0.0, v, k)
+        v = Hv / size
+        if k > 1 and abs(new_value - value) <= tol * max(abs(new_value), 1e-12):
+            return TopEigen(new_value, v, k)
+        value = new_value
+    return TopEigen(value, v, n_iter)
+
+
+def loss_along_line(loss_fn: Callable, theta_a, theta_b, alphas) -> np.ndarray:
+    """L((1 − α) θ_a + α θ_b) for each α: α = 0 is θ_a, α = 1 is θ_b, outside [0, 1] extrapolates."""
+    theta_a, theta_b = np.asarray(theta_a, dtype=float), np.asarray(theta_b, dtype=float)
+    return np.array([loss_fn((1 - a) * theta_a + a * theta_b) for a in np.asarray(alphas, dtype=float)])
+
+
+@dataclass
+class SharpnessResult:
+    """One network trained per batch size with the same number of updates, and how sharp each ended up.
+
+    batch_sizes, epochs : (k,) the batch sizes and the epochs each ran (updates × B / N).
+    sharpness : (k,) λ_max of the training loss at each solution.
+    train_loss, train_accuracy, test_accuracy : (k,) at each solution (test NaN without test data).
+    alphas : (m,) positions on the line from the smallest-batch solution (α = 0) to the largest (α = 1).
+    line_train, line_test : (m,) the loss along that line on the training and test data.
+    """
+
+    batch_sizes: np.ndarray
+    epochs: np.ndarray
+    sharpness: np.ndarray
+    train_loss: np.ndarray
+    train_accuracy: np.ndarray
+    test_accuracy: np.ndarray
+    alphas: np.ndarray
+    line_train: np.ndarray
+    line_test: np.ndarray
+
+
+def sharpness_by_batch_size(make_model: Callable, X_train, y_train, X_test, y_test, batch_sizes, *,
+                            n_updates: int, alphas=np.linspace(-0.5, 1.5, 41)) -> SharpnessResult:
+    """Keskar et al.'s experiment in small: for each batch size B, train ``make_model(B)`` (an unfitted
+    :class:`~core.neural_net.MLPClassifier`) for the same number of updates, then measure λ_max and the loss
+    along the line between the smallest- and the largest-batch solutions.
+
+    Equal updates, not equal epochs: a large batch then sees far more examples, so it is not simply
+    under-trained when it ends somewhere sharper.
+    """
+    n_updates = check_int("n_updates", n_updates, low=1, high=100_000)
+    X_train, y_train = np.asarray(X_train, float), np.asarray(y_train)
+    X_test, y_test = np.asarray(X_test, float), np.asarray(y_test)
+    models, rows = [], []
+    for B in batch_sizes:
+        B = min(int(B), len(X_train))
+        epochs = max(1, round(n_updates * B / len(X_train)))
+        model = make_model(B)
+        model.max_iter = epochs
+        model._check_params()
+        model.fit(X_train, y_train)
+        Y = model.targets(y_train)
+        top = top_hessian_eigenvalue(lambda t, m=model, Y=Y: m.gradient(t, X_train, Y), model.theta_,
+                                     n_iter=300, tol=1e-5)
+        models.append(model)
+        rows.append((B, epochs, top.value, model.objective(model.theta_, X_train, Y), model.score(X_train, y_train),
+                     model.score(X_test, y_test) if len(X_test) else np.nan))
+    first, last = models[0], models[-1]
+    Y_train = first.targets(y_train)
+    Y_test = first.targets(y_test) if len(X_test) else None
+    line_train = loss_along_line(lambda t: first.objective(t, X_train, Y_train), first.theta_, last.theta_, alphas)
+    line_test = (loss_along_line(lambda t: first.objective(t, X_test, Y_test), first.theta_, last.theta_, alphas)
+                 if Y_test is not None else np.full(len(alphas), np.nan))
+    columns = [np.array(c, dtype=float) for c in zip(*rows)]
+    return SharpnessResult(columns[0].astype(int), columns[1].astype(int), columns[2], columns[3], columns[4],
+                           columns[5], np.asarray(alphas, float), line_train, line_test)
