@@ -92,3 +92,18 @@ def true_posterior(X, prevalence: float, separation: float) -> np.ndarray:
     prevalence, separation, _ = _check_model(prevalence, separation, X.shape[1])
     u = X @ _direction(X.shape[1])
     return sigmoid(np.log(prevalence / (1 - prevalence)) + separation * u - separation ** 2 / 2)
+
+
+def with_copies(X, copies: int, noise: float = 0.3, random_state=0) -> np.ndarray:
+    """X with ``copies`` noisy duplicates of every column appended: the same evidence, seen again.
+
+    A model that assumes its features independent given the class (naive Bayes) counts each copy as new
+    evidence, so its probabilities run to 0 and 1 — over-confident — while logistic regression just splits the
+    weight between the copies. ``noise`` is the standard deviation added to each copy.
+    """
+    copies = check_int("copies", copies, low=0, high=20)
+    noise = check_float("noise", noise, low=0.0)
+    X = np.asarray(X, dtype=float)
+    rng = np.random.default_rng(random_state)
+    extra = [X + noise * rng.standard_normal(X.shape) for _ in range(copies)]
+    return np.hstack([X, *extra]) if extra else X

@@ -1,0 +1,249 @@
+"""Calibration and thresholds: can you trust the probability, and where should the line be?"""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from baselines.scorers import SCORERS, fit_scores
+from core.calibration import CALIBRATORS, brier_score_loss, correct_prevalence, expected_calibration_error, \
+    reliability_bins
+from core.datasets_2d import train_test_split
+from core.imbalanced_data import make_imbalanced, with_copies
+from core.thresholds import (always_negative_baseline, at_threshold, bayes_threshold, best_threshold,
+                             expected_cost, roc_auc_score, average_precision_score, threshold_table)
+from ui.errors import attempt
+from ui.math_panel import math_and_code
+from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
+from ui.uploads import numeric_table, upload_widget
+from ui.view import View
+from viz.calibration import (cost_curve, per_10k_table, prevalence_curve, reliability, score_histogram,
+                             threshold_explorer)
+
+TEST_SHARE = 0.3
+UPLOAD = "upload"
+#: Prevalences as "1 in k" (the URL holds k).
+ONE_IN = {k: f"1 in {int(k):,}" + (" (car crashes)" if k == "102" else "") for k in
+          ("2", "5", "10", "20", "50", "100", "102", "200", "500", "1000")}
+
+PARAMS = [
+    ChoiceParam("source", "Data", "synthetic", options={"synthetic": "Two Gaussian classes (set the prevalence)",
+                                                        UPLOAD: "Your own CSV…"}),
+    ChoiceParam("prevalence", "Prevalence", "10", options=ONE_IN),
+    FloatParam("separation", "Class separation δ", 2.0, low=0.0, high=6.0, step=0.25,
+               help="Distance between the class means in standard deviations: 0 = indistinguishable."),
+    IntParam("copies", "Duplicated features", 0, low=0, high=8,
+             help="Noisy copies of the features: the same evidence again. Naive Bayes counts it twice."),
+    IntParam("n", "Rows", 20_000, low=1_000, high=100_000, step=1_000),
+    IntParam("seed", "Seed", 0, low=0, high=9999, kind="number"),
+    ChoiceParam("model", "Model", "logistic", options={k: label for k, (label, _) in SCORERS.items()}),
+    FloatParam("cal_share", "Calibration split", 0.2, low=0.02, high=0.5, step=0.01, fmt="%.2f",
+               help="Rows held out to fit the calibrators (never the test rows)."),
+    ChoiceParam("use", "Scores used for decisions", "none", options={k: label for k, (label, _) in CALIBRATORS.items()}),
+    IntParam("bins", "Reliability bins", 10, low=5, high=30),
+    ChoiceParam("strategy", "Bins", "uniform", options={"uniform": "equal width", "quantile": "equal counts"}),
+    FloatParam("t", "Threshold", 0.5, low=0.0, high=1.0, step=0.01),
+    FloatParam("cost_fp", "Cost of a false positive", 1.0, low=0.1, high=100.0, step=0.1, kind="number"),
+    FloatParam("cost_fn", "Cost of a false negative", 5.0, low=0.1, high=1000.0, step=0.1, kind="number"),
+    BoolParam("compare", "Compare two thresholds", False),
+    FloatParam("t_a", "Threshold A", 0.8, low=0.0, high=1.0, step=0.01),
+    FloatParam("t_b", "Threshold B", 0.9, low=0.0, high=1.0, step=0.01),
+    ChoiceParam("deploy", "Prevalence where the model is used", "100", options=ONE_IN),
+]
+PRESETS = {
+    "car-crash": Preset("The “99 % accurate” car-crash model (1 in 102)",
+                        {"prevalence": "102", "separation": 3.0, "n": 50_000, "t": 0.5},
+                        "Crashes happen in 1 of 102 trips, so “never crashes” is already 99.0 % accurate. Our model "
+                        "is 99.5 % accurate — and still misses about half the crashes. Balanced accuracy, recall, "
+                        "MCC and precision tell the truth that accuracy hides."),
+    "fraud": Preset("Fraud: block at 0.8 or at 0.9?",
+                    {"prevalence": "500", "separation": 4.0, "n": 100_000, "compare": True, "t_a": 0.8,
+                     "t_b": 0.9, "t": 0.8},
+                    "Per 10,000 payments, 0.8 blocks about 13 and catches 12 frauds; 0.9 blocks 11, catches 10 and "
+                    "lets 2 more through. Which is right depends on what a missed fraud costs against an "
+                    "annoyed customer — set the costs and read the curve."),
+    "nb-isotonic": Preset("Naive Bayes is over-confident; isotonic fixes it",
+                          {"model": "naive_bayes", "copies": 4, "prevalence": "5", "use": "isotonic"},
+                          "With the features duplicated, naive Bayes counts the same evidence five times: its "
+                          "reliability curve is an S, its ECE about 0.12. Isotonic regression fitted on the "
+                          "calibration split bends it back onto the diagonal (ECE about 0.01)."),
+    "isotonic-overfit": Preset("Isotonic overfits a tiny calibration set",
+                               {"model": "logistic", "prevalence": "5", "n": 2_000, "cal_share": 0.05},
+                               "With only 100 calibration rows, isotonic regression fits their noise: a staircase "
+                               "whose test ECE (≈ 0.06) is worse than no calibration at all (≈ 0.03). Platt's two "
+                               "parameters overfit far less. Raise the calibration split and watch isotonic recover."),
+}
+
+
+# ------------------------------------------------------------------------------------------- computing
+
+
+@st.cache_resource(max_entries=8, show_spinner="Fitting the model and the calibrators…")
+def scored(source_key: tuple, model: str, cal_share: float, seed: int, _table=None):
+    """Train / calibration / test split, the model's scores, and each calibrator's probabilities on test."""
+    if _table is None:
+        _, prevalence, separation, copies, n = source_key
+        X, y = make_imbalanced(n, prevalence, separation, 2, seed)
+        X = with_copies(X, copies, random_state=seed)
+    else:
+        X, y = _table
+    X_rest, X_test, y_rest, y_test = train_test_split(X, y, TEST_SHARE, seed)
+    X_train, X_cal, y_train, y_cal = train_test_split(X_rest, y_rest, cal_share / (1 - TEST_SHARE), seed)
+    scores = fit_scores(model, X_train, y_train, np.vstack([X_cal, X_test]), seed)
+    s_cal, s_test = scores[:len(X_cal)], scores[len(X_cal):]
+    calibrated = {name: cls().fit(s_cal, y_cal).predict(s_test) for name, (_, cls) in CALIBRATORS.items()}
+    return {"y_test": y_test, "calibrated": calibrated, "train_prevalence": float(np.mean(y_train)),
+            "n_cal": len(y_cal)}
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def tables(key: tuple, use: str, _result: dict):
+    """The all-thresholds table and the score histograms of one set of test scores (cached: the slider then
+    only looks a threshold up, O(log n))."""
+    scores, y = _result["calibrated"][use], _result["y_test"]
+    return (threshold_table(y, scores, probabilities=True), score_histogram(scores, y),
+            (roc_auc_score(y, scores), average_precision_score(y, scores)))
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def reliability_figure(key: tuple, bins: int, strategy: str, _result: dict):
+    y = _result["y_test"]
+    panels = [(label, reliability_bins(y, _result["calibrated"][name], bins, strategy),
+               expected_calibration_error(y, _result["calibrated"][name], bins, strategy),
+               brier_score_loss(y, _result["calibrated"][name])) for name, (label, _) in CALIBRATORS.items()]
+    return reliability(panels)
+
+
+def paradox_row(name: str, row) -> dict:
+    """The metrics that tell the truth at low prevalence; precision is left blank when nothing is flagged."""
+    flagged = row.tp + row.fp
+    return {"model": name, "accuracy": row.accuracy, "balanced accuracy": row.balanced_accuracy, "MCC": row.mcc,
+            "precision": row.precision if flagged else None, "recall": row.recall}
+
+
+# ------------------------------------------------------------------------------------------- the page
+
+view = View("calibration", PARAMS, PRESETS)
+view.header("⚖️ Calibration and thresholds",
+            "A classifier's score is a promise: “0.9” should come true 9 times in 10. And a threshold turns it into "
+            "a decision that costs something when wrong. **Notice when a probability can't be trusted, where the "
+            "cheapest threshold sits, and how a rare event makes accuracy lie.**")
+
+source = view.control("source")
+table_data, source_key = None, None
+if source == UPLOAD:
+    df = upload_widget("calibration.upload", help="One row per case: a 0/1 label column, and either a score "
+                       "column in [0, 1] or feature columns to train a model on.")
+    if df is not None:
+        left, right = st.columns(2)
+        with left:
+            binary = [i for i, c in enumerate(df.columns) if df[c].nunique(dropna=True) == 2]
+            label = st.selectbox("Label column (two values)", list(df.columns), key="calibration.label",
+                                 index=binary[0] if binary else 0)
+        with right:
+            features = st.multiselect("Feature columns to train on", [c for c in df.columns if c != label],
+                                      key="calibration.features", placeholder="All numeric columns")
+        made = attempt(numeric_table, df, features or None, label, fix="Pick a label column with two values.")
+        if made is not None:
+            X, codes, names, _, notices = made
+            for notice in notices:
+                st.info(notice, icon="ℹ️")
+            if len(names) != 2:
+                st.error(f"The label column must hold exactly two values; it holds {len(names)}: "
+                         f"{', '.join(map(str, names[:6]))}. **What to change:** pick another label column.", icon="✋")
+            else:
+                table_data = (X, codes)
+                source_key = ("upload", hash(X.tobytes()), hash(codes.tobytes()))
+else:
+    prevalence, separation, copies, n, seed_ = view.row(["prevalence", "separation", "copies", "n", "seed"],
+                                                        widths=[3, 2, 2, 2, 1])
+    source_key = ("synthetic", 1 / int(prevalence), separation, copies, n)
+model, cal_share, use = view.row(["model", "cal_share", "use"], widths=[2, 2, 2])
+seed = view.values()["seed"]
+
+result = None
+if source_key is not None:
+    result = attempt(scored, source_key, model, cal_share, seed, _table=table_data,
+                     fix="Use more rows, or a larger calibration split, so every split has both classes.")
+
+if result is not None:
+    y_test = result["y_test"]
+    made = attempt(tables, (source_key, model, cal_share, seed), use, result)
+    table, hist, (auc, ap) = made if made is not None else (None, None, (np.nan, np.nan))
+
+    st.subheader("1 · The threshold", divider="gray")
+    t = view.control("t")
+    if table is not None:
+        st.plotly_chart(threshold_explorer(table, hist, t), key="thresholds", config={"displaylogo": False})
+        st.caption(f"Test split: {len(y_test):,} rows, {int(y_test.sum()):,} positives. ROC AUC "
+                   f"{auc:.3f}, average precision {ap:.3f}. Move the threshold slider "
+                   "and everything follows; the confusion-matrix colours are shares of each "
+                   "actual class, so the rare class stays visible.")
+
+    st.subheader("2 · Can you trust the probability?", divider="gray")
+    bins, strategy = view.row(["bins", "strategy"])
+    st.plotly_chart(reliability_figure((source_key, model, cal_share, seed), bins, strategy, result),
+                    key="reliability", config={"displaylogo": False})
+    st.caption(f"Each calibrator was fitted on the {result['n_cal']:,}-row calibration split and is judged here on "
+               "the test split. Points above the diagonal: the model is under-confident there; below: "
+               "over-confident.")
+
+    st.subheader("3 · What does a mistake cost?", divider="gray")
+    cost_fp, cost_fn, compare = view.row(["cost_fp", "cost_fn", "compare"])
+    if table is not None:
+        costs = expected_cost(table, cost_fp, cost_fn)
+        best, bayes = best_threshold(table, cost_fp, cost_fn), bayes_threshold(cost_fp, cost_fn)
+        marks = {"your threshold": t}
+        if compare:
+            t_a, t_b = view.row(["t_a", "t_b"])
+            marks = {"A": t_a, "B": t_b}
+        st.plotly_chart(cost_curve(table, cost_fp, cost_fn, costs, best, bayes, marks), key="costs",
+                        config={"displaylogo": False})
+        st.caption(f"For calibrated probabilities the cheapest rule is “flag when p ≥ C_FP / (C_FP + C_FN) = "
+                   f"{bayes:.3f}”; on these test data the cheapest threshold is {best:.3f}.")
+        rows = {f"{name} = {v:.2f}": at_threshold(table, v) for name, v in marks.items()}
+        rows[f"cheapest = {best:.2f}" if np.isfinite(best) else "cheapest: flag nothing"] = at_threshold(table, best)
+        st.markdown("**Per 10,000 cases like these**")
+        st.dataframe(pd.DataFrame(per_10k_table(rows)), hide_index=True, width="stretch",
+                     column_config={c: st.column_config.NumberColumn(format="%.1f") for c in (
+                         "flagged", "caught (TP)", "missed (FN)", "wrongly flagged (FP)")} |
+                     {c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall")})
+
+    st.subheader("4 · The accuracy paradox, and precision moving with prevalence", divider="gray")
+    if table is not None:
+        ours, never = at_threshold(table, t), always_negative_baseline(y_test)
+        paradox = pd.DataFrame([paradox_row(f"ours at threshold {t:.2f}", ours), paradox_row("“always say no”", never)])
+        st.dataframe(paradox, hide_index=True, width="stretch",
+                     column_config={c: st.column_config.NumberColumn(format="%.4f") for c in paradox.columns[1:]})
+        deploy = 1 / int(view.control("deploy"))
+        left, right = st.columns([3, 2])
+        with left:
+            st.plotly_chart(prevalence_curve(ours.recall, ours.fpr, result["train_prevalence"], deploy),
+                            key="prevalence", config={"displaylogo": False})
+        with right:
+            st.markdown(f"At threshold {t:.2f} the model keeps its place on the ROC curve (TPR {ours.recall:.2f}, "
+                        f"FPR {ours.fpr:.3f}) whatever the prevalence — but precision = π·TPR / (π·TPR + (1 − π)·FPR) "
+                        f"falls as positives get rarer. A probability of 0.5 learnt at prevalence "
+                        f"{result['train_prevalence']:.3g} means "
+                        f"**{float(correct_prevalence(0.5, result['train_prevalence'], deploy)):.3f}** where the "
+                        f"prevalence is {deploy:.3g} (Bayes' rule on the odds).")
+
+    import core.calibration as calibration_module
+    import core.thresholds as thresholds_module
+
+    math_and_code(
+        equations=[
+            r"\mathrm{ECE} = \sum_b \frac{n_b}{n}\,\big|\,\bar y_b - \bar p_b\,\big|,\qquad "
+            r"\mathrm{Brier} = \frac1n\sum_i (p_i - y_i)^2",
+            r"\text{Platt: } p = \sigma(a s + b),\qquad \text{temperature: } p = \sigma(\operatorname{logit}(s)/T)",
+            r"\text{isotonic: } \min_{f \uparrow} \sum_i (y_i - f(s_i))^2 \ \text{(pool adjacent violators)}",
+            r"\text{TPR} = \frac{TP}{TP + FN},\quad \text{FPR} = \frac{FP}{FP + TN},\quad "
+            r"\text{precision} = \frac{TP}{TP + FP}",
+            r"\mathrm{MCC} = \frac{TP\cdot TN - FP\cdot FN}{\sqrt{(TP+FP)(TP+FN)(TN+FP)(TN+FN)}}",
+            r"\text{cost}(t) = \frac{C_{FP}\,FP(t) + C_{FN}\,FN(t)}{n},\qquad t^* = \frac{C_{FP}}{C_{FP} + C_{FN}}",
+            r"p' = \frac{p\,\pi'/\pi}{p\,\pi'/\pi + (1 - p)(1 - \pi')/(1 - \pi)}",
+        ],
+        code=[thresholds_module.threshold_table, calibration_module.isotonic_regression,
+              calibration_module.PlattScaling, calibration_module.expected_calibration_error,
+              calibration_module.correct_prevalence],
+    )
+view.finish()

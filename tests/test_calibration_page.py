@@ -1,0 +1,61 @@
+"""The calibration page driven with AppTest: the threshold slider, costs, uploads and bad uploads."""
+
+import json
+
+from tests.test_app_pages import assert_clean, open_page
+
+PAGE = "explorers/calibration.py"
+
+
+def threshold_chart(at):
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def confusion(at):
+    heatmap = next(t for t in threshold_chart(at)["data"] if t["type"] == "heatmap")
+    return heatmap["text"]
+
+
+def test_the_threshold_slider_moves_the_confusion_matrix_and_the_metrics():
+    at = open_page(PAGE)
+    assert_clean(at)
+    before = confusion(at)
+    at.slider(key="calibration.t").set_value(0.9).run()
+    assert_clean(at)
+    after = confusion(at)
+    assert before != after
+    flagged_before = int(before[0][1].split("<br>")[0].replace(",", "")) + int(before[1][1].split("<br>")[0].replace(",", ""))
+    flagged_after = int(after[0][1].split("<br>")[0].replace(",", "")) + int(after[1][1].split("<br>")[0].replace(",", ""))
+    assert flagged_after < flagged_before  # a higher threshold flags fewer cases
+    assert dict(at.query_params) == {"t": "0.9"}
+
+
+def test_compare_two_thresholds_lists_both_per_ten_thousand():
+    at = open_page(PAGE, compare="true", t_a="0.3", t_b="0.7")
+    assert_clean(at)
+    names = list(at.dataframe[0].value["threshold"])
+    assert names[0].startswith("A = 0.30") and names[1].startswith("B = 0.70") and names[2].startswith("cheapest")
+
+
+def test_an_uploaded_table_trains_and_a_label_column_with_three_values_is_explained():
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    y = (x[:, 0] + rng.normal(size=400) > 0).astype(int)
+    csv = "a,b,label,group\n" + "\n".join(f"{a:.3f},{b:.3f},{c},{g}" for (a, b), c, g in
+                                             zip(x, y, rng.integers(0, 3, 400)))
+    at = open_page(PAGE, source="upload")
+    at.file_uploader[0].set_value(("cases.csv", csv.encode(), "text/csv")).run()
+    assert_clean(at)
+    assert at.selectbox(key="calibration.label").value == "label"  # the first column with two values
+    assert len(at.get("plotly_chart")) == 4 and not at.error
+    at.selectbox(key="calibration.label").set_value("group").run()
+    assert_clean(at)
+    assert any("exactly two values" in e.value and "3" in e.value for e in at.error)
+
+
+def test_a_broken_upload_is_explained():
+    at = open_page(PAGE, source="upload")
+    at.file_uploader[0].set_value(("junk.csv", bytes(range(256)) * 10, "text/csv")).run()
+    assert_clean(at)
+    assert at.error and not at.get("plotly_chart")
