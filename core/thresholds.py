@@ -404,3 +404,25 @@ def always_negative_baseline(y_true) -> ThresholdRow:
     y = check_binary_labels(y_true)
     n_pos = int(y.sum())
     return ThresholdRow(threshold=float("inf"), tp=0, fp=0, tn=len(y) - n_pos, fn=n_pos)
+
+
+def metrics_at_prevalence(tpr, fpr, prevalence) -> dict[str, np.ndarray]:
+    """The metrics of one operating point (fixed TPR and FPR: the same point on the ROC curve) when positives
+    make up a share π of the cases — per 10,000 cases and as rates. Vectorised over ``prevalence``.
+
+    .. math:: TP = N\\pi\\,\\mathrm{TPR},\\quad FN = N\\pi(1 - \\mathrm{TPR}),\\quad
+              FP = N(1-\\pi)\\,\\mathrm{FPR},\\quad TN = N(1-\\pi)(1 - \\mathrm{FPR})
+
+    Accuracy, precision and MCC move with π; recall, specificity and balanced accuracy do not.
+    """
+    pi = np.asarray(prevalence, dtype=float)
+    tpr, fpr = float(tpr), float(fpr)
+    tp, fn = PER_CASES * pi * tpr, PER_CASES * pi * (1 - tpr)
+    fp, tn = PER_CASES * (1 - pi) * fpr, PER_CASES * (1 - pi) * (1 - fpr)
+    flagged = tp + fp
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(flagged > 0, tp / np.where(flagged > 0, flagged, 1), np.nan)
+        denominator = np.sqrt((tp + fp) * (tp + fn) * (tn + fp) * (tn + fn))
+        mcc = np.where(denominator > 0, (tp * tn - fp * fn) / np.where(denominator > 0, denominator, 1), 0.0)
+    return {"tp": tp, "fn": fn, "fp": fp, "tn": tn, "accuracy": (tp + tn) / PER_CASES, "precision": precision,
+            "recall": np.full_like(pi, tpr), "balanced_accuracy": np.full_like(pi, (tpr + 1 - fpr) / 2), "mcc": mcc}

@@ -16,14 +16,15 @@ from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
-from viz.calibration import (cost_curve, per_10k_table, prevalence_curve, reliability, score_histogram,
-                             threshold_explorer)
+from viz.calibration import (ONE_IN_STEPS, cost_curve, paradox_animation, per_10k_table, prevalence_curve,
+                             reliability, score_histogram, threshold_explorer)
 
 TEST_SHARE = 0.3
 UPLOAD = "upload"
 #: Prevalences as "1 in k" (the URL holds k).
 ONE_IN = {k: f"1 in {int(k):,}" + (" (car crashes)" if k == "102" else "") for k in
-          ("2", "5", "10", "20", "50", "100", "102", "200", "500", "1000")}
+          ("2", "3", "5", "7", "10", "15", "20", "30", "50", "70", "100", "102", "150", "200", "300", "500", "700",
+           "1000")}
 
 PARAMS = [
     ChoiceParam("source", "Data", "synthetic", options={"synthetic": "Two Gaussian classes (set the prevalence)",
@@ -111,6 +112,11 @@ def reliability_figure(key: tuple, bins: int, strategy: str, _result: dict):
                expected_calibration_error(y, _result["calibrated"][name], bins, strategy),
                brier_score_loss(y, _result["calibrated"][name])) for name, (label, _) in CALIBRATORS.items()]
     return reliability(panels)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def paradox_figure(tpr: float, fpr: float, one_in: int):
+    return paradox_animation(tpr, fpr, one_in if one_in in ONE_IN_STEPS else 102)
 
 
 def paradox_row(name: str, row) -> dict:
@@ -214,7 +220,10 @@ if result is not None:
         paradox = pd.DataFrame([paradox_row(f"ours at threshold {t:.2f}", ours), paradox_row("“always say no”", never)])
         st.dataframe(paradox, hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(format="%.4f") for c in paradox.columns[1:]})
-        deploy = 1 / int(view.control("deploy"))
+        deploy_one_in = int(view.control("deploy"))
+        deploy = 1 / deploy_one_in
+        st.plotly_chart(paradox_figure(round(ours.recall, 4), round(ours.fpr, 5), deploy_one_in), key="paradox",
+                        config={"displaylogo": False})
         left, right = st.columns([3, 2])
         with left:
             st.plotly_chart(prevalence_curve(ours.recall, ours.fpr, result["train_prevalence"], deploy),
@@ -222,10 +231,10 @@ if result is not None:
         with right:
             st.markdown(f"At threshold {t:.2f} the model keeps its place on the ROC curve (TPR {ours.recall:.2f}, "
                         f"FPR {ours.fpr:.3f}) whatever the prevalence — but precision = π·TPR / (π·TPR + (1 − π)·FPR) "
-                        f"falls as positives get rarer. A probability of 0.5 learnt at prevalence "
-                        f"{result['train_prevalence']:.3g} means "
+                        f"falls as positives get rarer. Press ▶ above to watch it. A probability of 0.5 learnt at "
+                        f"prevalence {result['train_prevalence']:.3g} means "
                         f"**{float(correct_prevalence(0.5, result['train_prevalence'], deploy)):.3f}** where the "
-                        f"prevalence is {deploy:.3g} (Bayes' rule on the odds).")
+                        f"prevalence is 1 in {deploy_one_in:,} (Bayes' rule on the odds).")
 
     import core.calibration as calibration_module
     import core.thresholds as thresholds_module

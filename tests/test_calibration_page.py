@@ -48,7 +48,7 @@ def test_an_uploaded_table_trains_and_a_label_column_with_three_values_is_explai
     at.file_uploader[0].set_value(("cases.csv", csv.encode(), "text/csv")).run()
     assert_clean(at)
     assert at.selectbox(key="calibration.label").value == "label"  # the first column with two values
-    assert len(at.get("plotly_chart")) == 4 and not at.error
+    assert len(at.get("plotly_chart")) == 5 and not at.error
     at.selectbox(key="calibration.label").set_value("group").run()
     assert_clean(at)
     assert any("exactly two values" in e.value and "3" in e.value for e in at.error)

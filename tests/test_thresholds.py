@@ -280,3 +280,18 @@ def test_probabilities_outside_unit_interval_are_rejected_only_when_asked():
     for fn in (roc_curve, precision_recall_curve, roc_auc_score, average_precision_score):
         with pytest.raises(ValueError, match="only the class 0"):
             fn([0, 0, 0], [0.1, 0.2, 0.3])
+
+
+def test_metrics_at_prevalence_match_resampled_data():
+    from core.thresholds import metrics_at_prevalence
+    rng = np.random.default_rng(11)
+    n = 200_000
+    for prevalence in (0.5, 0.1, 0.01):
+        y = (rng.random(n) < prevalence).astype(int)
+        scores = np.where(y == 1, rng.normal(2, 1, n), rng.normal(0, 1, n))
+        row = at_threshold(threshold_table(y, scores), 1.0)
+        m = metrics_at_prevalence(row.recall, row.fpr, y.mean())
+        assert m["accuracy"] == pytest.approx(row.accuracy, abs=1e-9)
+        assert m["precision"] == pytest.approx(row.precision, abs=1e-9)
+        assert m["mcc"] == pytest.approx(row.mcc, abs=1e-9)
+        assert m["tp"] == pytest.approx(row.tp / n * 10_000)

@@ -116,7 +116,8 @@ def _plain(trace) -> dict:
     props = trace.to_plotly_json() if hasattr(trace, "to_plotly_json") else dict(trace)
     for key in ("x", "y", "z"):
         if key in props and props[key] is not None and not isinstance(props[key], dict):
-            props[key] = typed_array(props[key], keep_shape=key == "z")
+            if np.asarray(props[key]).dtype.kind in "biuf":  # categories (text) stay a plain list
+                props[key] = typed_array(props[key], keep_shape=key == "z")
     return props
 
 

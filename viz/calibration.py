@@ -6,7 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.thresholds import at_threshold, per_10k
+from core.thresholds import at_threshold, metrics_at_prevalence, per_10k
+from viz.animation import Frame, animate
 from viz.palette import CLASS_COLORS, OKABE_ITO
 
 NEG, POS = CLASS_COLORS[0], CLASS_COLORS[1]
@@ -167,6 +168,55 @@ def prevalence_curve(tpr: float, fpr: float, train_prevalence: float, deploy_pre
                       yaxis={"title": "precision at this threshold", "range": [0, 1.05]},
                       margin={"t": 20, "l": 10, "r": 10, "b": 10}, showlegend=False)
     return fig
+
+
+#: The prevalences the paradox animation steps through, as "1 in k".
+ONE_IN_STEPS = (2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 102, 150, 200, 300, 500, 700, 1000)
+PARADOX_METRICS = [("accuracy", "accuracy"), ("balanced accuracy", "balanced_accuracy"), ("precision", "precision"),
+                   ("recall", "recall"), ("MCC", "mcc")]
+
+
+def paradox_animation(tpr: float, fpr: float, start_one_in: int = 102) -> go.Figure:
+    """The same operating point as positives get rarer: what it does to 10,000 cases (left) and its metrics
+    beside those of "always say no" (right). Accuracy climbs for both; precision and MCC fall; recall stays."""
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.1,
+                        subplot_titles=("What it does to 10,000 cases", "Ours vs “always say no”"))
+    outcomes = [("caught (TP)", "tp", POS), ("missed (FN)", "fn", OKABE_ITO["vermillion"]),
+                ("wrongly flagged (FP)", "fp", OKABE_ITO["reddish_purple"])]
+    k = ONE_IN_STEPS.index(start_one_in) if start_one_in in ONE_IN_STEPS else 0
+    names = [m for m, _ in PARADOX_METRICS]
+
+    def data(one_in: int) -> list[dict]:
+        ours = metrics_at_prevalence(tpr, fpr, 1 / one_in)
+        never = metrics_at_prevalence(0.0, 0.0, 1 / one_in)
+        return ([{"x": [label], "y": [float(ours[key])], "text": [f"{float(ours[key]):.0f}"]}
+                 for label, key, _ in outcomes] +
+                [{"x": names, "y": [float(np.nan_to_num(ours[key])) for _, key in PARADOX_METRICS],
+                  "text": [_pct(ours[key]) for _, key in PARADOX_METRICS]},
+                 {"x": names, "y": [float(np.nan_to_num(never[key])) for _, key in PARADOX_METRICS],
+                  "text": [_pct(never[key]) for _, key in PARADOX_METRICS]}])
+
+    first = data(ONE_IN_STEPS[k])
+    for (label, _, color), d in zip(outcomes, first):
+        fig.add_trace(go.Bar(**d, marker={"color": color}, name=label, showlegend=False, textposition="outside"),
+                      row=1, col=1)
+    for d, name, color in zip(first[3:], ("ours", "always say no"), (OKABE_ITO["blue"], "#9E9E9E")):
+        fig.add_trace(go.Bar(**d, name=name, marker={"color": color}, textposition="outside"), row=1, col=2)
+    frames = [Frame(label=f"1 in {one_in:,}", traces=list(range(5)), data=data(one_in)) for one_in in ONE_IN_STEPS]
+    worst = metrics_at_prevalence(tpr, fpr, 0.5)
+    fig.update_yaxes(range=[0, max(float(worst["tp"]), float(worst["fp"]), float(worst["fn"]), 1) * 1.2],
+                     title="cases per 10,000", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.15], tickformat=".0%", row=1, col=2)
+    fig.update_layout(height=440, barmode="group", legend={"orientation": "h", "y": -0.12, "x": 0.55},
+                      margin={"t": 60, "l": 10, "r": 10})
+    fig = animate(fig, frames, slider_prefix="prevalence ", frame_ms=500, speeds=(0.5, 1.0, 2.0))
+    fig.layout.sliders[0].active = k
+    return fig
+
+
+def _pct(value) -> str:
+    value = float(value)
+    return "—" if not np.isfinite(value) else f"{value:.1%}"
 
 
 def per_10k_table(rows: dict) -> list[dict]:
