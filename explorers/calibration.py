@@ -21,6 +21,7 @@ from viz.calibration import (ONE_IN_STEPS, cost_curve, paradox_animation, per_10
 
 TEST_SHARE = 0.3
 UPLOAD = "upload"
+GIVEN = "given"  # an uploaded score column, used as it is
 #: Prevalences as "1 in k" (the URL holds k).
 ONE_IN = {k: f"1 in {int(k):,}" + (" (car crashes)" if k == "102" else "") for k in
           ("2", "3", "5", "7", "10", "15", "20", "30", "50", "70", "100", "102", "150", "200", "300", "500", "700",
@@ -89,8 +90,11 @@ def scored(source_key: tuple, model: str, cal_share: float, seed: int, _table=No
         X, y = _table
     X_rest, X_test, y_rest, y_test = train_test_split(X, y, TEST_SHARE, seed)
     X_train, X_cal, y_train, y_cal = train_test_split(X_rest, y_rest, cal_share / (1 - TEST_SHARE), seed)
-    scores = fit_scores(model, X_train, y_train, np.vstack([X_cal, X_test]), seed)
-    s_cal, s_test = scores[:len(X_cal)], scores[len(X_cal):]
+    if model == GIVEN:  # the table's own score column: nothing to train
+        s_cal, s_test = X_cal[:, 0], X_test[:, 0]
+    else:
+        scores = fit_scores(model, X_train, y_train, np.vstack([X_cal, X_test]), seed)
+        s_cal, s_test = scores[:len(X_cal)], scores[len(X_cal):]
     calibrated = {name: cls().fit(s_cal, y_cal).predict(s_test) for name, (_, cls) in CALIBRATORS.items()}
     return {"y_test": y_test, "calibrated": calibrated, "train_prevalence": float(np.mean(y_train)),
             "n_cal": len(y_cal)}
@@ -145,10 +149,17 @@ if source == UPLOAD:
             binary = [i for i, c in enumerate(df.columns) if df[c].nunique(dropna=True) == 2]
             label = st.selectbox("Label column (two values)", list(df.columns), key="calibration.label",
                                  index=binary[0] if binary else 0)
+            mode = st.radio("The other columns are", ["features to train a model on", "a score to judge"],
+                            key="calibration.mode", horizontal=True)
         with right:
-            features = st.multiselect("Feature columns to train on", [c for c in df.columns if c != label],
-                                      key="calibration.features", placeholder="All numeric columns")
-        made = attempt(numeric_table, df, features or None, label, fix="Pick a label column with two values.")
+            others = [c for c in df.columns if c != label]
+            if mode == "a score to judge":
+                features = [st.selectbox("Score column (probabilities in [0, 1])", others, key="calibration.score")]
+            else:
+                features = st.multiselect("Feature columns to train on", others, key="calibration.features",
+                                          placeholder="All numeric columns")
+        made = attempt(numeric_table, df, features or None, label, min_columns=1,
+                       fix="Pick a label column with two values.")
         if made is not None:
             X, codes, names, _, notices = made
             for notice in notices:
@@ -156,14 +167,22 @@ if source == UPLOAD:
             if len(names) != 2:
                 st.error(f"The label column must hold exactly two values; it holds {len(names)}: "
                          f"{', '.join(map(str, names[:6]))}. **What to change:** pick another label column.", icon="✋")
+            elif mode == "a score to judge" and not (np.all(X >= 0) and np.all(X <= 1)):
+                st.error(f"The score column must hold probabilities in [0, 1]; it runs from {X.min():.3g} to "
+                         f"{X.max():.3g}. **What to change:** pick a probability column, or train on features.",
+                         icon="✋")
             else:
                 table_data = (X, codes)
-                source_key = ("upload", hash(X.tobytes()), hash(codes.tobytes()))
+                source_key = ("upload", mode, hash(X.tobytes()), hash(codes.tobytes()))
 else:
     prevalence, separation, copies, n, seed_ = view.row(["prevalence", "separation", "copies", "n", "seed"],
                                                         widths=[3, 2, 2, 2, 1])
     source_key = ("synthetic", 1 / int(prevalence), separation, copies, n)
-model, cal_share, use = view.row(["model", "cal_share", "use"], widths=[2, 2, 2])
+if source_key is not None and source_key[1] == "a score to judge":
+    cal_share, use = view.row(["cal_share", "use"])
+    model = GIVEN
+else:
+    model, cal_share, use = view.row(["model", "cal_share", "use"], widths=[2, 2, 2])
 seed = view.values()["seed"]
 
 result = None

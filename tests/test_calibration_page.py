@@ -59,3 +59,20 @@ def test_a_broken_upload_is_explained():
     at.file_uploader[0].set_value(("junk.csv", bytes(range(256)) * 10, "text/csv")).run()
     assert_clean(at)
     assert at.error and not at.get("plotly_chart")
+
+
+def test_an_uploaded_score_column_is_judged_as_it_is_and_a_non_probability_is_refused():
+    import numpy as np
+    rng = np.random.default_rng(1)
+    y = (rng.random(600) < 0.3).astype(int)
+    p = np.clip(0.3 + 0.4 * y + rng.normal(0, 0.15, 600), 0, 1)
+    csv = "outcome,prob,logit\n" + "\n".join(f"{a},{b:.4f},{np.log(b + 1e-3) * 3:.3f}" for a, b in zip(y, p))
+    at = open_page(PAGE, source="upload")
+    at.file_uploader[0].set_value(("scores.csv", csv.encode(), "text/csv")).run()
+    at.radio(key="calibration.mode").set_value("a score to judge").run()
+    at.selectbox(key="calibration.score").set_value("prob").run()
+    assert_clean(at)
+    assert not at.error and len(at.get("plotly_chart")) == 5
+    assert not [s for s in at.selectbox if s.key == "calibration.model"]  # nothing to train
+    at.selectbox(key="calibration.score").set_value("logit").run()
+    assert any("probabilities in [0, 1]" in e.value for e in at.error)

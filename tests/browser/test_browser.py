@@ -168,3 +168,25 @@ def test_a_boundary_control_retrains_and_the_link_follows(server, page):
     wait_for_app(page)
     assert page.get_by_text("Layer 2: units").count() == 0 and page.get_by_text("Layer 1: units").count() == 1
     assert_healthy(page)
+
+
+
+
+def test_dragging_the_threshold_changes_the_confusion_matrix(server, page):
+    open_url(page, f"{server.url}/calibration")
+    chart = page.locator(".js-plotly-plot").first
+    chart.wait_for()
+    before = chart.inner_text()
+    assert "true negatives" in before
+    handle = streamlit_slider(page, "calibration-t")
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 250, box["y"] + box["height"] / 2, steps=8)  # drag the handle to the right
+    page.mouse.up()
+    page.wait_for_function("() => location.search.includes('t=')", timeout=20_000)
+    wait_for_app(page)
+    after = page.locator(".js-plotly-plot").first.inner_text()
+    assert after != before and "true negatives" in after
+    assert float(handle.get_attribute("aria-valuetext")) > 0.5
+    assert_healthy(page)
