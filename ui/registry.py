@@ -36,6 +36,10 @@ EXPLORERS = [
     Explorer("explorers/batch_size.py", "Batch size: noise, speed and the solution found", "🎲", "batch-size",
              "Batch sizes 1 to full race on one loss surface; the gradient cloud shrinks as Σ/B; a sweep finds the "
              "critical batch size; and small batches end in flatter minima."),
+    Explorer("explorers/embeddings.py", "PCA vs t-SNE", "🔭", "pca-vs-tsne",
+             "The same points through PCA's projection and t-SNE's optimisation, replayed iteration by iteration — "
+             "with the traps Distill warned about (sizes, distances, clusters from noise) and numbers that "
+             "measure each view."),
     Explorer("explorers/calibration.py", "Calibration and thresholds", "⚖️", "calibration",
              "Is 0.9 really 90 %? Reliability diagrams before and after Platt, isotonic and temperature scaling; "
              "one slider moving the threshold through histograms, ROC, precision–recall and costs; and the "

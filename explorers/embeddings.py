@@ -1,0 +1,266 @@
+"""PCA vs t-SNE: the same points through a linear projection and through a neighbour-keeping optimisation."""
+
+import hashlib
+import time
+
+import numpy as np
+import streamlit as st
+
+from core.embedding_data import EMBEDDING_DATASETS, Embeddable, make_embeddable, subsample
+from core.pca import PCA, top_loadings
+import core.tsne as tsne_module
+from core.tsne import TSNE, knn_preservation, trustworthiness
+from ui.errors import attempt
+from ui.math_panel import math_and_code
+from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
+from ui.progress_cache import ProgressCache
+from ui.uploads import numeric_table, upload_widget
+from ui.view import View
+from viz.embedding import hover_texts, loadings, scree, side_by_side, small_multiples
+
+UPLOAD = "upload"
+DATA = {**{k: d.label for k, d in EMBEDDING_DATASETS.items()}, UPLOAD: "Your own CSV…"}
+LEARNING_RATES = {"auto": "auto (n / 12 / 4, at least 50)", "10": "10", "50": "50", "200": "200", "1000": "1000"}
+PERPLEXITIES = (2, 5, 30, 50, 100)
+MULTIPLE_ROWS = 400  # small multiples run on at most this many points, for 500 iterations each
+SEEDS = (0, 1, 2)
+
+PARAMS = [
+    ChoiceParam("data", "Data", "digits", options=DATA),
+    IntParam("n", "Points (at most)", 1000, low=50, high=2000, step=50,
+             help="Synthetic sets are made this size; larger real or uploaded tables are subsampled to it."),
+    FloatParam("noise", "Noise", 0.0, low=0.0, high=2.0, step=0.1),
+    BoolParam("standardize", "Standardise features", False,
+              help="Divide every column by its standard deviation first, so no feature dominates by its units."),
+    IntParam("seed", "Seed", 0, low=0, high=9999, kind="number"),
+    IntParam("pc_x", "PCA: horizontal axis", 1, low=1, high=10, kind="number"),
+    IntParam("pc_y", "PCA: vertical axis", 2, low=1, high=10, kind="number"),
+    FloatParam("perplexity", "Perplexity", 30.0, low=2.0, high=100.0, step=1.0, fmt="%.0f",
+               help="Roughly how many neighbours each point tries to keep close."),
+    ChoiceParam("lr", "Learning rate", "auto", options=LEARNING_RATES),
+    FloatParam("exaggeration", "Early exaggeration", 12.0, low=1.0, high=30.0, step=1.0, fmt="%.0f"),
+    IntParam("iterations", "Iterations", 1000, low=250, high=2000, step=50),
+    BoolParam("multiples", "Small multiples: several perplexities and seeds", False),
+]
+PRESETS = {
+    "sizes": Preset("Cluster sizes mean nothing", {"data": "different_sizes", "n": 400, "perplexity": 30.0},
+                    "The two clusters have equal counts but one is ten times wider (PCA shows it). t-SNE draws them "
+                    "about the same size: it adapts each point's neighbourhood to the local density, so a "
+                    "cluster's area in t-SNE says nothing about its spread in the data."),
+    "distances": Preset("Distances between clusters may mean nothing",
+                        {"data": "different_distances", "n": 450, "perplexity": 30.0},
+                        "Two clusters are close and the third far away — PCA keeps that. At perplexity 30 t-SNE "
+                        "places the three about equally apart; raise the perplexity towards 100 and some of the "
+                        "global distance comes back."),
+    "noise": Preset("Random noise can look like clusters", {"data": "gaussian_cloud", "n": 500, "perplexity": 2.0},
+                    "This is a single 50-D Gaussian: no structure at all. At perplexity 2 t-SNE still draws little "
+                    "clumps — each point only looks at its two nearest neighbours. Turn the perplexity up to 30 "
+                    "and the clumps dissolve into one round cloud."),
+    "global-local": Preset("PCA keeps global structure, t-SNE local", {"data": "swiss_roll", "n": 800,
+                                                                      "perplexity": 30.0},
+                           "PCA shows the roll from the side: the global shape, with distant turns overlapping. "
+                           "t-SNE keeps neighbours together — the colours run in order — but bends, tears and "
+                           "rearranges the sheet: compare the trustworthiness and kNN numbers of the two."),
+}
+
+
+# ------------------------------------------------------------------------------------------- data
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def dataset(name: str, n: int, noise: float, seed: int) -> tuple[Embeddable, str | None]:
+    data = make_embeddable(name, n, noise, seed)
+    return subsample(data, n, seed) if data.n_samples > n else (data, None)
+
+
+def uploaded() -> Embeddable | None:
+    """The user's CSV as an Embeddable (columns and label chosen here), or None."""
+    df = upload_widget("embeddings.upload", help="A table with a row per item and numeric columns. Rows with a "
+                       "missing value are dropped.")
+    if df is None:
+        st.info("Upload a CSV to embed your own table; until then the controls below have nothing to work on.",
+                icon="📄")
+        return None
+    left, right = st.columns([3, 1])
+    with left:
+        columns = st.multiselect("Numeric columns to embed", list(df.columns), default=None,
+                                 key="embeddings.columns", placeholder="All numeric columns")
+    with right:
+        label = st.selectbox("Colour by", ["(none)", *df.columns], key="embeddings.label")
+    table = attempt(numeric_table, df, columns or None, None if label == "(none)" else label,
+                    fix="Choose at least two numeric columns.")
+    if table is None:
+        return None
+    X, labels, label_names, names, notices = table
+    for notice in notices:
+        st.info(notice, icon="ℹ️")
+    return Embeddable(X, labels, label_names, list(map(str, names)), note="Your uploaded table.")
+
+
+def digest(data: Embeddable) -> str:
+    """A key for the caches: the table's bytes, not a sample of them (uploads differ in any cell)."""
+    h = hashlib.sha256(np.ascontiguousarray(data.X).tobytes())
+    if data.labels is not None:
+        h.update(np.ascontiguousarray(data.labels).tobytes())
+    return h.hexdigest()
+
+
+# ------------------------------------------------------------------------------------------- computing
+
+
+@st.cache_resource
+def runs() -> ProgressCache:
+    """One results cache for every session (a digits run with 100 frames is about 2 MB)."""
+    return ProgressCache(max_entries=6)
+
+
+
+def embed(key: str, data: Embeddable, standardize: bool, perplexity: float, lr: str, exaggeration: float,
+          iterations: int, seed: int) -> dict:
+    """PCA and t-SNE of the same table, with the quality of each (cached on ``key``, which names the data)."""
+    return runs().get_or_run((key, standardize, perplexity, lr, exaggeration, iterations, seed),
+                           lambda report: _embed(data, standardize, perplexity, lr, exaggeration, iterations, seed,
+                                                 report), "t-SNE iteration")
+
+
+def _embed(data, standardize, perplexity, lr, exaggeration, iterations, seed, report) -> dict:
+    X = _scaled(data.X, standardize)
+    t = time.perf_counter()
+    pca = PCA(min(10, *X.shape)).fit(X)
+    scores = pca.transform(X)
+    pca_seconds = time.perf_counter() - t
+    tsne = TSNE(perplexity=perplexity, learning_rate=lr if lr == "auto" else float(lr),
+                early_exaggeration=exaggeration, max_iter=iterations, random_state=seed,
+                snapshot_every=max(1, iterations // 100))
+    t = time.perf_counter()
+    tsne.fit(X, callback=report)
+    tsne_seconds = time.perf_counter() - t
+    k = min(10, len(X) - 2)
+    return {"pca": pca, "scores": scores, "tsne": tsne, "pca_seconds": pca_seconds, "tsne_seconds": tsne_seconds,
+            "quality": {name: (trustworthiness(X, Y, n_neighbors=5), knn_preservation(X, Y, k=k))
+                        for name, Y in (("pca", scores[:, :2]), ("tsne", tsne.embedding_))}}
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def embedding_figure(run_key: tuple, pc_x: int, pc_y: int, _data: Embeddable, _result: dict):
+    """PCA beside the t-SNE replay (``run_key`` names the data and the run)."""
+    ratio = _result["pca"].explained_variance_ratio_
+    tsne = _result["tsne"]
+    texts = hover_texts(_data.n_samples, _data.labels, _data.label_names, _data.images)
+    return side_by_side(_result["scores"][:, [pc_x - 1, pc_y - 1]], tsne.frames_, tsne.frame_iters_, _data.labels,
+                        _data.label_names, texts, pca_axes=(f"PC {pc_x} ({ratio[pc_x - 1]:.0%} of variance)",
+                                                            f"PC {pc_y} ({ratio[pc_y - 1]:.0%} of variance)"),
+                        exaggeration_until=min(250, tsne.max_iter))
+
+
+def _scaled(X, standardize: bool) -> np.ndarray:
+    if not standardize:
+        return X
+    scale = X.std(axis=0)
+    return (X - X.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+
+
+@st.cache_resource(max_entries=4, show_spinner="Running t-SNE at several perplexities and seeds…")
+def multiples(key: str, _data: Embeddable, standardize: bool, perplexity: float, seed: int):
+    small, _ = subsample(_data, MULTIPLE_ROWS, seed) if _data.n_samples > MULTIPLE_ROWS else (_data, None)
+    X = _scaled(small.X, standardize)
+    perplexities = [p for p in PERPLEXITIES if p < len(X) / 3]
+    by_perplexity = [TSNE(perplexity=p, max_iter=500, random_state=seed).fit_transform(X) for p in perplexities]
+    by_seed = [TSNE(perplexity=perplexity, max_iter=500, random_state=s).fit_transform(X) for s in SEEDS]
+    return (small_multiples(by_perplexity, [f"perplexity {p}" for p in perplexities], small.labels,
+                            small.label_names, cols=len(perplexities)),
+            small_multiples(by_seed, [f"seed {s}" for s in SEEDS], small.labels, small.label_names, cols=3),
+            len(X))
+
+
+# ------------------------------------------------------------------------------------------- the page
+
+view = View("pca-vs-tsne", PARAMS, PRESETS)
+view.header("🔭 PCA vs t-SNE: two views of the same data",
+            "PCA rotates the data and keeps the directions of largest variance — a straight projection. t-SNE moves "
+            "points until near neighbours in the data are near neighbours on the page. **Notice what each keeps "
+            "and what each invents: sizes, distances and clusters in t-SNE can mislead.**")
+
+name, n, noise, standardize, seed = view.row(["data", "n", "noise", "standardize", "seed"], widths=[3, 2, 2, 2, 1])
+data, note = None, None
+if name == UPLOAD:
+    data = uploaded()
+    if data is not None and data.n_samples > n:
+        data, note = subsample(data, n, seed)
+else:
+    st.caption(EMBEDDING_DATASETS[name].description)
+    made = attempt(dataset, name, n, noise, seed, fix="Pick another data set or size.")
+    if made is not None:
+        data, note = made
+if note:
+    st.info(note, icon="✂️")
+
+perplexity, lr, exaggeration, iterations = view.row(["perplexity", "lr", "exaggeration", "iterations"])
+result = None
+if data is not None:
+    run_key = (digest(data), standardize, perplexity, lr, exaggeration, iterations, seed)
+    result = attempt(embed, digest(data), data, standardize, perplexity, lr, exaggeration, iterations, seed,
+                     fix="Lower the perplexity (it must be well below the number of points).")
+
+if result is not None:
+    pca, tsne = result["pca"], result["tsne"]
+    k = pca.n_components_
+    pc_x, pc_y = view.row(["pc_x", "pc_y"])
+    pc_x, pc_y = min(pc_x, k), min(pc_y, k)
+    ratio = pca.explained_variance_ratio_
+    fig = embedding_figure(run_key, pc_x, pc_y, data, result)
+    st.plotly_chart(fig, key="embeddings", config={"displaylogo": False})
+    (pca_trust, pca_knn), (tsne_trust, tsne_knn) = result["quality"]["pca"], result["quality"]["tsne"]
+    st.caption(f"PCA's two axes show {ratio[pc_x - 1] + (ratio[pc_y - 1] if pc_y != pc_x else 0):.0%} of the "
+               "variance. The t-SNE panel is rescaled to fit every frame (its spread grows a hundredfold while it "
+               "runs); hover a point to see its label" + (" and its image." if data.images is not None else "."))
+    k_nn = min(10, data.n_samples - 2)
+    cols = st.columns(6)
+    trust_help = "1 means no point has neighbours on the page that are far apart in the data (k = 5)."
+    knn_help = "The share of each point's nearest neighbours in the data that are also its nearest on the page."
+    cols[0].metric("Trustworthiness: PCA", f"{pca_trust:.3f}", help=trust_help)
+    cols[1].metric("Trustworthiness: t-SNE", f"{tsne_trust:.3f}", help=trust_help)
+    cols[2].metric(f"{k_nn}-NN kept: PCA", f"{pca_knn:.0%}", help=knn_help)
+    cols[3].metric(f"{k_nn}-NN kept: t-SNE", f"{tsne_knn:.0%}", help=knn_help)
+    cols[4].metric("t-SNE KL(P ‖ Q)", f"{tsne.kl_divergence_:.3f}",
+                   help="What t-SNE minimises: how far the page's neighbour probabilities Q are from the data's P.")
+    cols[5].metric("t-SNE time", f"{result['tsne_seconds']:.1f} s",
+                   help=f"PCA took {result['pca_seconds'] * 1e3:.0f} ms.")
+
+    with st.expander("PCA: variance per component and loadings", expanded=False):
+        left, right = st.columns(2)
+        with left:
+            st.plotly_chart(scree(ratio), key="scree", config={"displaylogo": False})
+        with right:
+            names, weights = top_loadings(pca, data.feature_names, pc_x - 1, k=min(8, len(data.feature_names)))
+            st.plotly_chart(loadings(names, weights, pc_x), key="loadings", config={"displaylogo": False})
+
+    if view.control("multiples"):
+        made = attempt(multiples, digest(data), data, standardize, perplexity, seed)
+        if made is not None:
+            by_perplexity, by_seed, rows = made
+            st.caption(f"On {rows} points, 500 iterations each.")
+            st.plotly_chart(by_perplexity, key="perplexities", config={"displaylogo": False})
+            st.plotly_chart(by_seed, key="seeds", config={"displaylogo": False})
+    else:
+        st.caption("Switch on the small multiples to see the same data at perplexities 2 to 100 and from three "
+                   "seeds — as in Distill's *How to Use t-SNE Effectively*.")
+
+    math_and_code(
+        equations=[
+            r"C = \tfrac{1}{n-1} (X - \bar x)^\top (X - \bar x) = V \Lambda V^\top",
+            r"Z = (X - \bar x)\, V_{:,\,1..k}",
+            r"p_{j|i} = \frac{\exp(-\lVert x_i - x_j\rVert^2 / 2\sigma_i^2)}{\sum_{k \ne i}\exp(-\lVert x_i - x_k"
+            r"\rVert^2 / 2\sigma_i^2)}",
+            r"2^{H(P_i)} = \text{perplexity}\quad(\sigma_i \text{ by binary search})",
+            r"p_{ij} = \frac{p_{j|i} + p_{i|j}}{2n}",
+            r"q_{ij} = \frac{(1 + \lVert y_i - y_j\rVert^2)^{-1}}{\sum_{k \ne l}(1 + \lVert y_k - y_l\rVert^2)^{-1}}",
+            r"C = \mathrm{KL}(P\,\Vert\,Q) = \sum_{i \ne j} p_{ij} \log \frac{p_{ij}}{q_{ij}}",
+            r"\frac{\partial C}{\partial y_i} = 4 \sum_j (p_{ij} - q_{ij})(y_i - y_j)(1 + \lVert y_i - y_j"
+            r"\rVert^2)^{-1}",
+        ],
+        code=[PCA, tsne_module.joint_probabilities, tsne_module.kl_gradient, trustworthiness],
+        notes=["van der Maaten & Hinton (2008), *Visualizing Data using t-SNE*; Wattenberg, Viégas & Johnson "
+               "(2016), *How to Use t-SNE Effectively* (Distill)."],
+    )
+view.finish()
