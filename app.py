@@ -6,6 +6,7 @@ Run with ``make run`` (or ``streamlit run app.py``). Every explorer is registere
 import streamlit as st
 
 from ui.errors import run_safely
+from ui.lessons import LESSONS, step_link
 from ui.registry import EXPLORERS
 
 
@@ -17,6 +18,16 @@ def home() -> None:
         "Change a control and the run is recomputed; press ▶ Play and watch it unfold step by step.")
     st.markdown("Every view has a link: use **🔗 Copy link to this view** on any explorer to share exactly "
                 "what you see — controls, preset and random seed — with a class or a friend.")
+    st.header("Lessons", divider="gray")
+    st.markdown("Guided paths: each step opens a page with a prepared view, says what to look at and asks a "
+                "question. The step is in the link, so a teacher can send a class straight to it.")
+    paths = {e.url_path: e.path for e in EXPLORERS}
+    for column, lesson in zip(st.columns(3) * len(LESSONS), LESSONS.values()):
+        with column.container(border=True):
+            st.markdown(f"**📚 {lesson.title}**  \n{lesson.summary}  \n*{len(lesson.steps)} steps*")
+            st.page_link(paths[lesson.steps[0].page], label="Start the lesson", icon="▶️",
+                         query_params=step_link(lesson, 0))
+    st.header("Explorers", divider="gray")
     for explorer in EXPLORERS:
         with st.container(border=True):
             text, picture = st.columns([3, 2], vertical_alignment="center")

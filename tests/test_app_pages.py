@@ -46,8 +46,10 @@ def assert_clean(at: AppTest):
 def test_home_lists_every_explorer():
     at = open_page()
     assert_clean(at)
-    links = [e.proto.page for e in at.get("page_link")]
+    links = [e.proto.page for e in at.get("page_link") if e.proto.label.startswith("Open")]
     assert links == [e.url_path for e in EXPLORERS]
+    lessons = [e.proto for e in at.get("page_link") if e.proto.label == "Start the lesson"]
+    assert len(lessons) >= len(EXPLORERS) and all("lesson=" in p.query_string for p in lessons)
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -165,3 +167,14 @@ def test_unexpected_errors_are_caught_and_explained(monkeypatch):
     at.run()
     assert not at.exception
     assert any("Something went wrong" in e.value and "boom" in e.value for e in at.error)
+
+
+def test_presenter_mode_hides_the_chosen_controls_and_keeps_their_values():
+    path = "explorers/fit_line.py"
+    at = open_page(path, present="1", hide="lr,steps", lr="0.05")
+    assert_clean(at)
+    keys = {w.key for w in at.slider} | {w.key for w in at.select_slider}
+    assert "fit-a-line.lr" not in keys and "fit-a-line.steps" not in keys and "fit-a-line.n" in keys
+    assert at.session_state["fit-a-line.lr"] == 0.05  # hidden, still in force
+    assert dict(at.query_params) == {"present": "1", "hide": "lr,steps", "lr": "0.05"}  # the link survives
+    assert not [w for w in at.warning if w.icon == "🔗"]

@@ -220,6 +220,8 @@ class Preset:
 
 
 PRESET_KEY = "preset"
+#: Link keys that belong to the app, not to a page's controls (lessons, presenter mode): never "unknown".
+APP_KEYS = ("lesson", "step", "present", "hide")
 
 
 def parse_url(url: dict[str, str], params: list[Param], presets: dict[str, Preset]):
@@ -241,7 +243,7 @@ def parse_url(url: dict[str, str], params: list[Param], presets: dict[str, Prese
         values.update(presets[preset].values)
     by_name = {p.name: p for p in params}
     for name, raw in url.items():
-        if name == PRESET_KEY:
+        if name == PRESET_KEY or name in APP_KEYS:
             continue
         if name not in by_name:
             notices.append(f"Ignored `{name}={raw}` from the link: this page has no control called `{name}`.")

@@ -12,12 +12,18 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui.params import PRESET_KEY, Param, Preset, parse_url, to_url
+from ui.params import APP_KEYS, PRESET_KEY, Param, Preset, parse_url, to_url
 
 NO_PRESET = "—"
 #: Every page's declared controls and presets, by URL path (filled as pages run; tests fuzz them).
 DECLARED: dict[str, tuple[list[Param], dict[str, Preset]]] = {}
 LOCAL_URL = "http://localhost:8501"
+#: Presenter mode: larger type for a projector, no sidebar, the page's full width.
+PRESENTER_CSS = """<style>
+html { font-size: 20px; }
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
+.block-container, [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 1rem 2rem !important; }
+</style>"""
 
 
 class View:
@@ -30,6 +36,9 @@ class View:
         self.by_name = {p.name: p for p in self.params}
         self.notices: list[str] = []
         DECLARED[page] = (self.params, self.presets)
+        self.presenting = st.query_params.get("present") in ("1", "true")
+        hide = st.query_params.get("hide") or ""
+        self.hidden = {name for name in hide.split(",") if name in self.by_name} if self.presenting else set()
         self._sync_from_url()
 
     def key(self, name: str) -> str:
@@ -56,6 +65,12 @@ class View:
 
     def header(self, title: str, lede: str) -> None:
         """The top of every explorer: title, what to notice, link notices, preset picker, share link."""
+        from ui.lessons import lesson_bar
+        from ui.registry import EXPLORERS
+
+        if self.presenting:
+            st.html(PRESENTER_CSS)
+        lesson_bar(self.page, {e.url_path: e.path for e in EXPLORERS})
         st.title(title)
         st.markdown(lede)
         self.show_notices()
@@ -106,14 +121,22 @@ class View:
         st.info(note, icon="👀")
 
     def control(self, name: str):
-        """Draw the declared control ``name`` and return its value."""
+        """Draw the declared control ``name`` and return its value (presenter mode may hide it: the value stays)."""
+        if name in self.hidden:
+            return st.session_state.get(self.key(name), self.by_name[name].default)
         return self.by_name[name].widget(self.key(name))
 
     def row(self, names: list[str], widths: list[float] | None = None) -> list:
         """Draw several declared controls side by side; returns their values in order."""
+        widths = widths or [1] * len(names)
+        shown = [(n, w) for n, w in zip(names, widths) if n not in self.hidden]
+        columns = dict(zip([n for n, _ in shown], st.columns([w for _, w in shown]))) if shown else {}
         values = []
-        for column, name in zip(st.columns(widths or len(names)), names):
-            with column:
+        for name in names:
+            if name in columns:
+                with columns[name]:
+                    values.append(self.control(name))
+            else:
                 values.append(self.control(name))
         return values
 
@@ -121,7 +144,9 @@ class View:
         return {p.name: st.session_state.get(self.key(p.name), p.default) for p in self.params}
 
     def url(self) -> dict:
-        return to_url(self.values(), self.preset, self.params, self.presets)
+        """The link of the current view: the app's own keys (lesson, presenter mode) kept, then the controls."""
+        kept = {k: st.query_params.get(k) for k in APP_KEYS if st.query_params.get(k) is not None}
+        return {**kept, **to_url(self.values(), self.preset, self.params, self.presets)}
 
     def finish(self) -> None:
         """Write the current view into the URL (call after every control is drawn)."""
@@ -131,14 +156,24 @@ class View:
             st.query_params.from_dict(url)
         st.session_state[self._url_key] = url
 
-    def share_link(self) -> str:
+    def share_link(self, presenter: tuple | None = None) -> str:
         base = (st.context.url or LOCAL_URL).rstrip("/")
-        query = urlencode(self.url())
+        url = {k: v for k, v in self.url().items() if k not in ("present", "hide")}
+        if presenter is not None:
+            url = {**url, "present": "1", **({"hide": ",".join(presenter)} if presenter else {})}
+        query = urlencode(url)
         return f"{base}/{self.page}" + (f"?{query}" if query else "")
 
     def share_button(self) -> None:
-        """A popover with the link to this exact view (every control and the seed), ready to copy."""
+        """A popover with the link to this exact view (every control and the seed), ready to copy, and a
+        builder for a presenter link (large type, no sidebar, chosen controls hidden)."""
         with st.popover("🔗 Copy link to this view"):
             st.code(self.share_link(), language=None, wrap_lines=True)
             st.caption("Use the copy icon at the right of the link. Whoever opens it sees this exact view, "
                        "with the same controls and random seed.")
+            st.markdown("**For a projector**")
+            hide = st.multiselect("Controls to hide", [p.name for p in self.params], key=f"_hide.{self.page}",
+                                  format_func=lambda n: self.by_name[n].label)
+            st.code(self.share_link(presenter=tuple(hide)), language=None, wrap_lines=True)
+            st.caption("Presenter mode: larger type, no sidebar, the full width of the screen, and only the "
+                       "controls you keep.")

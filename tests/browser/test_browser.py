@@ -56,23 +56,38 @@ def test_screenshot_each_page_opened_by_direct_url_on_a_fresh_server(fresh_serve
     context.close()
 
 
+# The first chart with Play buttons: its slider's readout now, and what it reads on the first frame.
+READOUT_JS = """() => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(g => g.layout && (g.layout.updatemenus || []).length && (g.layout.sliders || []).length);
+  if (!gd) return null;
+  const slider = gd.layout.sliders[0];
+  const text = gd.querySelector('g.slider-group > text.slider-label');  // the current value, above the rail
+  return {now: text ? text.textContent : '', first: (slider.currentvalue.prefix || '') + slider.steps[0].label};
+}"""
+
+
+def readout(page) -> dict:
+    page.wait_for_function(f"(({READOUT_JS})() || {{}}).now", timeout=30_000)
+    return page.evaluate(READOUT_JS)
+
+
 @pytest.mark.parametrize("url_path", [e.url_path for e in EXPLORERS])
 def test_play_advances_the_animation_in_the_browser(server, page, url_path):
     open_url(page, f"{server.url}/{url_path}")
-    before = slider_step(page)
-    assert int(STEP_NUMBER.match(before).group(1)) == 0, before
-    chart = page.locator(".js-plotly-plot", has=page.locator(".slider-container")).first
+    before = readout(page)["now"]
+    chart = page.locator(".js-plotly-plot", has=page.locator("g.updatemenu-button")).first
     chart.locator("g.updatemenu-button", has_text="Play").first.click()
-    page.wait_for_function(f"!/{FIRST}/.test(({STEP_TEXT_JS})())", timeout=15_000)
-    assert int(STEP_NUMBER.match(slider_step(page)).group(1)) > 0
-    # the surface or map under the data is still drawn after playing (Plotly blanks it unless frames redraw)
+    page.wait_for_function(f"({READOUT_JS})().now !== {before!r}", timeout=15_000)
+    # what lies under the animation is still drawn after playing (Plotly blanks it unless frames redraw)
     chart.locator("g.updatemenu-button", has_text="Pause").first.click()
     page.wait_for_timeout(500)
-    assert chart.locator(".contourlayer path").count() + chart.locator(".hm image").count() > 0
+    drawn = chart.locator(".contourlayer path, .hm image, .scatterlayer .point, .barlayer .point").count()
+    assert drawn > 0
     chart.locator("g.updatemenu-button", has_text="Reset").first.click()
     page.wait_for_timeout(300)
     chart.locator("g.updatemenu-button", has_text="Reset").first.click()
-    page.wait_for_function(f"/{FIRST}/.test(({STEP_TEXT_JS})())", timeout=10_000)
+    page.wait_for_function(f"(r => r.now === r.first)(({READOUT_JS})())", timeout=10_000)
     assert_healthy(page)
 
 
@@ -190,3 +205,20 @@ def test_dragging_the_threshold_changes_the_confusion_matrix(server, page):
     assert after != before and "true negatives" in after
     assert float(handle.get_attribute("aria-valuetext")) > 0.5
     assert_healthy(page)
+
+
+def test_a_presenter_link_hides_the_chosen_controls_and_the_sidebar(server, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})  # a projector
+    page = context.new_page()
+    open_url(page, f"{server.url}/fit-a-line?present=1&hide=lr,steps")
+    assert_healthy(page)
+    assert page.locator(".st-key-fit-a-line-lr").count() == 0 and page.locator(".st-key-fit-a-line-steps").count() == 0
+    assert page.locator(".st-key-fit-a-line-n").count() == 1  # the others stay
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    size = page.evaluate("() => getComputedStyle(document.documentElement).fontSize")
+    assert size == "20px"
+    page.wait_for_selector(".js-plotly-plot .slider-container")
+    out = Path(os.environ.get("SCREENSHOT_DIR") or ARTIFACTS / "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out.parent / "presenter-fit-a-line.png"))
+    context.close()
