@@ -368,3 +368,19 @@ def make_grid(extent, resolution: int = 100) -> tuple[np.ndarray, np.ndarray, np
     xs, ys = np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution)
     gx, gy = np.meshgrid(xs, ys)
     return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def subsample(X, y, n: int, random_state: int | None = 0):
+    """At most ``n`` rows of (X, y), each class keeping its share (to within a row), in their original order."""
+    X, y = _check_xy(X, y)
+    n = check_int("n", n, low=1)
+    if len(y) <= n:
+        return X, y
+    rng = np.random.default_rng(random_state)
+    keep = []
+    for label in np.unique(y):
+        members = np.flatnonzero(y == label)
+        take = max(1, int(round(n * len(members) / len(y))))
+        keep.append(rng.choice(members, min(take, len(members)), replace=False))
+    keep = np.sort(np.concatenate(keep))
+    return X[keep], y[keep]

@@ -1,13 +1,14 @@
 """Decision boundaries: a NumPy network trains on 2-D data and the boundary forms, TensorFlow Playground style."""
 
 import copy
+import hashlib
 import math
 from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from core.datasets_2d import DATASETS, grid_extent, make_dataset, make_grid, train_test_split
+from core.datasets_2d import DATASETS, grid_extent, make_dataset, make_grid, subsample, train_test_split
 from core.features import FEATURES, feature_map
 from core.neural_net import ACTIVATIONS, LOSSES, MAX_LAYERS, PENALTIES, MLPClassifier, output_delta
 from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params
@@ -15,12 +16,14 @@ from core.training import continued, record_training
 from ui.errors import attempt
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
+from ui.uploads import numeric_table, upload_widget
 from ui.view import View
 from viz.baseline_grid import baseline_grid
 from viz.boundary import BoundaryData, boundary_animation, boundary_still
 from viz.network import tile_size
 
 GRID = 60  # decision-map cells per side
+UPLOAD = "upload"
 #: Longest run computed for the animation (updates = epochs × mini-batches per epoch, ~45 µs each).
 MAX_UPDATES = 60_000
 #: Keep-training mode: seconds of training per refresh, refreshes per second, and where it stops.
@@ -29,7 +32,8 @@ DEFAULT_UNITS = (4, 2, 2, 2, 2, 2)
 ACTIVATION_LABELS = {name: a.label for name, a in ACTIVATIONS.items()}
 
 PARAMS = [
-    ChoiceParam("data", "Data set", "circle", options={k: d.label for k, d in DATASETS.items()}),
+    ChoiceParam("data", "Data set", "circle", options={**{k: d.label for k, d in DATASETS.items()},
+                                                       UPLOAD: "Your own CSV…"}),
     IntParam("classes", "Classes", 3, low=3, high=5),
     IntParam("n", "Points", 300, low=4, high=1000, step=4),
     FloatParam("noise", "Noise", 0.0, low=0.0, high=0.5, step=0.05),
@@ -121,9 +125,55 @@ PRESETS = {
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def split_data(data: str, n: int, noise: float, test: float, seed: int, classes: int):
-    X, y = make_dataset(data, n, noise, seed, n_classes=classes)
+    """The points, split; ``data`` names a data set, or ``upload:<digest>`` a table the user uploaded."""
+    if data.startswith(f"{UPLOAD}:"):
+        X, y = subsample(*uploaded_tables()[data], n, seed)  # big files: a stratified share, said on the page
+    else:
+        X, y = make_dataset(data, n, noise, seed, n_classes=classes)
     X_train, X_test, y_train, y_test = train_test_split(X, y, test, seed)
     return X_train, X_test, y_train, y_test, grid_extent(X)
+
+
+@st.cache_resource
+def uploaded_tables() -> dict:
+    """Uploaded point sets by ``upload:<digest>``, shared like the other caches (the newest 8 kept)."""
+    return {}
+
+
+def own_points(max_points: int) -> str | None:
+    """The uploader for the user's points: two numeric columns and a label; returns the data key or None."""
+    df = upload_widget("decision-boundary.upload", help="A table with two numeric columns (the point) and a column "
+                       "with each point's class.")
+    if df is None:
+        st.info("Upload a CSV with two numeric columns and a label column.", icon="📄")
+        return None
+    columns = list(df.columns)
+    x1 = st.selectbox("x₁ column", columns, key="decision-boundary.x1")
+    x2 = st.selectbox("x₂ column", columns, key="decision-boundary.x2", index=min(1, len(columns) - 1))
+    label = st.selectbox("Class column", columns, key="decision-boundary.label", index=len(columns) - 1)
+    if len({x1, x2, label}) < 3:
+        st.error("Choose three different columns: x₁, x₂ and the class. **What to change:** pick other columns.",
+                 icon="✋")
+        return None
+    table = attempt(numeric_table, df, [x1, x2], label, max_labels=5, fix="Pick two numeric columns.")
+    if table is None:
+        return None
+    X, y, names, _, notices = table
+    for notice in notices:
+        st.info(notice, icon="ℹ️")
+    if len(names) < 2:
+        st.error("The class column has one value: a classifier needs at least two classes.", icon="✋")
+        return None
+    key = f"{UPLOAD}:{hashlib.sha256(X.tobytes() + y.tobytes()).hexdigest()[:16]}"
+    tables = uploaded_tables()
+    tables[key] = (X, y)
+    while len(tables) > 8:
+        tables.pop(next(iter(tables)))
+    st.caption(f"{len(X):,} points, classes: " + ", ".join(f"{k} = {name}" for k, name in enumerate(names)) + ".")
+    if len(X) > max_points:
+        st.info(f"Training on {max_points:,} of the {len(X):,} points, chosen at random with each class keeping its "
+                "share; raise *Points* for more.", icon="✂️")
+    return key
 
 
 def network(s: dict) -> MLPClassifier:
@@ -269,9 +319,13 @@ with data_col.container(border=True):
     data_name = view.control("data")
     if data_name == "blobs":
         view.control("classes")
-    st.caption(DATASETS[data_name].description +
-               (" Four points are the truth table; more repeat it, with noise as jitter."
-                if DATASETS[data_name].kind == "gate" else ""))
+    if data_name == UPLOAD:
+        data_key = own_points(view.values()["n"])
+    else:
+        data_key = data_name
+        st.caption(DATASETS[data_name].description +
+                   (" Four points are the truth table; more repeat it, with noise as jitter."
+                    if DATASETS[data_name].kind == "gate" else ""))
     view.control("n")
     view.control("noise")
     view.control("test")
@@ -307,10 +361,11 @@ with compare_col:
     view.control("compare")
 
 s = view.values()
+s["data"] = data_key or "circle"
 if not s["features"]:
     st.warning("Choose at least one feature for the network to see; using x₁ and x₂.", icon="🧩")
     s["features"] = ("x1", "x2")
-budget = attempt(epochs_within_budget, s, fix="Lower the test share or use more points.")
+budget = attempt(epochs_within_budget, s, fix="Lower the test share or use more points.") if data_key else None
 result = None
 if budget is not None:
     if budget < s["epochs"]:

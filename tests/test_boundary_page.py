@@ -81,3 +81,19 @@ def test_other_settings_run_within_the_payload_budget(query):
     at = open_page(PAGE, **query)
     assert_clean(at)
     assert all(len(c.proto.spec) < 3_000_000 for c in at.get("plotly_chart"))
+
+
+def test_own_points_from_a_csv_train_and_bad_columns_are_explained():
+    import numpy as np
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-3, 3, (1500, 2))
+    kind = np.where(X[:, 0] * X[:, 1] > 0, "same", "different")
+    csv = "u,v,kind\n" + "\n".join(f"{a:.3f},{b:.3f},{k}" for (a, b), k in zip(X, kind))
+    at = open_page(PAGE, data="upload", layers="1", units1="6", optimizer="adam", lr="0.03", epochs="60")
+    at.file_uploader[0].set_value(("xor.csv", csv.encode(), "text/csv")).run()
+    assert_clean(at)
+    assert any("Training on 300 of the 1,500" in i.value for i in at.info)
+    spec = main_figure(at)
+    assert {t.get("name") for t in spec["data"] if t.get("showlegend", True) and t.get("name", "").startswith("class")} == {"class 0", "class 1"}
+    at.selectbox(key="decision-boundary.label").set_value("u").run()
+    assert any("three different columns" in e.value for e in at.error)

@@ -354,3 +354,14 @@ def test_gate_extent_is_about_minus_half_to_one_and_a_half(name):
 def test_grid_errors_say_what_to_change(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_subsample_keeps_class_shares_and_order():
+    from core.datasets_2d import subsample
+
+    X = np.arange(2000, dtype=float).reshape(1000, 2)
+    y = np.r_[np.zeros(900, int), np.ones(100, int)]
+    Xs, ys = subsample(X, y, 100, random_state=1)
+    assert len(ys) == 100 and ys.sum() == 10
+    assert np.all(np.diff(Xs[:, 0]) > 0)  # original order
+    assert subsample(X[:50], y[:50], 100)[0].shape == (50, 2)
