@@ -15,6 +15,7 @@ from core.neural_net import MLPClassifier
 from core.optimizers import OPTIMIZERS
 from core.sharpness import sharpness_by_batch_size, top_hessian_eigenvalue
 from ui.errors import attempt
+from ui.export import export_buttons
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
 from ui.view import View
@@ -194,6 +195,10 @@ if raced is not None:
             st.error(f"**{label} diverged at step {run.diverged_at}**: the step overshoots the valley. **What to "
                      "change:** lower η (with linear scaling, the largest batch gets the largest step).", icon="💥")
     st.plotly_chart(fig, key="race", config={"displaylogo": False})
+    export_buttons("batch-size", fig, "Batch sizes racing", {"Runs": lambda: pd.concat([pd.DataFrame({
+        "batch": label, "step": range(len(run.full_loss)), "w": run.params[:, 0], "b": run.params[:, 1],
+        "full loss": run.full_loss, "examples seen": run.examples}) for run, label in zip(runs, labels)],
+        ignore_index=True)})
     st.dataframe(pd.DataFrame([{
         "batch": label, "η": run.lr[0] if len(run.lr) else lr, "final loss": run.full_loss[-1],
         "examples seen": int(run.examples[-1]), "compute (ms)": 1000 * run.seconds[-1],

@@ -14,6 +14,7 @@ from core.neural_net import ACTIVATIONS, LOSSES, MAX_LAYERS, PENALTIES, MLPClass
 from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params
 from core.training import continued, record_training
 from ui.errors import attempt
+from ui.export import export_buttons
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
 from ui.uploads import numeric_table, upload_widget
@@ -386,6 +387,9 @@ if result is not None:
         keep_training(settings_key(s), run, data, mapped)
     else:
         st.plotly_chart(fig, key="boundary", config={"displaylogo": False})
+        export_buttons("decision-boundary", fig, "Decision boundary", {"Curves": lambda: pd.DataFrame({
+            "epoch": range(len(run.train_loss)), "train loss": run.train_loss, "test loss": run.test_loss,
+            "train accuracy": run.train_accuracy, "test accuracy": run.test_accuracy})})
     n_train = len(data.y_train)
     updates = (len(run.train_loss) - 1) * math.ceil(n_train / min(s["batch"], n_train))
     facts = [f"{len(run.train_loss) - 1} epochs", f"{updates:,} updates", f"{run.seconds:.2f} s on the server",

@@ -12,6 +12,7 @@ from core.imbalanced_data import make_imbalanced, with_copies
 from core.thresholds import (always_negative_baseline, at_threshold, bayes_threshold, best_threshold,
                              expected_cost, roc_auc_score, average_precision_score, threshold_table)
 from ui.errors import attempt
+from ui.export import export_buttons
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
 from ui.uploads import numeric_table, upload_widget
@@ -241,8 +242,12 @@ if result is not None:
                      column_config={c: st.column_config.NumberColumn(format="%.4f") for c in paradox.columns[1:]})
         deploy_one_in = int(view.control("deploy"))
         deploy = 1 / deploy_one_in
-        st.plotly_chart(paradox_figure(round(ours.recall, 4), round(ours.fpr, 5), deploy_one_in), key="paradox",
-                        config={"displaylogo": False})
+        paradox_fig = paradox_figure(round(ours.recall, 4), round(ours.fpr, 5), deploy_one_in)
+        st.plotly_chart(paradox_fig, key="paradox", config={"displaylogo": False})
+        export_buttons("calibration", paradox_fig, "The accuracy paradox", {"Threshold table": lambda: pd.DataFrame({
+            "threshold": table.thresholds, "tp": table.tp, "fp": table.fp, "tn": table.tn, "fn": table.fn,
+            "precision": table.precision, "recall": table.recall, "fpr": table.fpr, "f1": table.f1,
+            "mcc": table.mcc, "balanced accuracy": table.balanced_accuracy})})
         left, right = st.columns([3, 2])
         with left:
             st.plotly_chart(prevalence_curve(ours.recall, ours.fpr, result["train_prevalence"], deploy),

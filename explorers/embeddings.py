@@ -4,6 +4,7 @@ import hashlib
 import time
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core.embedding_data import EMBEDDING_DATASETS, Embeddable, make_embeddable, subsample
@@ -11,6 +12,7 @@ from core.pca import PCA, top_loadings
 import core.tsne as tsne_module
 from core.tsne import TSNE, knn_preservation, trustworthiness
 from ui.errors import attempt
+from ui.export import export_buttons
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
 from ui.progress_cache import ProgressCache
@@ -210,6 +212,10 @@ if result is not None:
     ratio = pca.explained_variance_ratio_
     fig = embedding_figure(run_key, pc_x, pc_y, data, result)
     st.plotly_chart(fig, key="embeddings", config={"displaylogo": False})
+    export_buttons("pca-vs-tsne", fig, "PCA vs t-SNE", {"Embeddings": lambda: pd.DataFrame({
+        "label": [data.label_names[k] for k in data.labels] if data.labels is not None else "",
+        "pc_x": result["scores"][:, pc_x - 1], "pc_y": result["scores"][:, pc_y - 1],
+        "tsne_1": tsne.embedding_[:, 0], "tsne_2": tsne.embedding_[:, 1]})})
     (pca_trust, pca_knn), (tsne_trust, tsne_knn) = result["quality"]["pca"], result["quality"]["tsne"]
     st.caption(f"PCA's two axes show {ratio[pc_x - 1] + (ratio[pc_y - 1] if pc_y != pc_x else 0):.0%} of the "
                "variance. The t-SNE panel is rescaled to fit every frame (its spread grows a hundredfold while it "

@@ -3,6 +3,7 @@
 from functools import partial
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from core.datasets import make_line
@@ -10,6 +11,7 @@ from core.derivatives import central_difference, forward_difference
 from core.gradient_descent import gradient_descent, max_stable_learning_rate
 from core.linear_model import LinearRegressionGD, least_squares_line, mse_gradient, mse_hessian, mse_loss
 from ui.errors import attempt
+from ui.export import export_buttons
 from ui.math_panel import latex_vector, math_and_code
 from ui.params import FloatParam, IntParam, LogFloatParam, Preset
 from ui.view import View
@@ -111,6 +113,10 @@ if result is not None:
         st.caption(f"{stability} You are at η = {lr:g} ({lr / lr_max:.0%} of the limit).")
 
     st.plotly_chart(run_figure(*args), key="fit-animation", config={"displaylogo": False})
+    export_buttons("fit-a-line", run_figure(*args), "Fit a line with gradient descent", {
+        "Trajectory": lambda: pd.DataFrame({"step": range(len(traj.loss)), "w": traj.params[:, 0],
+                                            "b": traj.params[:, 1], "loss": traj.loss,
+                                            "dL/dw": traj.grad[:, 0], "dL/db": traj.grad[:, 1]})})
 
     final = traj.params[-1]
     m1, m2, m3, m4 = st.columns(4)

@@ -9,6 +9,7 @@ from core.objectives import OBJECTIVES
 from core.optimizers import (OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params, make_optimizer, race,
                              race_summary, schedule_factors)
 from ui.errors import attempt
+from ui.export import export_buttons
 from ui.math_panel import latex_vector, math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam
 from ui.view import View
@@ -115,6 +116,16 @@ UPDATE_RULES = {
 }
 
 
+def race_table(result) -> pd.DataFrame:
+    """Every racer's position, loss and gradient at every step, one row per racer and step."""
+    frames = []
+    for i, label in enumerate(result.labels):
+        steps = result.positions.shape[1]
+        frames.append(pd.DataFrame({"optimizer": label, "step": range(steps), "x": result.positions[i, :, 0],
+                                    "y": result.positions[i, :, 1], "loss": result.loss[i][:steps]}))
+    return pd.concat(frames, ignore_index=True)
+
+
 def start_from_click() -> None:
     """A click on the surface (a point of the invisible click grid) becomes the new start."""
     points = [p for p in st.session_state["race"].selection.points if p.get("curve_number") == CLICK_TRACE]
@@ -175,6 +186,7 @@ if result is not None:
                "plain gradient step −η∇f, and the dashed arrow its velocity −ηv (momentum, Nesterov) or −η·m̂ "
                "(Adam, AdamW). Where they differ is exactly what the optimizer adds.")
     st.dataframe(results_table(objective, race_result), hide_index=True, width="stretch")
+    export_buttons("optimizers", race_fig, "Optimizers racing", {"Paths": lambda: race_table(race_result)})
     with st.expander("The same race on the 3-D surface (drag to turn it)"):
         st.plotly_chart(fig3d, key="race3d", config={"displaylogo": False})
 

@@ -222,3 +222,40 @@ def test_a_presenter_link_hides_the_chosen_controls_and_the_sidebar(server, brow
     out.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out.parent / "presenter-fit-a-line.png"))
     context.close()
+
+
+def test_downloads_the_numbers_as_csv_and_an_animation_that_plays_offline(server, browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
+    page = context.new_page()
+    open_url(page, f"{server.url}/fit-a-line")
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile(r"Trajectory \(CSV")).first.click()
+    csv = Path(download.value.path()).read_text()
+    header, first = csv.splitlines()[:2]
+    assert header == "step,w,b,loss,dL/dw,dL/db" and first.startswith("0,")
+    with page.expect_download() as download:
+        page.get_by_role("button", name=re.compile(r"Animation \(HTML")).first.click()
+    html = tmp_path / "animation.html"
+    html.write_text(Path(download.value.path()).read_text())
+    offline = context.new_page()
+    offline.route("http*://**", lambda route: route.abort())  # no network: everything must be in the file
+    offline.goto(html.as_uri())
+    offline.wait_for_selector(".js-plotly-plot .slider-container")
+    before = readout(offline)["now"]
+    offline.locator("g.updatemenu-button", has_text="Play").first.click()
+    offline.wait_for_function(f"({READOUT_JS})().now !== {before!r}", timeout=15_000)
+    context.close()
+
+
+@pytest.mark.parametrize("url_path", [e.url_path for e in EXPLORERS])
+def test_every_page_exports_its_numbers_as_csv(server, browser, url_path):
+    context = browser.new_context(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
+    page = context.new_page()
+    open_url(page, f"{server.url}/{url_path}")
+    button = page.get_by_role("button", name=re.compile(r"\(CSV\)")).first
+    button.scroll_into_view_if_needed()
+    with page.expect_download(timeout=30_000) as download:
+        button.click()
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert len(lines) > 2 and "," in lines[0]
+    context.close()

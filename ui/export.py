@@ -1,0 +1,30 @@
+"""Downloads: the current animation as a standalone HTML file that plays offline, and the numbers behind it
+as CSV. Files are built only when a button is pressed (Streamlit calls ``data`` then), so reruns stay cheap."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+
+def standalone_html(fig: go.Figure, title: str) -> str:
+    """The figure as one HTML file with plotly.js inside: it opens and plays without a network."""
+    return fig.to_html(include_plotlyjs=True, full_html=True, auto_play=False,
+                       config={"displaylogo": False}, div_id="animation").replace(
+        "<head>", f"<head><title>{title}</title>", 1)
+
+
+def export_buttons(page: str, fig: go.Figure, title: str, tables: dict[str, Callable[[], pd.DataFrame]]) -> None:
+    """A row of download buttons: the animation (HTML) and each named table (CSV)."""
+    columns = st.columns(1 + len(tables))
+    columns[0].download_button("⬇️ Animation (HTML, plays offline)", data=lambda: standalone_html(fig, title),
+                               file_name=f"{page}.html", mime="text/html", on_click="ignore", key=f"{page}.html",
+                               help="One file with everything inside: open it in any browser, even offline.")
+    for column, (label, make) in zip(columns[1:], tables.items()):
+        name = label.lower().replace(" ", "-")
+        column.download_button(f"⬇️ {label} (CSV)", data=lambda make=make: make().to_csv(index=False),
+                               file_name=f"{page}-{name}.csv", mime="text/csv", on_click="ignore",
+                               key=f"{page}.{name}.csv")
