@@ -39,7 +39,18 @@ def home() -> None:
                 picture.image(str(explorer.screenshot), width="stretch")
 
 
+def motion_switch() -> None:
+    """The sidebar's "Reduce motion" switch, kept in the link as ``motion=reduced``."""
+    reduced = st.sidebar.toggle("Reduce motion", value=st.query_params.get("motion") == "reduced",
+                                help="Animations open on their last frame; press ▶ Play to watch them run.")
+    if reduced and st.query_params.get("motion") != "reduced":
+        st.query_params["motion"] = "reduced"
+    elif not reduced and "motion" in st.query_params:
+        del st.query_params["motion"]
+
+
 st.set_page_config(page_title="ML Math Explorer", page_icon="📐", layout="wide")
+motion_switch()
 pages = [st.Page(home, title="Home", icon="🏠", default=True)] + [
     st.Page(e.path, title=e.title, icon=e.icon, url_path=e.url_path) for e in EXPLORERS]
 run_safely(st.navigation(pages))

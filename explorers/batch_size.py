@@ -194,7 +194,7 @@ if raced is not None:
         if run.diverged_at is not None:
             st.error(f"**{label} diverged at step {run.diverged_at}**: the step overshoots the valley. **What to "
                      "change:** lower η (with linear scaling, the largest batch gets the largest step).", icon="💥")
-    st.plotly_chart(fig, key="race", config={"displaylogo": False})
+    view.chart(fig, key="race", config={"displaylogo": False})
     export_buttons("batch-size", fig, "Batch sizes racing", {"Runs": lambda: pd.concat([pd.DataFrame({
         "batch": label, "step": range(len(run.full_loss)), "w": run.params[:, 0], "b": run.params[:, 1],
         "full loss": run.full_loss, "examples seen": run.examples}) for run, label in zip(runs, labels)],
@@ -218,7 +218,7 @@ if raced is not None:
         exact, estimate, cloud_fig = result
         left, right = st.columns([3, 2])
         with left:
-            st.plotly_chart(cloud_fig, key="cloud", config={"displaylogo": False})
+            view.chart(cloud_fig, key="cloud", config={"displaylogo": False})
         with right:
             st.markdown("Each grey dot is **one example's gradient**; their mean is the full gradient **G**. A "
                         "mini-batch gradient averages B of them, so its covariance is **Σ/B** — the ellipse "

@@ -386,7 +386,7 @@ if result is not None:
     if live:
         keep_training(settings_key(s), run, data, mapped)
     else:
-        st.plotly_chart(fig, key="boundary", config={"displaylogo": False})
+        view.chart(fig, key="boundary", config={"displaylogo": False})
         export_buttons("decision-boundary", fig, "Decision boundary", {"Curves": lambda: pd.DataFrame({
             "epoch": range(len(run.train_loss)), "train loss": run.train_loss, "test loss": run.test_loss,
             "train accuracy": run.train_accuracy, "test accuracy": run.test_accuracy})})

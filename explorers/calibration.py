@@ -243,7 +243,7 @@ if result is not None:
         deploy_one_in = int(view.control("deploy"))
         deploy = 1 / deploy_one_in
         paradox_fig = paradox_figure(round(ours.recall, 4), round(ours.fpr, 5), deploy_one_in)
-        st.plotly_chart(paradox_fig, key="paradox", config={"displaylogo": False})
+        view.chart(paradox_fig, key="paradox", config={"displaylogo": False})
         export_buttons("calibration", paradox_fig, "The accuracy paradox", {"Threshold table": lambda: pd.DataFrame({
             "threshold": table.thresholds, "tp": table.tp, "fp": table.fp, "tn": table.tn, "fn": table.fn,
             "precision": table.precision, "recall": table.recall, "fpr": table.fpr, "f1": table.f1,

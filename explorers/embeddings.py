@@ -211,7 +211,7 @@ if result is not None:
     pc_x, pc_y = min(pc_x, k), min(pc_y, k)
     ratio = pca.explained_variance_ratio_
     fig = embedding_figure(run_key, pc_x, pc_y, data, result)
-    st.plotly_chart(fig, key="embeddings", config={"displaylogo": False})
+    view.chart(fig, key="embeddings", config={"displaylogo": False})
     export_buttons("pca-vs-tsne", fig, "PCA vs t-SNE", {"Embeddings": lambda: pd.DataFrame({
         "label": [data.label_names[k] for k in data.labels] if data.labels is not None else "",
         "pc_x": result["scores"][:, pc_x - 1], "pc_y": result["scores"][:, pc_y - 1],

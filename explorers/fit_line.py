@@ -112,7 +112,7 @@ if result is not None:
     else:
         st.caption(f"{stability} You are at η = {lr:g} ({lr / lr_max:.0%} of the limit).")
 
-    st.plotly_chart(run_figure(*args), key="fit-animation", config={"displaylogo": False})
+    view.chart(run_figure(*args), key="fit-animation", config={"displaylogo": False})
     export_buttons("fit-a-line", run_figure(*args), "Fit a line with gradient descent", {
         "Trajectory": lambda: pd.DataFrame({"step": range(len(traj.loss)), "w": traj.params[:, 0],
                                             "b": traj.params[:, 1], "loss": traj.loss,
@@ -154,7 +154,7 @@ if result is not None:
     h = view.control("h")
 
     loss_along_w = partial(loss_with_b_fixed, b=bk, x=x, y=y)
-    st.plotly_chart(derivative_figure(*args, k, h), key="derivative", config={"displaylogo": False})
+    view.chart(derivative_figure(*args, k, h), key="derivative", config={"displaylogo": False})
     fd = float(forward_difference(loss_along_w, wk, h))
     cd = float(central_difference(loss_along_w, wk, h))
     f1, f2, f3 = st.columns(3)

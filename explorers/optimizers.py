@@ -180,7 +180,7 @@ if result is not None:
         if at is not None:
             st.error(f"**{label} diverged at step {at}**: {why}. **What to change:** lower the learning rate.",
                      icon="💥")
-    st.plotly_chart(race_fig, key="race", config={"displaylogo": False}, on_select=start_from_click,
+    view.chart(race_fig, key="race", config={"displaylogo": False}, on_select=start_from_click,
                     selection_mode="points")
     st.caption("Click anywhere on the surface to start the race there. At each racer's dot: the dotted arrow is the step it actually takes next, the white arrow the "
                "plain gradient step −η∇f, and the dashed arrow its velocity −ηv (momentum, Nesterov) or −η·m̂ "

@@ -178,3 +178,20 @@ def test_presenter_mode_hides_the_chosen_controls_and_keeps_their_values():
     assert at.session_state["fit-a-line.lr"] == 0.05  # hidden, still in force
     assert dict(at.query_params) == {"present": "1", "hide": "lr,steps", "lr": "0.05"}  # the link survives
     assert not [w for w in at.warning if w.icon == "🔗"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_reduced_motion_opens_every_animation_on_its_last_frame(path):
+    at = open_page(path, motion="reduced")
+    assert_clean(at)
+    assert not [w for w in at.warning if w.icon == "🔗"]
+    animated = [json.loads(c.proto.spec) for c in at.get("plotly_chart") if json.loads(c.proto.spec).get("frames")]
+    assert animated
+    for spec in animated:
+        last = len(spec["frames"]) - 1
+        assert spec["layout"]["sliders"][0]["active"] == last
+        index, data = spec["frames"][last]["traces"][0], spec["frames"][last]["data"][0]
+        for key in ("x", "y", "z"):
+            if key in data:
+                assert spec["data"][index][key] == data[key]
+    assert at.query_params["motion"] == "reduced"

@@ -221,7 +221,7 @@ class Preset:
 
 PRESET_KEY = "preset"
 #: Link keys that belong to the app, not to a page's controls (lessons, presenter mode): never "unknown".
-APP_KEYS = ("lesson", "step", "present", "hide")
+APP_KEYS = ("lesson", "step", "present", "hide", "motion")
 
 
 def parse_url(url: dict[str, str], params: list[Param], presets: dict[str, Preset]):

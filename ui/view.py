@@ -8,11 +8,13 @@ back (only values that differ from the defaults or the chosen preset) and offers
 
 from __future__ import annotations
 
+import weakref
 from urllib.parse import urlencode
 
 import streamlit as st
 
 from ui.params import APP_KEYS, PRESET_KEY, Param, Preset, parse_url, to_url
+from viz.animation import final_frame
 
 NO_PRESET = "—"
 #: Every page's declared controls and presets, by URL path (filled as pages run; tests fuzz them).
@@ -24,6 +26,20 @@ html { font-size: 20px; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
 .block-container, [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 1rem 2rem !important; }
 </style>"""
+
+
+#: Final-frame copies of the (cached, shared) animated figures, by id, dropped when the figure is.
+_FINAL_FRAMES: dict[int, object] = {}
+
+
+def _final_frame(fig):
+    """``final_frame`` of a figure, built once and remembered as long as the figure lives (figures are not
+    hashable, so they are remembered by id, with a finaliser that forgets them)."""
+    key = id(fig)
+    if key not in _FINAL_FRAMES:
+        _FINAL_FRAMES[key] = final_frame(fig)
+        weakref.finalize(fig, _FINAL_FRAMES.pop, key, None)
+    return _FINAL_FRAMES[key]
 
 
 class View:
@@ -155,6 +171,17 @@ class View:
         if current != url:
             st.query_params.from_dict(url)
         st.session_state[self._url_key] = url
+
+    @property
+    def reduced_motion(self) -> bool:
+        """The viewer asked for reduced motion (``?motion=reduced``, or the sidebar switch)."""
+        return st.query_params.get("motion") == "reduced"
+
+    def chart(self, fig, **kwargs):
+        """``st.plotly_chart`` that, for reduced motion, opens an animation on its final frame instead."""
+        if self.reduced_motion and getattr(fig, "frames", None):
+            fig = _final_frame(fig)
+        return st.plotly_chart(fig, **kwargs)
 
     def share_link(self, presenter: tuple | None = None) -> str:
         base = (st.context.url or LOCAL_URL).rstrip("/")

@@ -259,3 +259,14 @@ def test_every_page_exports_its_numbers_as_csv(server, browser, url_path):
     lines = Path(download.value.path()).read_text().splitlines()
     assert len(lines) > 2 and "," in lines[0]
     context.close()
+
+
+def test_the_reduce_motion_switch_opens_animations_on_their_last_frame(server, page):
+    open_url(page, f"{server.url}/fit-a-line")
+    first = readout(page)
+    assert first["now"] == first["first"]
+    page.locator('[data-testid="stSidebar"]').get_by_text("Reduce motion").click()
+    page.wait_for_function("() => location.search.includes('motion=reduced')", timeout=20_000)
+    wait_for_app(page)
+    page.wait_for_function(f"(r => r && r.now && r.now !== r.first)(({READOUT_JS})())", timeout=20_000)
+    assert_healthy(page)
