@@ -200,8 +200,9 @@ if note:
 perplexity, lr, exaggeration, iterations = view.row(["perplexity", "lr", "exaggeration", "iterations"])
 result = None
 if data is not None:
-    run_key = (digest(data), standardize, perplexity, lr, exaggeration, iterations, seed)
-    result = attempt(embed, digest(data), data, standardize, perplexity, lr, exaggeration, iterations, seed,
+    data_digest = digest(data)
+    run_key = (data_digest, standardize, perplexity, lr, exaggeration, iterations, seed)
+    result = attempt(embed, data_digest, data, standardize, perplexity, lr, exaggeration, iterations, seed,
                      fix="Lower the perplexity (it must be well below the number of points).")
 
 if result is not None:
@@ -242,7 +243,7 @@ if result is not None:
             st.plotly_chart(loadings(names, weights, pc_x), key="loadings", config={"displaylogo": False})
 
     if view.control("multiples"):
-        made = attempt(multiples, digest(data), data, standardize, perplexity, seed)
+        made = attempt(multiples, data_digest, data, standardize, perplexity, seed)
         if made is not None:
             by_perplexity, by_seed, rows = made
             st.caption(f"On {rows} points, 500 iterations each.")

@@ -91,6 +91,12 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
     return _with_frames(to_float32(fig), frames, names)
 
 
+def show_frame(fig: go.Figure, frame: Frame) -> None:
+    """Put ``frame``'s data into the base traces (in place), so the figure opens showing that frame."""
+    for index, values in zip(frame.traces, frame.data):
+        fig.data[index].update(values)
+
+
 def _with_frames(fig: go.Figure, frames: list[Frame], names: list[str]) -> go.Figure:
     """``fig`` plus ``frames``, attached as plain float32 dicts.
 

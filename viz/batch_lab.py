@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from viz.animation import Frame, animate, frame_indices
+from viz.animation import Frame, animate, frame_indices, show_frame
 from viz.palette import OKABE_ITO, SEQUENTIAL
 
 MAX_FRAMES = 100
@@ -69,7 +69,7 @@ def paths_animation(runs, labels: list[str], surface, noise: list[np.ndarray], x
             fig.add_trace(trace, row=row, col=col)
             animated.append(len(fig.data) - 1)
     frames = [_paths_frame(runs, labels, noise, k, x_axis, animated) for k in frame_indices(n_steps + 1, MAX_FRAMES)]
-    _fill(fig, frames[0])
+    show_frame(fig, frames[0])
     top = max(np.nanmax(r.full_loss[np.isfinite(r.full_loss)]) for r in runs)
     low = min(np.nanmin(r.full_loss[np.isfinite(r.full_loss)]) for r in runs)
     fig.update_xaxes(range=[ws[0], ws[-1]], row=1, col=1)
@@ -123,10 +123,6 @@ def _paths_frame(runs, labels, noise, k: int, x_axis: str, traces: list[int]) ->
     losses = " · ".join(f"{label}: {r.full_loss[min(k, len(r.full_loss) - 1)]:.3g}" for r, label in zip(runs, labels))
     return Frame(label=f"{k} · loss {losses}", data=data, traces=traces)
 
-
-def _fill(fig: go.Figure, frame: Frame) -> None:
-    for index, values in zip(frame.traces, frame.data):
-        fig.data[index].update(values)
 
 
 # ------------------------------------------------------------------------------------- gradient cloud

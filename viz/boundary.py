@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from core.training import TrainingRun
-from viz.animation import PAYLOAD_BUDGET_BYTES, Frame, animate, frame_indices
+from viz.animation import PAYLOAD_BUDGET_BYTES, Frame, animate, frame_indices, show_frame
 from viz.decision_map import class_points, decision_heatmap, encode_decision
 from viz.network import Layout, layer_heatmap, mosaic, weight_lines, weight_scale, weight_traces
 from viz.palette import OKABE_ITO
@@ -52,7 +52,7 @@ class BoundaryData:
 def boundary_animation(run: TrainingRun, data: BoundaryData, max_frames: int = 100) -> go.Figure:
     """The whole run as one animated figure (see the module docstring), starting untrained."""
     fig, frames = _figure_and_frames(run, data, frame_indices(run.n_frames, max_frames))
-    _fill(fig, frames[0])  # untrained, as the slider says, until Play
+    show_frame(fig, frames[0])  # untrained, as the slider says, until Play
     # Every frame redraws five panels and their heatmaps (~140 ms in a software-rendered browser); frames
     # shorter than the redraw never get their heatmaps painted, so this figure plays at about 6 frames a second.
     return animate(fig, frames, slider_prefix="", frame_ms=FRAME_MS, speeds=(0.5, 1.0, 2.0))
@@ -61,7 +61,7 @@ def boundary_animation(run: TrainingRun, data: BoundaryData, max_frames: int = 1
 def boundary_still(run: TrainingRun, data: BoundaryData) -> go.Figure:
     """The run's last snapshot as a still figure (for live training, redrawn a few times a second)."""
     fig, frames = _figure_and_frames(run, data, np.array([run.n_frames - 1]))
-    _fill(fig, frames[-1])
+    show_frame(fig, frames[-1])
     fig.update_layout(margin={"b": 20}, title={"text": frames[-1].label, "x": 0.0, "font": {"size": 14}})
     return fig
 
@@ -230,10 +230,6 @@ def _label(run: TrainingRun, i: int, epoch: int) -> str:
         text += f" · train accuracy {run.train_accuracy[epoch]:.0%}"
     return text
 
-
-def _fill(fig: go.Figure, frame: Frame) -> None:
-    for index, values in zip(frame.traces, frame.data):
-        fig.data[index].update(values)
 
 
 def _within_budget(wanted: np.ndarray, data: BoundaryData, layout: Layout) -> np.ndarray:

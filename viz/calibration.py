@@ -155,13 +155,13 @@ def prevalence_curve(tpr: float, fpr: float, train_prevalence: float, deploy_pre
     """Precision of the same operating point (same TPR and FPR, so the same point on the ROC curve) as the
     share of positives changes: precision = π·TPR / (π·TPR + (1 − π)·FPR)."""
     pi = np.geomspace(1e-3, 0.5, 200)
-    precision = pi * tpr / np.maximum(pi * tpr + (1 - pi) * fpr, 1e-300)
+    precision = metrics_at_prevalence(tpr, fpr, pi)["precision"]
     fig = go.Figure(go.Scatter(x=pi, y=precision, mode="lines", line={"color": OKABE_ITO["blue"], "width": 2},
                                name="precision", hovertemplate="prevalence %{x:.4f}<br>precision %{y:.3f}"
                                                                "<extra></extra>"))
     for name, p, color in (("training data", train_prevalence, "black"),
                            ("deployment", deploy_prevalence, OKABE_ITO["vermillion"])):
-        value = p * tpr / max(p * tpr + (1 - p) * fpr, 1e-300)
+        value = float(metrics_at_prevalence(tpr, fpr, p)["precision"])
         fig.add_trace(go.Scatter(x=[p], y=[value], mode="markers+text", text=[f"{name}: {value:.2f}"],
                                  textposition="top center", marker={"size": 11, "color": color}, showlegend=False))
     fig.update_layout(height=320, xaxis={"title": "prevalence (share of positives)", "type": "log"},
