@@ -6,8 +6,10 @@ Run with ``make run`` (or ``streamlit run app.py``). Every explorer is registere
 import streamlit as st
 
 from ui.errors import run_safely
+from ui.keyboard import keyboard_support
 from ui.lessons import LESSONS, step_link
 from ui.registry import EXPLORERS
+from viz.restyle import DEFAULT_PALETTE, PALETTES
 
 
 def home() -> None:
@@ -49,8 +51,28 @@ def motion_switch() -> None:
         del st.query_params["motion"]
 
 
+def palette_choice() -> None:
+    """The sidebar's colour choice, kept in the link as ``palette=<name>`` (the default stays out of it)."""
+    asked = st.query_params.get("palette", DEFAULT_PALETTE)
+    if asked not in PALETTES:
+        st.warning(f"The link asks for colours `palette={asked[:40]}`, which this app does not have; showing "
+                   f"the default. Choose one of: {', '.join(PALETTES)}.", icon="🔗")
+        asked = DEFAULT_PALETTE
+    chosen = st.sidebar.selectbox("Colours", list(PALETTES), index=list(PALETTES).index(asked),
+                                  format_func=lambda name: PALETTES[name]["label"],
+                                  help="Every palette keeps classes apart for the common kinds of colour "
+                                       "blindness; classes also differ by marker shape.")
+    if chosen == DEFAULT_PALETTE:
+        if "palette" in st.query_params:
+            del st.query_params["palette"]
+    elif st.query_params.get("palette") != chosen:
+        st.query_params["palette"] = chosen
+
+
 st.set_page_config(page_title="ML Math Explorer", page_icon="📐", layout="wide")
+keyboard_support()
 motion_switch()
+palette_choice()
 pages = [st.Page(home, title="Home", icon="🏠", default=True)] + [
     st.Page(e.path, title=e.title, icon=e.icon, url_path=e.url_path) for e in EXPLORERS]
 run_safely(st.navigation(pages))

@@ -194,8 +194,13 @@ if raced is not None:
         if run.diverged_at is not None:
             st.error(f"**{label} diverged at step {run.diverged_at}**: the step overshoots the valley. **What to "
                      "change:** lower η (with linear scaling, the largest batch gets the largest step).", icon="💥")
-    view.chart(fig, key="race", config={"displaylogo": False})
-    export_buttons("batch-size", fig, "Batch sizes racing", {"Runs": lambda: pd.concat([pd.DataFrame({
+    view.chart(fig, key="race", summary=(
+        f"Mini-batch SGD with batch sizes {', '.join(labels)} racing from one start on the line-fit loss surface "
+        f"({n} points, {steps} steps), with the loss per step and per {x_axis} beside it. " + " ".join(
+            f"Batch {label}: final loss {run.full_loss[-1]:.4g} after {int(run.examples[-1]):,} examples"
+            + (f", diverged at step {run.diverged_at}" if run.diverged_at is not None else "") + "."
+            for run, label in zip(runs, labels))))
+    export_buttons("batch-size", view.styled(fig), "Batch sizes racing", {"Runs": lambda: pd.concat([pd.DataFrame({
         "batch": label, "step": range(len(run.full_loss)), "w": run.params[:, 0], "b": run.params[:, 1],
         "full loss": run.full_loss, "examples seen": run.examples}) for run, label in zip(runs, labels)],
         ignore_index=True)})
@@ -218,7 +223,10 @@ if raced is not None:
         exact, estimate, cloud_fig = result
         left, right = st.columns([3, 2])
         with left:
-            view.chart(cloud_fig, key="cloud", config={"displaylogo": False})
+            view.chart(cloud_fig, key="cloud", summary=(
+                f"The {n} per-example gradients at the {cloud_at} of the full-batch run, their mean G, 150 "
+                "sampled mini-batch gradients and the 2σ ellipse of their covariance Σ/B; the slider steps B "
+                f"from 1 to 256 and the ellipse shrinks. Noise scale B_simple = {exact.b_simple:,.1f}."))
         with right:
             st.markdown("Each grey dot is **one example's gradient**; their mean is the full gradient **G**. A "
                         "mini-batch gradient averages B of them, so its covariance is **Σ/B** — the ellipse "
@@ -242,9 +250,13 @@ swept = attempt(sweep, n, noise, seed, rule, base_lr, cap, warmup, target, sampl
                 fix="Lower η at batch size 1, or aim for a looser target.")
 if swept is not None:
     result, sweep_fig = swept
-    st.plotly_chart(sweep_fig, key="sweep", config={"displaylogo": False})
     reached = np.isfinite(result.steps).any(axis=1)
     diverged = result.diverged.any(axis=1)
+    view.chart(sweep_fig, key="sweep", summary=(
+        f"Steps and examples needed to reach loss {result.target_loss:.4g} at each batch size from "
+        f"{int(result.batch_sizes[0])} to {int(result.batch_sizes[-1])} ({rule} learning-rate rule), one dot per "
+        "seed, with the fitted curve S = S_min(1 + B_crit/B)"
+        + (f": B_crit ≈ {result.b_crit:.3g}." if np.isfinite(result.b_crit) and result.b_crit > 0 else ".")))
     notes = [f"Target: full-data loss ≤ {result.target_loss:.4g}, held for {DEMO_SWEEP['patience']} steps in a row "
              f"(so a lucky dip of a noisy run does not count). {result.seconds:.2f} s for the whole sweep of "
              f"{len(result.batch_sizes)} batch sizes × {result.steps.shape[1]} seeds."]
@@ -265,7 +277,11 @@ if sharp:
     found = attempt(sharpness, seed, sharp_lr, sharp_updates, fix="Lower the network's η.")
     if found is not None:
         result, sharp_fig = found
-        st.plotly_chart(sharp_fig, key="sharpness", config={"displaylogo": False})
+        view.chart(sharp_fig, key="sharpness", summary=(
+            "Sharpness λ_max and accuracy of the network trained at each batch size, and the loss along the line "
+            "between the smallest- and largest-batch solutions. " + " ".join(
+                f"B = {int(b)}: λ_max {lam:.3g}, test accuracy {acc:.2f}." for b, lam, acc in
+                zip(result.batch_sizes, result.sharpness, result.test_accuracy))))
         st.caption(f"A 2-16-16-1 tanh network on the two-moons data, {sharp_updates} updates for every batch size "
                    "(so the large batches see far more examples). λ_max is the top eigenvalue of the training "
                    "loss's Hessian, by power iteration on Hessian-vector products.")

@@ -264,7 +264,9 @@ def keep_training(key: tuple, run, data, mapped) -> None:
             live = st.session_state["_live_run"] = continued(live, more)
         else:
             st.info(f"Stopped at epoch {epoch}" + (": the run diverged." if live.diverged_at is not None else "."))
-        st.plotly_chart(boundary_still(live, data), key="boundary-live", config={"displaylogo": False})
+        view.chart(boundary_still(live, data), key="boundary-live", summary=(
+            f"Training continues live: epoch {epoch}, training loss {live.train_loss[-1]:.4g}, train accuracy "
+            f"{live.train_accuracy[-1]:.0%}. The decision map, network and curves update a few times a second."))
 
     tick()
 
@@ -386,8 +388,18 @@ if result is not None:
     if live:
         keep_training(settings_key(s), run, data, mapped)
     else:
-        view.chart(fig, key="boundary", config={"displaylogo": False})
-        export_buttons("decision-boundary", fig, "Decision boundary", {"Curves": lambda: pd.DataFrame({
+        shape = " → ".join([str(len(s["features"])), *(str(s[f"units{i}"]) for i in range(1, s["layers"] + 1)),
+                            "output"])
+        view.chart(fig, key="boundary", summary=(
+            f"A network ({shape} units; features {', '.join(FEATURES[f].label for f in s['features'])}) learns "
+            f"to separate the {s['data']} data ({len(data.y_train)} training points"
+            + (f", {len(data.y_test)} test points" if len(data.y_test) else "") + "). The animation shows, epoch "
+            "by epoch, the decision map (colour = predicted class, paler = less sure, classes also differ by "
+            "marker shape), every unit's output as a tile, the loss and accuracy curves and the confusion "
+            f"matrix. After {len(run.train_loss) - 1} epochs: training loss {run.train_loss[-1]:.4g}, train "
+            f"accuracy {run.train_accuracy[-1]:.0%}"
+            + (f", test accuracy {run.test_accuracy[-1]:.0%}." if len(data.y_test) else ".")))
+        export_buttons("decision-boundary", view.styled(fig), "Decision boundary", {"Curves": lambda: pd.DataFrame({
             "epoch": range(len(run.train_loss)), "train loss": run.train_loss, "test loss": run.test_loss,
             "train accuracy": run.train_accuracy, "test accuracy": run.test_accuracy})})
     n_train = len(data.y_train)
@@ -418,7 +430,10 @@ if result is not None:
                          column_config={"train accuracy": st.column_config.NumberColumn(format="percent"),
                                         "test accuracy": st.column_config.NumberColumn(format="percent"),
                                         "fit time (ms)": st.column_config.NumberColumn(format="%.1f")})
-            st.plotly_chart(zoo_fig, key="zoo", config={"displaylogo": False})
+            view.chart(zoo_fig, key="zoo", summary=(
+                "Decision maps of scikit-learn models on the same data. " + " ".join(
+                    f"{r.label}: train {r.train_accuracy:.0%}"
+                    + (f", test {r.test_accuracy:.0%}." if len(data.y_test) else ".") for r in results)))
             st.caption("Each model sees the raw (x₁, x₂), not the features chosen above. The network's time "
                        "includes recording every frame of the animation; the others are one fit each.")
 

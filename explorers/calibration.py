@@ -199,7 +199,13 @@ if result is not None:
     st.subheader("1 · The threshold", divider="gray")
     t = view.control("t")
     if table is not None:
-        st.plotly_chart(threshold_explorer(table, hist, t), key="thresholds", config={"displaylogo": False})
+        at_t = at_threshold(table, t)
+        view.chart(threshold_explorer(table, hist, t), key="thresholds", summary=(
+            f"Scores of the {len(y_test):,} test cases as histograms per class, with the threshold at {t:.2f}, "
+            f"its point on the ROC and precision–recall curves, and the confusion matrix. At this threshold "
+            f"{at_t.tp:,} positives are caught, {at_t.fn:,} missed, {at_t.fp:,} negatives wrongly flagged and "
+            f"{at_t.tn:,} correctly passed: precision {at_t.precision:.3f}, recall {at_t.recall:.3f}, "
+            f"accuracy {at_t.accuracy:.3f}. ROC AUC {auc:.3f}."))
         st.caption(f"Test split: {len(y_test):,} rows, {int(y_test.sum()):,} positives. ROC AUC "
                    f"{auc:.3f}, average precision {ap:.3f}. Move the threshold slider "
                    "and everything follows; the confusion-matrix colours are shares of each "
@@ -207,8 +213,13 @@ if result is not None:
 
     st.subheader("2 · Can you trust the probability?", divider="gray")
     bins, strategy = view.row(["bins", "strategy"])
-    st.plotly_chart(reliability_figure((source_key, model, cal_share, seed), bins, strategy, result),
-                    key="reliability", config={"displaylogo": False})
+    view.chart(reliability_figure((source_key, model, cal_share, seed), bins, strategy, result),
+               key="reliability", summary=(
+                   f"Reliability diagrams ({bins} {strategy} bins): the mean predicted probability against the "
+                   "observed share of positives in each bin, one panel per calibrator; on the diagonal is "
+                   "perfect calibration. Expected calibration error on the test split: " + "; ".join(
+                       f"{label} {expected_calibration_error(y_test, result['calibrated'][name], bins, strategy):.3f}"
+                       for name, (label, _) in CALIBRATORS.items()) + "."))
     st.caption(f"Each calibrator was fitted on the {result['n_cal']:,}-row calibration split and is judged here on "
                "the test split. Points above the diagonal: the model is under-confident there; below: "
                "over-confident.")
@@ -222,8 +233,11 @@ if result is not None:
         if compare:
             t_a, t_b = view.row(["t_a", "t_b"])
             marks = {"A": t_a, "B": t_b}
-        st.plotly_chart(cost_curve(table, cost_fp, cost_fn, costs, best, bayes, marks), key="costs",
-                        config={"displaylogo": False})
+        view.chart(cost_curve(table, cost_fp, cost_fn, costs, best, bayes, marks), key="costs", summary=(
+            f"Expected cost per case against the threshold, with a false positive costing {cost_fp:g} and a "
+            f"false negative {cost_fn:g}. The cheapest threshold on these test data is {best:.3f}; for calibrated "
+            f"probabilities the rule p ≥ C_FP / (C_FP + C_FN) gives {bayes:.3f}. Marked: " + ", ".join(
+                f"{name} at {v:.2f}" for name, v in marks.items()) + "."))
         st.caption(f"For calibrated probabilities the cheapest rule is “flag when p ≥ C_FP / (C_FP + C_FN) = "
                    f"{bayes:.3f}”; on these test data the cheapest threshold is {best:.3f}.")
         rows = {f"{name} = {v:.2f}": at_threshold(table, v) for name, v in marks.items()}
@@ -243,15 +257,22 @@ if result is not None:
         deploy_one_in = int(view.control("deploy"))
         deploy = 1 / deploy_one_in
         paradox_fig = paradox_figure(round(ours.recall, 4), round(ours.fpr, 5), deploy_one_in)
-        view.chart(paradox_fig, key="paradox", config={"displaylogo": False})
-        export_buttons("calibration", paradox_fig, "The accuracy paradox", {"Threshold table": lambda: pd.DataFrame({
+        view.chart(paradox_fig, key="paradox", summary=(
+            f"As positives get rarer (the animation runs the prevalence down to 1 in {deploy_one_in:,}), a model "
+            f"that keeps recall {ours.recall:.2f} and false-positive rate {ours.fpr:.3f} keeps rising accuracy "
+            f"while its precision falls; “always say no” scores accuracy {never.accuracy:.4f} on the test split "
+            f"against our {ours.accuracy:.4f}, yet catches nothing."))
+        export_buttons("calibration", view.styled(paradox_fig), "The accuracy paradox", {"Threshold table": lambda: pd.DataFrame({
             "threshold": table.thresholds, "tp": table.tp, "fp": table.fp, "tn": table.tn, "fn": table.fn,
             "precision": table.precision, "recall": table.recall, "fpr": table.fpr, "f1": table.f1,
             "mcc": table.mcc, "balanced accuracy": table.balanced_accuracy})})
         left, right = st.columns([3, 2])
         with left:
-            st.plotly_chart(prevalence_curve(ours.recall, ours.fpr, result["train_prevalence"], deploy),
-                            key="prevalence", config={"displaylogo": False})
+            view.chart(prevalence_curve(ours.recall, ours.fpr, result["train_prevalence"], deploy),
+                       key="prevalence", summary=(
+                           f"Precision against prevalence (log scale) for TPR {ours.recall:.2f} and FPR "
+                           f"{ours.fpr:.3f}, with the training prevalence {result['train_prevalence']:.3g} and the "
+                           f"deployment prevalence 1 in {deploy_one_in:,} marked."))
         with right:
             st.markdown(f"At threshold {t:.2f} the model keeps its place on the ROC curve (TPR {ours.recall:.2f}, "
                         f"FPR {ours.fpr:.3f}) whatever the prevalence — but precision = π·TPR / (π·TPR + (1 − π)·FPR) "

@@ -212,13 +212,20 @@ if result is not None:
     pc_x, pc_y = min(pc_x, k), min(pc_y, k)
     ratio = pca.explained_variance_ratio_
     fig = embedding_figure(run_key, pc_x, pc_y, data, result)
-    view.chart(fig, key="embeddings", config={"displaylogo": False})
-    export_buttons("pca-vs-tsne", fig, "PCA vs t-SNE", {"Embeddings": lambda: pd.DataFrame({
+    (pca_trust, pca_knn), (tsne_trust, tsne_knn) = result["quality"]["pca"], result["quality"]["tsne"]
+    shown = ratio[pc_x - 1] + (ratio[pc_y - 1] if pc_y != pc_x else 0)
+    view.chart(fig, key="embeddings", summary=(
+        f"{data.n_samples:,} points with {len(data.feature_names)} features, drawn twice: on the left by PCA "
+        f"(components {pc_x} and {pc_y}, {shown:.0%} of the variance), on the right by t-SNE (perplexity "
+        f"{perplexity:g}), which the animation shows iteration by iteration from a random start. "
+        + (f"Colour and marker shape show the {len(data.label_names)} labels. " if data.labels is not None else "")
+        + f"Trustworthiness: PCA {pca_trust:.3f}, t-SNE {tsne_trust:.3f}; nearest neighbours kept: PCA "
+          f"{pca_knn:.0%}, t-SNE {tsne_knn:.0%}; final KL divergence {tsne.kl_divergence_:.3f}."))
+    export_buttons("pca-vs-tsne", view.styled(fig), "PCA vs t-SNE", {"Embeddings": lambda: pd.DataFrame({
         "label": [data.label_names[k] for k in data.labels] if data.labels is not None else "",
         "pc_x": result["scores"][:, pc_x - 1], "pc_y": result["scores"][:, pc_y - 1],
         "tsne_1": tsne.embedding_[:, 0], "tsne_2": tsne.embedding_[:, 1]})})
-    (pca_trust, pca_knn), (tsne_trust, tsne_knn) = result["quality"]["pca"], result["quality"]["tsne"]
-    st.caption(f"PCA's two axes show {ratio[pc_x - 1] + (ratio[pc_y - 1] if pc_y != pc_x else 0):.0%} of the "
+    st.caption(f"PCA's two axes show {shown:.0%} of the "
                "variance. The t-SNE panel is rescaled to fit every frame (its spread grows a hundredfold while it "
                "runs); hover a point to see its label" + (" and its image." if data.images is not None else "."))
     k_nn = min(10, data.n_samples - 2)
@@ -237,18 +244,29 @@ if result is not None:
     with st.expander("PCA: variance per component and loadings", expanded=False):
         left, right = st.columns(2)
         with left:
-            st.plotly_chart(scree(ratio), key="scree", config={"displaylogo": False})
+            view.chart(scree(ratio), key="scree", summary=(
+                "Share of the variance per principal component: " + ", ".join(
+                    f"PC{i + 1} {r:.1%}" for i, r in enumerate(ratio[:10])) + (", …" if len(ratio) > 10 else "")
+                + f"; the first two together {ratio[:2].sum():.0%}."))
         with right:
             names, weights = top_loadings(pca, data.feature_names, pc_x - 1, k=min(8, len(data.feature_names)))
-            st.plotly_chart(loadings(names, weights, pc_x), key="loadings", config={"displaylogo": False})
+            view.chart(loadings(names, weights, pc_x), key="loadings", summary=(
+                f"The features that weigh most in PC{pc_x}: " + ", ".join(
+                    f"{name} {w:+.2f}" for name, w in zip(names, weights)) + "."))
 
     if view.control("multiples"):
         made = attempt(multiples, data_digest, data, standardize, perplexity, seed)
         if made is not None:
             by_perplexity, by_seed, rows = made
             st.caption(f"On {rows} points, 500 iterations each.")
-            st.plotly_chart(by_perplexity, key="perplexities", config={"displaylogo": False})
-            st.plotly_chart(by_seed, key="seeds", config={"displaylogo": False})
+            view.chart(by_perplexity, key="perplexities", summary=(
+                f"Small multiples: t-SNE of the same {rows} points at perplexities from 2 to 100, 500 iterations "
+                "each. Low perplexity breaks the data into many small clumps; high perplexity keeps more of the "
+                "global shape."))
+            view.chart(by_seed, key="seeds", summary=(
+                f"The same t-SNE (perplexity {perplexity:g}) from three random seeds: cluster positions and "
+                "orientations change from seed to seed, so only neighbourhoods can be read, not distances "
+                "between clusters."))
     else:
         st.caption("Switch on the small multiples to see the same data at perplexities 2 to 100 and from three "
                    "seeds — as in Distill's *How to Use t-SNE Effectively*.")

@@ -112,13 +112,18 @@ if result is not None:
     else:
         st.caption(f"{stability} You are at η = {lr:g} ({lr / lr_max:.0%} of the limit).")
 
-    view.chart(run_figure(*args), key="fit-animation", config={"displaylogo": False})
-    export_buttons("fit-a-line", run_figure(*args), "Fit a line with gradient descent", {
+    final = traj.params[-1]
+    view.chart(run_figure(*args), key="fit-animation", summary=(
+        f"Gradient descent fits a line to {n} noisy points (true line y = {w_true:g}·x {b_true:+g}). Starting "
+        f"from w = {w0:g}, b = {b0:g} with learning rate η = {lr:g}, {traj.n_steps} steps end at "
+        f"w = {final[0]:.4g}, b = {final[1]:.4g} with loss {traj.loss[-1]:.4g}; least squares is "
+        f"w = {optimum[0]:.4g}, b = {optimum[1]:.4g}" + (f". The run diverged at step {traj.diverged_at}."
+                                                         if traj.diverged_at is not None else ".")))
+    export_buttons("fit-a-line", view.styled(run_figure(*args)), "Fit a line with gradient descent", {
         "Trajectory": lambda: pd.DataFrame({"step": range(len(traj.loss)), "w": traj.params[:, 0],
                                             "b": traj.params[:, 1], "loss": traj.loss,
                                             "dL/dw": traj.grad[:, 0], "dL/db": traj.grad[:, 1]})})
 
-    final = traj.params[-1]
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("w after the run", f"{final[0]:.4g}", f"{final[0] - optimum[0]:+.3g} from least squares",
               delta_color="off", delta_arrow="off")
@@ -154,9 +159,13 @@ if result is not None:
     h = view.control("h")
 
     loss_along_w = partial(loss_with_b_fixed, b=bk, x=x, y=y)
-    view.chart(derivative_figure(*args, k, h), key="derivative", config={"displaylogo": False})
     fd = float(forward_difference(loss_along_w, wk, h))
     cd = float(central_difference(loss_along_w, wk, h))
+    view.chart(derivative_figure(*args, k, h), key="derivative", summary=(
+        f"The loss as a function of w alone at step {k} (b = {bk:.4g}), with secant lines whose slope "
+        f"approaches the tangent's, ∂L/∂w = {gw:.6g}, as h shrinks to {h:g}; at that h the forward difference "
+        f"is off by {abs(fd - gw):.2e} and the central difference by {abs(cd - gw):.2e}. The second panel plots "
+        "both errors against h on log scales: they fall as h shrinks until round-off makes them grow again."))
     f1, f2, f3 = st.columns(3)
     f1.metric(f"forward difference, h = {h:g}", f"{fd:.10g}", f"error {abs(fd - gw):.2e}", delta_color="off", delta_arrow="off")
     f2.metric(f"central difference, h = {h:g}", f"{cd:.10g}", f"error {abs(cd - gw):.2e}", delta_color="off", delta_arrow="off")

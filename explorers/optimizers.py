@@ -180,15 +180,24 @@ if result is not None:
         if at is not None:
             st.error(f"**{label} diverged at step {at}**: {why}. **What to change:** lower the learning rate.",
                      icon="💥")
-    view.chart(race_fig, key="race", config={"displaylogo": False}, on_select=start_from_click,
-                    selection_mode="points")
+    rows = race_summary(race_result, objective.minima)
+    view.chart(race_fig, key="race", on_select=start_from_click, selection_mode="points", summary=(
+        f"{len(rows)} optimizers race for {race_result.n_steps} steps from ({x0:g}, {y0:g}) on the "
+        f"{objective.label} surface, drawn as a contour map with "
+        "each racer's path. " + " ".join(
+            f"{r['optimizer']} ends at loss {r['final loss']:.4g}"
+            + (f", diverged at step {r['diverged at step']}" if r["diverged at step"] is not None else "")
+            + (f", {r['distance to nearest minimum']:.3g} from the nearest minimum"
+               if r["distance to nearest minimum"] is not None else "") + "." for r in rows)))
     st.caption("Click anywhere on the surface to start the race there. At each racer's dot: the dotted arrow is the step it actually takes next, the white arrow the "
                "plain gradient step −η∇f, and the dashed arrow its velocity −ηv (momentum, Nesterov) or −η·m̂ "
                "(Adam, AdamW). Where they differ is exactly what the optimizer adds.")
     st.dataframe(results_table(objective, race_result), hide_index=True, width="stretch")
-    export_buttons("optimizers", race_fig, "Optimizers racing", {"Paths": lambda: race_table(race_result)})
+    export_buttons("optimizers", view.styled(race_fig), "Optimizers racing", {"Paths": lambda: race_table(race_result)})
     with st.expander("The same race on the 3-D surface (drag to turn it)"):
-        st.plotly_chart(fig3d, key="race3d", config={"displaylogo": False})
+        view.chart(fig3d, key="race3d", summary=(
+            "The same paths drawn on the loss surface in 3-D, height = loss; drag to turn it. It shows the "
+            "same numbers as the contour map above."))
 
     st.subheader("One update, step by step")
     a, b = st.columns([1, 2])

@@ -15,6 +15,8 @@ import streamlit as st
 
 from ui.params import APP_KEYS, PRESET_KEY, Param, Preset, parse_url, to_url
 from viz.animation import final_frame
+from viz.describe import describe_figure
+from viz.restyle import DEFAULT_PALETTE, PALETTES, restyle
 
 NO_PRESET = "—"
 #: Every page's declared controls and presets, by URL path (filled as pages run; tests fuzz them).
@@ -28,18 +30,28 @@ html { font-size: 20px; }
 </style>"""
 
 
-#: Final-frame copies of the (cached, shared) animated figures, by id, dropped when the figure is.
-_FINAL_FRAMES: dict[int, object] = {}
+#: Presenter mode multiplies font sizes, marker sizes and line widths in every chart by this.
+PRESENTER_SCALE = 1.4
+
+#: Restyled copies of the (cached, shared) figures — final frame, palette, presenter scale — by the figure's
+#: id and the style, dropped when the figure is. (Figures are not hashable, so they are remembered by id, with
+#: a finaliser that forgets them.)
+_STYLED: dict[tuple, object] = {}
 
 
-def _final_frame(fig):
-    """``final_frame`` of a figure, built once and remembered as long as the figure lives (figures are not
-    hashable, so they are remembered by id, with a finaliser that forgets them)."""
-    key = id(fig)
-    if key not in _FINAL_FRAMES:
-        _FINAL_FRAMES[key] = final_frame(fig)
-        weakref.finalize(fig, _FINAL_FRAMES.pop, key, None)
-    return _FINAL_FRAMES[key]
+def _styled(fig, palette: str, scale: float, last_frame: bool):
+    key = (id(fig), palette, scale, last_frame)
+    if key not in _STYLED:
+        styled = final_frame(fig) if last_frame and getattr(fig, "frames", None) else fig
+        _STYLED[key] = restyle(styled, palette, scale)
+        weakref.finalize(fig, _STYLED.pop, key, None)
+    return _STYLED[key]
+
+
+def current_palette() -> str:
+    """The viewer's palette (``?palette=``; the sidebar sets it), or the default for anything unknown."""
+    name = st.query_params.get("palette")
+    return name if name in PALETTES else DEFAULT_PALETTE
 
 
 class View:
@@ -177,11 +189,23 @@ class View:
         """The viewer asked for reduced motion (``?motion=reduced``, or the sidebar switch)."""
         return st.query_params.get("motion") == "reduced"
 
-    def chart(self, fig, **kwargs):
-        """``st.plotly_chart`` that, for reduced motion, opens an animation on its final frame instead."""
-        if self.reduced_motion and getattr(fig, "frames", None):
-            fig = _final_frame(fig)
-        return st.plotly_chart(fig, **kwargs)
+    def styled(self, fig, *, last_frame: bool = False):
+        """``fig`` as this viewer asked for it: their palette, presenter sizes, optionally on its last frame."""
+        return _styled(fig, current_palette(), PRESENTER_SCALE if self.presenting else 1.0, last_frame)
+
+    def chart(self, fig, summary: str, **kwargs):
+        """Draw ``fig`` for this viewer, and say in words what it shows (for screen readers, and for anyone).
+
+        Reduced motion opens an animation on its final frame instead of its first. ``summary`` is the page's
+        sentence about what the chart shows right now (its numbers); the figure's own structure — panels,
+        axes, series, frames — is described after it.
+        """
+        kwargs.setdefault("config", {"displaylogo": False})
+        result = st.plotly_chart(self.styled(fig, last_frame=self.reduced_motion), **kwargs)
+        with st.expander("📝 This chart in words"):
+            st.markdown(summary)
+            st.caption(describe_figure(fig))
+        return result
 
     def share_link(self, presenter: tuple | None = None) -> str:
         base = (st.context.url or LOCAL_URL).rstrip("/")

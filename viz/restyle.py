@@ -1,0 +1,128 @@
+"""Restyle a finished figure for its viewer: another palette, or larger type and markers for a projector.
+
+Figures are built once (and cached) in the app's own colour-blind-safe palette, Okabe & Ito. A viewer's
+choice is applied afterwards, to a copy, by walking the figure's JSON:
+
+* **Palette.** Every colour the builders use is a palette colour or a *tint* of one (mixed with white,
+  as decision maps and confidence shading are). A colour ``c = w + s·(b − w)`` — white ``w``, base ``b``,
+  share ``s`` — becomes ``w + s·(b' − w)`` with ``b'`` the other palette's colour for the same role, so
+  shading survives the swap. Greys, white and named colour scales are left alone.
+* **Presenter scale.** Font sizes and scatter marker sizes (in the figure and in every animation frame)
+  are multiplied, and lines thickened, so the back row of a classroom can read them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import plotly.graph_objects as go
+
+from viz.palette import OKABE_ITO
+
+#: Other palettes, each mapping the app's Okabe–Ito colours (by name) to its own. All keep the roles apart
+#: for the common colour-vision deficiencies (Paul Tol's schemes are designed for that).
+PALETTES = {
+    "okabe-ito": {"label": "Okabe–Ito (colour-blind safe, default)", "colors": dict(OKABE_ITO)},
+    "tol-bright": {"label": "Paul Tol bright (colour-blind safe)", "colors": {
+        "black": "#000000", "orange": "#CCBB44", "sky_blue": "#66CCEE", "bluish_green": "#228833",
+        "yellow": "#CCBB44", "blue": "#4477AA", "vermillion": "#EE6677", "reddish_purple": "#AA3377"}},
+    "high-contrast": {"label": "High contrast (projectors, greyscale print)", "colors": {
+        "black": "#000000", "orange": "#DDAA33", "sky_blue": "#6699CC", "bluish_green": "#117733",
+        "yellow": "#EECC66", "blue": "#004488", "vermillion": "#BB5566", "reddish_purple": "#882255"}},
+    "classic": {"label": "Classic orange/blue (TensorFlow Playground)", "colors": {
+        "black": "#000000", "orange": "#F59322", "sky_blue": "#8FB9E0", "bluish_green": "#2CA02C",
+        "yellow": "#E8D33F", "blue": "#0877BD", "vermillion": "#D62728", "reddish_purple": "#9467BD"}},
+}
+DEFAULT_PALETTE = "okabe-ito"
+
+_HEX = re.compile(r"^#([0-9a-fA-F]{6})$")
+_RGBA = re.compile(r"^rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*([0-9.]+)\s*)?\)$")
+#: How far (per channel, out of 255) a colour may sit from the white–base line and still count as a tint.
+_TOLERANCE = 3.0
+
+
+def _rgb(color: str):
+    """(r, g, b, alpha-or-None) of a ``#RRGGBB`` or ``rgb(a)(...)`` string, or None for anything else."""
+    if m := _HEX.match(color):
+        h = m.group(1)
+        return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16), None
+    if m := _RGBA.match(color):
+        return int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4)
+    return None
+
+
+def _tint_share(rgb, base) -> float | None:
+    """The share s with rgb ≈ white + s·(base − white), or None when rgb is not a tint of base."""
+    span = [b - 255 for b in base]
+    if max(abs(d) for d in span) < 40:  # a base this close to white cannot carry a share reliably
+        return None
+    s = sum((c - 255) * d for c, d in zip(rgb, span)) / sum(d * d for d in span)
+    if not 0.02 <= s <= 1.0 + 1e-9:
+        return None
+    return s if all(abs(255 + s * d - c) <= _TOLERANCE for c, d in zip(rgb, span)) else None
+
+
+def color_map(palette: str) -> dict[str, str]:
+    """Okabe–Ito hex (upper case) → the palette's hex, for the named roles."""
+    target = PALETTES[palette]["colors"]
+    return {OKABE_ITO[name].upper(): target[name].upper() for name in OKABE_ITO}
+
+
+def recolor(color: str, palette: str) -> str:
+    """``color`` in ``palette``: a palette colour or a tint of one is moved to the new palette's colour."""
+    if palette == DEFAULT_PALETTE:
+        return color
+    parsed = _rgb(color)
+    if parsed is None:
+        return color
+    rgb, alpha = parsed[:3], parsed[3]
+    for source, target in color_map(palette).items():
+        base = _rgb(source)[:3]
+        s = 1.0 if tuple(rgb) == base else _tint_share(rgb, base)
+        if s is None:
+            continue
+        new = [round(255 + s * (t - 255)) for t in _rgb(target)[:3]]
+        if alpha is not None:
+            return f"rgba({new[0]},{new[1]},{new[2]},{alpha})"
+        return "#{:02X}{:02X}{:02X}".format(*new)
+    return color
+
+
+def _recolor_all(node, palette: str):
+    """Every colour string under ``node`` (a figure dict) moved to ``palette``; arrays are left as they are."""
+    if isinstance(node, dict):
+        return {k: _recolor_all(v, palette) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_recolor_all(v, palette) for v in node]
+    return recolor(node, palette) if isinstance(node, str) else node
+
+
+def _scale_sizes(node, scale: float):
+    """Multiply font sizes, marker sizes and line widths under ``node`` (a figure dict), in place."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("font", "marker", "line", "textfont", "tickfont") and isinstance(value, dict):
+                for size_key in ("size", "width"):
+                    if isinstance(value.get(size_key), (int, float)) and not isinstance(value.get(size_key), bool):
+                        value[size_key] = value[size_key] * scale
+            _scale_sizes(value, scale)
+    elif isinstance(node, list):
+        for value in node:
+            _scale_sizes(value, scale)
+
+
+def restyle(fig: go.Figure, palette: str = DEFAULT_PALETTE, scale: float = 1.0) -> go.Figure:
+    """A copy of ``fig`` in ``palette`` with every font, marker and line ``scale`` times larger.
+
+    Unset font sizes (Plotly's default 12 px) are set so that they scale too.
+    """
+    if palette not in PALETTES:
+        raise ValueError(f"Unknown palette {palette!r}; choose one of {', '.join(PALETTES)}.")
+    if palette == DEFAULT_PALETTE and scale == 1.0:
+        return fig
+    spec = _recolor_all(fig.to_plotly_json(), palette)
+    if scale != 1.0:
+        layout = spec.setdefault("layout", {})
+        layout.setdefault("font", {}).setdefault("size", 12)
+        _scale_sizes(spec, scale)
+    return go.Figure(spec, _validate=False)  # built from a valid figure: skip re-validation (~10× faster)
