@@ -15,21 +15,19 @@ KEYBOARD_JS = """<script>
   window.__mmeKeyboard = true;
   const press = (el, type, x, y) => el.dispatchEvent(new MouseEvent(type, {bubbles: true, cancelable: true,
       view: window, clientX: x, clientY: y, buttons: type === 'mouseup' ? 0 : 1}));
-  const ticks = (plot) => [...plot.querySelectorAll('g.slider-container .slider-tick')];
-  function active(plot) {
-    const gd = plot.closest('.js-plotly-plot') || plot;
-    const slider = ((gd.layout || {}).sliders || [])[0];
-    return slider ? (slider.active || 0) : 0;
-  }
+  // Plotly's own geometry: step i of n sits at stepInset + (railLength − 2·stepInset)·i/(n − 1) on the rail.
+  const STEP_INSET = 10;
+  const sliderOf = (plot) => (((plot.closest('.js-plotly-plot') || plot)._fullLayout || {}).sliders || [])[0];
   function stepTo(plot, index) {
-    const all = ticks(plot), rail = plot.querySelector('g.slider-container .slider-rail-touch-rect');
-    if (!all.length || !rail) return;
-    index = Math.max(0, Math.min(all.length - 1, index));
-    const box = all[index].getBoundingClientRect(), r = rail.getBoundingClientRect();
-    const x = box.left + box.width / 2, y = r.top + r.height / 2;
+    const slider = sliderOf(plot), rail = plot.querySelector('g.slider-container .slider-rail-touch-rect');
+    if (!slider || !rail) return;
+    const n = (slider.steps || []).length;
+    index = Math.max(0, Math.min(n - 1, index));
+    const r = rail.getBoundingClientRect();
+    const x = r.left + STEP_INSET + (r.width - 2 * STEP_INSET) * (n > 1 ? index / (n - 1) : 0);
+    const y = r.top + r.height / 2;
     press(rail, 'mousedown', x, y);
     press(window, 'mouseup', x, y);
-    press(document, 'mouseup', x, y);
   }
   function label(plot) {
     plot.querySelectorAll('g.updatemenu-button').forEach((button) => {
@@ -52,7 +50,9 @@ KEYBOARD_JS = """<script>
       rail.setAttribute('role', 'slider');
       rail.setAttribute('aria-label', 'animation step (arrow keys step one frame)');
       rail.addEventListener('keydown', (e) => {
-        const n = ticks(plot).length, now = active(plot);
+        const slider = sliderOf(plot);
+        if (!slider) return;
+        const n = (slider.steps || []).length, now = slider.active || 0;
         const to = {ArrowRight: now + 1, ArrowUp: now + 1, ArrowLeft: now - 1, ArrowDown: now - 1,
                     Home: 0, End: n - 1, PageUp: now + 10, PageDown: now - 10}[e.key];
         if (to === undefined) return;
@@ -61,7 +61,7 @@ KEYBOARD_JS = """<script>
       });
     }
     if (rail) {
-      const gd = plot.closest('.js-plotly-plot') || plot, slider = ((gd.layout || {}).sliders || [])[0];
+      const slider = sliderOf(plot);
       if (slider) {
         rail.setAttribute('aria-valuemin', '0');
         rail.setAttribute('aria-valuemax', String((slider.steps || []).length - 1));
