@@ -103,3 +103,22 @@ def test_presenter_mode_enlarges_chart_type_and_markers():
     assert size(big) >= 1.3 * size(normal)
     markers = lambda spec: [t["marker"]["size"] for t in spec["data"] if isinstance((t.get("marker") or {}).get("size"), (int, float))]
     assert markers(normal) and all(b > a for a, b in zip(markers(normal), markers(big)))
+
+
+def test_on_a_phone_panels_stack_into_one_full_width_column_with_the_controls_below():
+    from plotly.subplots import make_subplots
+
+    from viz.restyle import stack_panels
+
+    fig = make_subplots(rows=1, cols=3, subplot_titles=("a", "b", "c"))
+    for col in (1, 2, 3):
+        fig.add_trace(go.Scatter(x=[0, 1], y=[col, 0]), row=1, col=col)
+    fig.update_layout(height=400, sliders=[{"y": -0.1, "steps": [{"label": "0"}]}])
+    spec = stack_panels(json.loads(fig.to_json()))
+    layout = spec["layout"]
+    bands = [layout[f"yaxis{k}"]["domain"] for k in ("", "2", "3")]
+    assert all(layout[f"xaxis{k}"]["domain"] == [0.0, 1.0] for k in ("", "2", "3"))
+    assert bands[0][0] > bands[1][1] and bands[1][0] > bands[2][1]  # a above b above c, no overlap
+    titles = {a["text"]: a["y"] for a in layout["annotations"]}
+    assert titles["a"] > bands[0][1] - 1e-9 and bands[1][1] <= titles["b"] < bands[0][0]
+    assert layout["sliders"][0]["y"] < 0 and layout["height"] > 2 * 400 and layout["dragmode"] is False

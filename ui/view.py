@@ -39,13 +39,21 @@ PRESENTER_SCALE = 1.4
 _STYLED: dict[tuple, object] = {}
 
 
-def _styled(fig, palette: str, scale: float, last_frame: bool):
-    key = (id(fig), palette, scale, last_frame)
+def _styled(fig, palette: str, scale: float, last_frame: bool, narrow: bool):
+    key = (id(fig), palette, scale, last_frame, narrow)
     if key not in _STYLED:
         styled = final_frame(fig) if last_frame and getattr(fig, "frames", None) else fig
-        _STYLED[key] = restyle(styled, palette, scale)
+        _STYLED[key] = restyle(styled, palette, scale, narrow)
         weakref.finalize(fig, _STYLED.pop, key, None)
     return _STYLED[key]
+
+
+def on_phone() -> bool:
+    """The browser says it is a phone ("Mobi" in its User-Agent, as MDN recommends testing for)."""
+    try:
+        return "Mobi" in (st.context.headers.get("User-Agent") or "")
+    except Exception:  # no browser behind this run (tests, bare mode): not a phone
+        return False
 
 
 def current_palette() -> str:
@@ -190,8 +198,9 @@ class View:
         return st.query_params.get("motion") == "reduced"
 
     def styled(self, fig, *, last_frame: bool = False):
-        """``fig`` as this viewer asked for it: their palette, presenter sizes, optionally on its last frame."""
-        return _styled(fig, current_palette(), PRESENTER_SCALE if self.presenting else 1.0, last_frame)
+        """``fig`` as this viewer needs it: their palette, presenter sizes, panels stacked on a phone, and
+        optionally on its last frame."""
+        return _styled(fig, current_palette(), PRESENTER_SCALE if self.presenting else 1.0, last_frame, on_phone())
 
     def chart(self, fig, summary: str, **kwargs):
         """Draw ``fig`` for this viewer, and say in words what it shows (for screen readers, and for anyone).
@@ -201,6 +210,8 @@ class View:
         axes, series, frames — is described after it.
         """
         kwargs.setdefault("config", {"displaylogo": False})
+        if on_phone():  # the mode bar covers the legend on a narrow screen, and fingers scroll, not zoom
+            kwargs["config"] = {**kwargs["config"], "displayModeBar": False}
         result = st.plotly_chart(self.styled(fig, last_frame=self.reduced_motion), **kwargs)
         with st.expander("📝 This chart in words"):
             st.markdown(summary)

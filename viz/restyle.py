@@ -111,18 +111,120 @@ def _scale_sizes(node, scale: float):
             _scale_sizes(value, scale)
 
 
-def restyle(fig: go.Figure, palette: str = DEFAULT_PALETTE, scale: float = 1.0) -> go.Figure:
-    """A copy of ``fig`` in ``palette`` with every font, marker and line ``scale`` times larger.
+def restyle(fig: go.Figure, palette: str = DEFAULT_PALETTE, scale: float = 1.0, narrow: bool = False) -> go.Figure:
+    """A copy of ``fig`` in ``palette`` with every font, marker and line ``scale`` times larger, and its panels
+    stacked in one column when ``narrow`` (a phone).
 
     Unset font sizes (Plotly's default 12 px) are set so that they scale too.
     """
     if palette not in PALETTES:
         raise ValueError(f"Unknown palette {palette!r}; choose one of {', '.join(PALETTES)}.")
-    if palette == DEFAULT_PALETTE and scale == 1.0:
+    if palette == DEFAULT_PALETTE and scale == 1.0 and not narrow:
         return fig
     spec = _recolor_all(fig.to_plotly_json(), palette)
+    if narrow:
+        spec = stack_panels(spec)
     if scale != 1.0:
         layout = spec.setdefault("layout", {})
         layout.setdefault("font", {}).setdefault("size", 12)
         _scale_sizes(spec, scale)
     return go.Figure(spec, _validate=False)  # built from a valid figure: skip re-validation (~10× faster)
+
+
+# ------------------------------------------------------------------------------------------- phones
+
+#: On a phone, each panel gets a band of at least / at most this many pixels, with GAP pixels between bands
+#: for its axis titles and the next panel's title.
+BAND_MIN, BAND_MAX, GAP = 240, 360, 110
+#: Extra pixels between the last panel and the Play buttons / step slider under it.
+CONTROLS_DROP = 40
+PLOTLY_MARGIN = {"t": 100, "b": 80, "l": 80, "r": 80}  # Plotly's defaults, for figures that set none
+
+
+def _cells(layout: dict, data: list) -> list[tuple]:
+    """The panels of a figure as paper-coordinate boxes (x0, x1, y0, y1), in reading order."""
+    boxes = set()
+    for name, axis in layout.items():
+        if re.fullmatch(r"xaxis\d*", name) and isinstance(axis, dict):
+            anchor = axis.get("anchor") or "y" + name[5:]
+            y_axis = layout.get("yaxis" + anchor[1:], {}) if anchor.startswith("y") else {}
+            boxes.add((*axis.get("domain", (0.0, 1.0)), *y_axis.get("domain", (0.0, 1.0))))
+    for trace in data:
+        if isinstance(trace.get("domain"), dict):
+            boxes.add((*trace["domain"].get("x", (0.0, 1.0)), *trace["domain"].get("y", (0.0, 1.0))))
+    return sorted(boxes, key=lambda b: (-round(b[3], 2), b[0]))
+
+
+def stack_panels(spec: dict) -> dict:
+    """A figure dict laid out for a phone: side-by-side panels stacked into one column, each full width,
+    with dragging off so a finger scrolls the page instead of zooming the chart. Positions outside the panels
+    (legend above, Play buttons and step slider below) keep their distance in pixels."""
+    layout = spec.setdefault("layout", {})
+    if any(k.startswith(("scene", "geo", "polar", "ternary", "mapbox", "map")) for k in layout):
+        return spec
+    cells = _cells(layout, spec.get("data", []))
+    margin = {**PLOTLY_MARGIN, **(layout.get("margin") or {})}
+    old_plot = (layout.get("height") or 450) - margin["t"] - margin["b"]
+    bands = [min(BAND_MAX, max(BAND_MIN, (y1 - y0) * old_plot)) for _, _, y0, y1 in cells]
+    new_plot = sum(bands) + GAP * (len(bands) - 1)
+    new_domain, top = {}, 0.0
+    for cell, band in zip(cells, bands):
+        new_domain[cell] = (1 - (top + band) / new_plot, 1 - top / new_plot)
+        top += band + GAP
+
+    def cell_of(x, y, slack=0.12):
+        return next((c for c in cells if c[0] - 1e-6 <= x <= c[1] + 1e-6 and c[2] - 1e-6 <= y <= c[3] + slack), None)
+
+    def move(x, y):
+        """A paper point in a panel keeps its place in the panel; outside every panel it keeps its pixels."""
+        cell = cell_of(x, y)
+        if cell is None:
+            if y <= 0:
+                return x, y * old_plot / new_plot
+            return x, 1 + (y - 1) * old_plot / new_plot if y >= 1 else y
+        x0, x1, y0, y1 = cell
+        b0, b1 = new_domain[cell]
+        return (x - x0) / max(x1 - x0, 1e-9), b0 + (y - y0) / max(y1 - y0, 1e-9) * (b1 - b0)
+
+    for name, axis in list(layout.items()):
+        if re.fullmatch(r"xaxis\d*", name) and isinstance(axis, dict):
+            anchor = axis.get("anchor") or "y" + name[5:]
+            y_name = "yaxis" + anchor[1:]
+            cell = (*axis.get("domain", (0.0, 1.0)), *layout.get(y_name, {}).get("domain", (0.0, 1.0)))
+            axis["domain"] = [0.0, 1.0]
+            layout.setdefault(y_name, {})["domain"] = list(new_domain[cell])
+    for trace in spec.get("data", []):
+        if isinstance(trace.get("domain"), dict):
+            d = trace["domain"]
+            cell = (*d.get("x", (0.0, 1.0)), *d.get("y", (0.0, 1.0)))
+            trace["domain"] = {"x": [0.0, 1.0], "y": list(new_domain[cell])}
+    for note in layout.get("annotations", []) or []:
+        if note.get("xref", "paper") == "paper" and note.get("yref", "paper") == "paper" and "x" in note and "y" in note:
+            note["x"], note["y"] = move(note["x"], note["y"])
+    for control in (layout.get("sliders") or []) + (layout.get("updatemenus") or []):
+        if "y" in control:  # below the panels: keep the pixels, plus room for the last panel's axis title
+            control["y"] = (control["y"] * old_plot - CONTROLS_DROP) / new_plot if control["y"] <= 0 else \
+                move(-1.0, control["y"])[1]
+    for slider in layout.get("sliders") or []:  # its readout starts at the left edge instead of overflowing it
+        slider.update({"x": 0.0, "len": 1.0})
+        slider.setdefault("currentvalue", {}).update({"xanchor": "left"})
+        slider["currentvalue"].setdefault("font", {})["size"] = 11
+    if isinstance(layout.get("legend"), dict) and "y" in layout["legend"]:
+        layout["legend"]["y"] = move(-1.0, layout["legend"]["y"])[1]
+    _place_colorbars(spec, layout)
+    layout["height"] = round(new_plot + margin["t"] + margin["b"] + CONTROLS_DROP)
+    layout["margin"] = {**margin, "b": margin["b"] + CONTROLS_DROP, "l": min(margin["l"], 50),
+                        "r": min(margin["r"], 30)}
+    layout["dragmode"] = False
+    return spec
+
+
+def _place_colorbars(spec: dict, layout: dict) -> None:
+    """A visible colour bar spans its own panel's band (not the whole, now much taller, figure)."""
+    for trace in spec.get("data", []):
+        if trace.get("type") not in ("contour", "heatmap", "histogram2d") or trace.get("showscale") is False:
+            continue
+        y_name = "yaxis" + (trace.get("yaxis") or "y")[1:]
+        b0, b1 = layout.get(y_name, {}).get("domain", (0.0, 1.0))
+        bar = trace.setdefault("colorbar", {})
+        bar.update({"y": (b0 + b1) / 2, "yanchor": "middle", "len": b1 - b0, "lenmode": "fraction"})

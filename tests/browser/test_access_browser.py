@@ -7,6 +7,8 @@ from tests.browser.test_browser import READOUT_JS, assert_healthy, open_url, rea
 from ui.registry import EXPLORERS
 
 PHONE = {"width": 390, "height": 844}  # an iPhone 12–15 in portrait, in CSS pixels
+IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+          "Version/17.0 Mobile/15E148 Safari/604.1")
 
 
 def focus_by_tab(pg, selector: str, max_tabs: int = 400) -> None:
@@ -56,9 +58,10 @@ def test_play_pause_and_step_slider_work_from_the_keyboard(server, page):
 
 @pytest.mark.parametrize("url_path", [e.url_path for e in EXPLORERS])
 def test_every_page_fits_a_phone(server, browser, url_path):
-    """At 390 px nothing is wider than the screen (no sideways scrolling of the page), charts fit, and the
-    controls are still there to use."""
-    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    """At 390 px nothing is wider than the screen (no sideways scrolling of the page), charts fit with their
+    panels stacked in one column (taller than wide), and the controls are still there to use."""
+    context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                  user_agent=IPHONE)
     pg = context.new_page()
     open_url(pg, f"{server.url}/{url_path}")
     assert_healthy(pg)
@@ -68,6 +71,9 @@ def test_every_page_fits_a_phone(server, browser, url_path):
     charts = pg.evaluate("() => [...document.querySelectorAll('.js-plotly-plot')]"
                          ".map(g => g.getBoundingClientRect().right)")
     assert charts and max(charts) <= PHONE["width"] + 1
+    first = pg.locator(".js-plotly-plot").first.bounding_box()
+    assert first["height"] > first["width"], "the first chart's panels should be stacked on a phone"
+    assert pg.locator(".js-plotly-plot .modebar").count() == 0
     assert pg.get_by_role("slider").count() + pg.get_by_role("combobox").count() > 0
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"phone-{url_path}.png"))
