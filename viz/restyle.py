@@ -34,6 +34,10 @@ PALETTES = {
         "yellow": "#E8D33F", "blue": "#0877BD", "vermillion": "#D62728", "reddish_purple": "#9467BD"}},
 }
 DEFAULT_PALETTE = "okabe-ito"
+PLOTLY_MARGIN = {"t": 100, "b": 80, "l": 80, "r": 80}  # Plotly's defaults, for figures that set none
+#: Extra pixels between the panels and the Play buttons / step slider under them, when type grows or
+#: panels are stacked (axis titles then need more room).
+CONTROLS_DROP = 40
 
 _HEX = re.compile(r"^#([0-9a-fA-F]{6})$")
 _RGBA = re.compile(r"^rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(?:,\s*([0-9.]+)\s*)?\)$")
@@ -111,6 +115,19 @@ def _scale_sizes(node, scale: float):
             _scale_sizes(value, scale)
 
 
+def _grow_margins(layout: dict, scale: float) -> None:
+    """Larger type needs larger margins: the top and bottom margins grow by ``scale`` (the plot area keeps its
+    pixels) and whatever sits below the plot — Play buttons, the step slider — moves down with it."""
+    margin = {**PLOTLY_MARGIN, **(layout.get("margin") or {})}
+    plot = (layout.get("height") or 450) - margin["t"] - margin["b"]
+    drop = CONTROLS_DROP * (scale - 1) / 0.4  # 40 px more room at the presenter's 1.4×
+    layout["margin"] = {**margin, "t": margin["t"] * scale, "b": margin["b"] * scale + drop}
+    layout["height"] = plot + (margin["t"] + margin["b"]) * scale + drop
+    for control in (layout.get("sliders") or []) + (layout.get("updatemenus") or []):
+        if control.get("y", 1) <= 0:
+            control["y"] = control["y"] * scale - drop / plot
+
+
 def restyle(fig: go.Figure, palette: str = DEFAULT_PALETTE, scale: float = 1.0, narrow: bool = False) -> go.Figure:
     """A copy of ``fig`` in ``palette`` with every font, marker and line ``scale`` times larger, and its panels
     stacked in one column when ``narrow`` (a phone).
@@ -128,6 +145,7 @@ def restyle(fig: go.Figure, palette: str = DEFAULT_PALETTE, scale: float = 1.0, 
         layout = spec.setdefault("layout", {})
         layout.setdefault("font", {}).setdefault("size", 12)
         _scale_sizes(spec, scale)
+        _grow_margins(layout, scale)
     return go.Figure(spec, _validate=False)  # built from a valid figure: skip re-validation (~10× faster)
 
 
@@ -136,9 +154,6 @@ def restyle(fig: go.Figure, palette: str = DEFAULT_PALETTE, scale: float = 1.0, 
 #: On a phone, each panel gets a band of at least / at most this many pixels, with GAP pixels between bands
 #: for its axis titles and the next panel's title.
 BAND_MIN, BAND_MAX, GAP = 240, 360, 110
-#: Extra pixels between the last panel and the Play buttons / step slider under it.
-CONTROLS_DROP = 40
-PLOTLY_MARGIN = {"t": 100, "b": 80, "l": 80, "r": 80}  # Plotly's defaults, for figures that set none
 
 
 def _cells(layout: dict, data: list) -> list[tuple]:
