@@ -203,7 +203,7 @@ if raced is not None:
     export_buttons("batch-size", view.styled(fig), "Batch sizes racing", {"Runs": lambda: pd.concat([pd.DataFrame({
         "batch": label, "step": range(len(run.full_loss)), "w": run.params[:, 0], "b": run.params[:, 1],
         "full loss": run.full_loss, "examples seen": run.examples}) for run, label in zip(runs, labels)],
-        ignore_index=True)})
+        ignore_index=True)}, view=view)
     st.dataframe(pd.DataFrame([{
         "batch": label, "η": run.lr[0] if len(run.lr) else lr, "final loss": run.full_loss[-1],
         "examples seen": int(run.examples[-1]), "compute (ms)": 1000 * run.seconds[-1],

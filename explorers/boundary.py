@@ -401,7 +401,7 @@ if result is not None:
             + (f", test accuracy {run.test_accuracy[-1]:.0%}." if len(data.y_test) else ".")))
         export_buttons("decision-boundary", view.styled(fig), "Decision boundary", {"Curves": lambda: pd.DataFrame({
             "epoch": range(len(run.train_loss)), "train loss": run.train_loss, "test loss": run.test_loss,
-            "train accuracy": run.train_accuracy, "test accuracy": run.test_accuracy})})
+            "train accuracy": run.train_accuracy, "test accuracy": run.test_accuracy})}, view=view)
     n_train = len(data.y_train)
     updates = (len(run.train_loss) - 1) * math.ceil(n_train / min(s["batch"], n_train))
     facts = [f"{len(run.train_loss) - 1} epochs", f"{updates:,} updates", f"{run.seconds:.2f} s on the server",

@@ -256,16 +256,18 @@ if result is not None:
                      column_config={c: st.column_config.NumberColumn(format="%.4f") for c in paradox.columns[1:]})
         deploy_one_in = int(view.control("deploy"))
         deploy = 1 / deploy_one_in
-        paradox_fig = paradox_figure(round(ours.recall, 4), round(ours.fpr, 5), deploy_one_in)
+        # cache key: the rates to 6 significant digits (rounding to decimals put tiny FPRs 5 % off the table)
+        paradox_fig = paradox_figure(float(f"{ours.recall:.6g}"), float(f"{ours.fpr:.6g}"), deploy_one_in)
         view.chart(paradox_fig, key="paradox", summary=(
-            f"As positives get rarer (the animation runs the prevalence down to 1 in {deploy_one_in:,}), a model "
+            f"As positives get rarer (the animation runs the prevalence from 1 in 2 to 1 in 1,000 and opens at 1 "
+            f"in {deploy_one_in:,}), a model "
             f"that keeps recall {ours.recall:.2f} and false-positive rate {ours.fpr:.3f} keeps rising accuracy "
             f"while its precision falls; “always say no” scores accuracy {never.accuracy:.4f} on the test split "
             f"against our {ours.accuracy:.4f}, yet catches nothing."))
         export_buttons("calibration", view.styled(paradox_fig), "The accuracy paradox", {"Threshold table": lambda: pd.DataFrame({
             "threshold": table.thresholds, "tp": table.tp, "fp": table.fp, "tn": table.tn, "fn": table.fn,
             "precision": table.precision, "recall": table.recall, "fpr": table.fpr, "f1": table.f1,
-            "mcc": table.mcc, "balanced accuracy": table.balanced_accuracy})})
+            "mcc": table.mcc, "balanced accuracy": table.balanced_accuracy})}, view=view)
         left, right = st.columns([3, 2])
         with left:
             view.chart(prevalence_curve(ours.recall, ours.fpr, result["train_prevalence"], deploy),

@@ -224,7 +224,7 @@ if result is not None:
     export_buttons("pca-vs-tsne", view.styled(fig), "PCA vs t-SNE", {"Embeddings": lambda: pd.DataFrame({
         "label": [data.label_names[k] for k in data.labels] if data.labels is not None else "",
         "pc_x": result["scores"][:, pc_x - 1], "pc_y": result["scores"][:, pc_y - 1],
-        "tsne_1": tsne.embedding_[:, 0], "tsne_2": tsne.embedding_[:, 1]})})
+        "tsne_1": tsne.embedding_[:, 0], "tsne_2": tsne.embedding_[:, 1]})}, view=view)
     st.caption(f"PCA's two axes show {shown:.0%} of the "
                "variance. The t-SNE panel is rescaled to fit every frame (its spread grows a hundredfold while it "
                "runs); hover a point to see its label" + (" and its image." if data.images is not None else "."))

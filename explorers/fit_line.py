@@ -122,7 +122,7 @@ if result is not None:
     export_buttons("fit-a-line", view.styled(run_figure(*args)), "Fit a line with gradient descent", {
         "Trajectory": lambda: pd.DataFrame({"step": range(len(traj.loss)), "w": traj.params[:, 0],
                                             "b": traj.params[:, 1], "loss": traj.loss,
-                                            "dL/dw": traj.grad[:, 0], "dL/db": traj.grad[:, 1]})})
+                                            "dL/dw": traj.grad[:, 0], "dL/db": traj.grad[:, 1]})}, view=view)
 
     m1, m2, m3, m4 = st.columns(4)
     m1.metric("w after the run", f"{final[0]:.4g}", f"{final[0] - optimum[0]:+.3g} from least squares",

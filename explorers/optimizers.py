@@ -193,7 +193,7 @@ if result is not None:
                "plain gradient step −η∇f, and the dashed arrow its velocity −ηv (momentum, Nesterov) or −η·m̂ "
                "(Adam, AdamW). Where they differ is exactly what the optimizer adds.")
     st.dataframe(results_table(objective, race_result), hide_index=True, width="stretch")
-    export_buttons("optimizers", view.styled(race_fig), "Optimizers racing", {"Paths": lambda: race_table(race_result)})
+    export_buttons("optimizers", view.styled(race_fig), "Optimizers racing", {"Paths": lambda: race_table(race_result)}, view=view)
     with st.expander("The same race on the 3-D surface (drag to turn it)"):
         view.chart(fig3d, key="race3d", summary=(
             "The same paths drawn on the loss surface in 3-D, height = loss; drag to turn it. It shows the "

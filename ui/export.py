@@ -1,5 +1,6 @@
-"""Downloads: the current animation as a standalone HTML file that plays offline, and the numbers behind it
-as CSV. Files are built only when a button is pressed (Streamlit calls ``data`` then), so reruns stay cheap."""
+"""Downloads: the current animation as a standalone HTML file that plays offline, the numbers behind it as CSV,
+and a Jupyter notebook that recomputes the view with ``core`` calls. Files are built only when a button is
+pressed (Streamlit calls ``data`` then), so reruns stay cheap."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from ui.notebooks import notebook_file_name, notebook_for, notebook_refusal
+
 
 def standalone_html(fig: go.Figure, title: str) -> str:
     """The figure as one HTML file with plotly.js inside: it opens and plays without a network."""
@@ -17,9 +20,11 @@ def standalone_html(fig: go.Figure, title: str) -> str:
         "<head>", f"<head><title>{title}</title>", 1)
 
 
-def export_buttons(page: str, fig: go.Figure, title: str, tables: dict[str, Callable[[], pd.DataFrame]]) -> None:
-    """A row of download buttons: the animation (HTML) and each named table (CSV)."""
-    columns = st.columns(1 + len(tables))
+def export_buttons(page: str, fig: go.Figure, title: str, tables: dict[str, Callable[[], pd.DataFrame]],
+                   view=None) -> None:
+    """A row of download buttons: the animation (HTML), each named table (CSV) and, given the page's ``view``,
+    a notebook reproducing it (built-in data only: an uploaded file is not in the link)."""
+    columns = st.columns(1 + len(tables) + (view is not None))
     columns[0].download_button("⬇️ Animation (HTML, plays offline)", data=lambda: standalone_html(fig, title),
                                file_name=f"{page}.html", mime="text/html", on_click="ignore", key=f"{page}.html",
                                help="One file with everything inside: open it in any browser, even offline.")
@@ -28,3 +33,13 @@ def export_buttons(page: str, fig: go.Figure, title: str, tables: dict[str, Call
         column.download_button(f"⬇️ {label} (CSV)", data=lambda make=make: make().to_csv(index=False),
                                file_name=f"{page}-{name}.csv", mime="text/csv", on_click="ignore",
                                key=f"{page}.{name}.csv")
+    if view is not None:
+        values, link = view.values(), view.share_link()
+        if refusal := notebook_refusal(view.page, values):
+            columns[-1].caption(f"📓 {refusal}")
+        else:
+            columns[-1].download_button(
+                "⬇️ Notebook (.ipynb)", data=lambda: notebook_for(view.page, values, link),
+                file_name=notebook_file_name(view.page), mime="application/x-ipynb+json", on_click="ignore",
+                key=f"{page}.ipynb", help="A Jupyter notebook that recomputes this view with the app's own core "
+                                          "functions, every setting filled in. Run it from a clone of the repository.")

@@ -171,7 +171,7 @@ def prevalence_curve(tpr: float, fpr: float, train_prevalence: float, deploy_pre
 
 
 #: The prevalences the paradox animation steps through, as "1 in k".
-ONE_IN_STEPS = (2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 102, 150, 200, 300, 500, 700, 1000)
+ONE_IN_STEPS = (2, 3, 5, 7, 10, 15, 20, 30, 50, 70, 100, 102, 150, 200, 300, 500, 700, 1000)
 PARADOX_METRICS = [("accuracy", "accuracy"), ("balanced accuracy", "balanced_accuracy"), ("precision", "precision"),
                    ("recall", "recall"), ("MCC", "mcc")]
 

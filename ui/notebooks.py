@@ -1,0 +1,670 @@
+"""Jupyter notebooks that reproduce an explorer's current view with plain ``core`` calls.
+
+``notebook_for(page, values, link)`` writes an ``.ipynb`` (nbformat v4) whose cells are: what the view shows and
+the link to it; a set-up cell that finds the repository; the page's parameters, one line each; the key
+equations; the page's computation as commented ``core`` calls (small page helpers copied in, since page files
+run as Streamlit scripts and cannot be imported); the numbers the page shows; and the page's own figure, built
+by the same ``viz`` function. Each recipe mirrors what the page's cached functions do for its main view, so
+running the notebook draws the figure the page drew (``tests/test_notebooks.py`` runs every one and compares).
+
+No Streamlit here: the notebook is built from the values the page passes in, and this module is tested alone.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from typing import Callable
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from ui.registry import explorer
+
+#: Shown when a page's data is an uploaded table: the notebook could not recreate it from parameters.
+UPLOAD_REFUSAL = ("Notebooks reproduce the built-in data only: an uploaded table is not part of the link or the "
+                  "parameters, so the notebook could not recreate it. Choose a built-in data set to export one.")
+
+SETUP = '''\
+# Find the root of the ML Math Explorer clone (the folder holding core/ and viz/), from here or any folder below
+# it, and import from there.
+import sys
+from pathlib import Path
+
+root = Path.cwd().resolve()
+while not ((root / "core").is_dir() and (root / "viz").is_dir()):
+    if root.parent == root:
+        raise RuntimeError("Run this notebook from inside a clone of ML Math Explorer (a folder with core/ and viz/), "
+                           "after `pip install -r requirements.txt`.")
+    root = root.parent
+if str(root) not in sys.path:
+    sys.path.insert(0, str(root))'''
+
+SHOW_NUMBERS = '''
+for name, value in numbers.items():
+    print(f"{name:<34} {value:.6g}" if isinstance(value, float) else f"{name:<34} {value}")'''
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one page becomes a notebook.
+
+    ``params(values)`` lists the ``(name, label)`` of every parameter the code reads, in the order of the cell;
+    ``steps(values)`` are the computation as ``(markdown, code)`` pairs; ``numbers`` is the code that fills the
+    dict ``numbers`` with what the page shows in its metrics; ``figure`` builds ``fig``; ``uploaded(values)``
+    says whether the view's data is an uploaded table (which no notebook can reproduce).
+    """
+
+    intro: str
+    equations: Callable[[dict], list[str]]
+    params: Callable[[dict], list[tuple[str, str]]]
+    steps: Callable[[dict], list[tuple[str, str]]]
+    numbers: str
+    figure: str
+    uploaded: Callable[[dict], bool] = lambda values: False
+
+
+def _code(text: str) -> str:
+    return textwrap.dedent(text).strip("\n")
+
+
+# ------------------------------------------------------------------------------------------- fit a line
+
+FIT_LINE = Recipe(
+    intro="Gradient descent fits `y = w·x + b` to noisy points by walking (w, b) downhill on the mean squared "
+          "error. The learning rate alone decides between crawling, converging and exploding.",
+    equations=lambda v: [
+        r"L(w,b) = \frac{1}{n}\sum_{i=1}^{n} (w x_i + b - y_i)^2",
+        r"\nabla L = \frac{2}{n}\sum_{i=1}^{n} (w x_i + b - y_i)\begin{pmatrix} x_i \\ 1 \end{pmatrix}",
+        r"\begin{pmatrix} w_{k+1} \\ b_{k+1} \end{pmatrix} = \begin{pmatrix} w_k \\ b_k \end{pmatrix}"
+        r" - \eta\, \nabla L(w_k, b_k)",
+        r"\eta < \frac{2}{\lambda_{\max}(H)},\qquad H = \nabla^2 L",
+    ],
+    params=lambda v: [("lr", "Learning rate η"), ("steps", "Steps"), ("w0", "Start slope w₀"),
+                      ("b0", "Start intercept b₀"), ("n", "Points n"), ("noise", "Noise σ"),
+                      ("w_true", "True slope"), ("b_true", "True intercept"), ("seed", "Random seed")],
+    steps=lambda v: [("## The data and the run", _code('''
+        from core.datasets import make_line
+        from core.gradient_descent import max_stable_learning_rate
+        from core.linear_model import LinearRegressionGD, least_squares_line, mse_hessian, mse_loss
+        from viz.line_fit import fit_animation
+
+        # n points scattered with noise σ around the true line y = w_true·x + b_true
+        x, y = make_line(n, w=w_true, b=b_true, noise=noise, random_state=seed)
+
+        # Gradient descent from (w0, b0): each of the `steps` updates moves (w, b) by −η∇L.
+        # The trajectory holds every step's (w, b), loss and gradient; it stops early if the run blows up.
+        model = LinearRegressionGD(learning_rate=lr, n_steps=steps, w0=w0, b0=b0).fit(x, y)
+        traj = model.trajectory_
+
+        # Where gradient descent should end: the least-squares line, in closed form
+        optimum = least_squares_line(x, y)
+
+        # The loss is a quadratic bowl with Hessian H: gradient descent converges only for η < 2/λ_max(H)
+        lr_max = max_stable_learning_rate(mse_hessian(x))'''))],
+    numbers=_code('''
+        final = traj.params[-1]
+        numbers = {
+            "w after the run": float(final[0]),
+            "b after the run": float(final[1]),
+            "loss after the run": float(traj.loss[-1]),
+            "steps taken": int(traj.n_steps),
+            "diverged at step": traj.diverged_at,
+            "least-squares w": float(optimum[0]),
+            "least-squares b": float(optimum[1]),
+            "least-squares loss": float(mse_loss(optimum, x, y)),
+            "largest stable η, 2/λ_max": float(lr_max),
+        }''') + SHOW_NUMBERS,
+    figure=_code('''
+        # The page's animation: the line fitting the points, and (w, b) walking over the loss contours (press ▶)
+        fig = fit_animation(x, y, traj, optimum=optimum, true_line=lambda t: w_true * t + b_true)
+        fig.show()'''),
+)
+
+
+# ------------------------------------------------------------------------------------------- optimizers
+
+#: Each optimizer's update rule, as the page's "Math & code" panel writes it.
+UPDATE_RULES = {
+    "sgd": [r"\theta_{k+1} = \theta_k - \eta\, g_k"],
+    "momentum": [r"v_{k+1} = \beta v_k + g_k,\qquad \theta_{k+1} = \theta_k - \eta\, v_{k+1}"],
+    "nesterov": [r"v_{k+1} = \beta v_k + g_k,\qquad \theta_{k+1} = \theta_k - \eta\,(g_k + \beta v_{k+1})"],
+    "adagrad": [r"s_{k+1} = s_k + g_k^2,\qquad \theta_{k+1} = \theta_k - \eta\, \frac{g_k}{\sqrt{s_{k+1}} + \epsilon}"],
+    "rmsprop": [r"s_{k+1} = \rho s_k + (1-\rho) g_k^2,\qquad "
+                r"\theta_{k+1} = \theta_k - \eta\, \frac{g_k}{\sqrt{s_{k+1}} + \epsilon}"],
+    "adam": [r"m_{k+1} = \beta_1 m_k + (1-\beta_1) g_k,\qquad v_{k+1} = \beta_2 v_k + (1-\beta_2) g_k^2",
+             r"\hat m = \frac{m_{k+1}}{1-\beta_1^{k+1}},\quad \hat v = \frac{v_{k+1}}{1-\beta_2^{k+1}},\qquad "
+             r"\theta_{k+1} = \theta_k - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}"],
+    "adamw": [r"\theta' = (1 - \eta\lambda)\,\theta_k \ \text{(decoupled weight decay)},\qquad "
+              r"\theta_{k+1} = \theta' - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}\ \text{(Adam step)}"],
+}
+
+
+def _racers(v: dict) -> tuple:
+    return tuple(v["opts"]) or ("sgd",)
+
+
+def _optimizer_label(name: str) -> str:
+    from core.optimizers import OPTIMIZERS  # NumPy only; imported when needed so this module stays light
+
+    return OPTIMIZERS[name].label
+
+
+def _optimizer_params(v: dict) -> list[tuple[str, str]]:
+    params = [("surface", "Surface"), ("expr", "f(x, y) ="), ("condition", "Condition number κ"),
+              ("angle", "Rotation (degrees)"), ("opts", "Optimizers racing"), ("lr", "Learning rate η (all racers)")]
+    if v["per_lr"]:
+        params += [(f"lr_{name}", f"η for {_optimizer_label(name)}") for name in v["opts"]]
+    return params + [("steps", "Steps"), ("beta", "Momentum β"), ("beta2", "Adam β₂"),
+                     ("wd", "AdamW weight decay λ"), ("schedule", "Learning-rate schedule"), ("x0", "Start x₀"),
+                     ("y0", "Start y₀")]
+
+
+def _learning_rates(v: dict) -> str:
+    if not v["per_lr"]:
+        return "lrs = (lr,) * len(opts)  # one learning rate for every racer"
+    own = ", ".join(f"lr_{name}" for name in v["opts"])
+    return f"lrs = ({own}{',' if len(v['opts']) == 1 else ''})  # each racer's own learning rate"
+
+
+OPTIMIZERS_RACE = Recipe(
+    intro="Every racer starts at the same point and sees the same gradients; only the update rule differs. "
+          "Notice where plain gradient descent zig-zags or stalls, and what momentum and adaptive steps change.",
+    equations=lambda v: [r"g_k = \nabla f(\theta_k)", *[rule for name in _racers(v) for rule in UPDATE_RULES[name]]],
+    params=_optimizer_params,
+    steps=lambda v: [("## The surface and the race", _code('''
+        from core.expressions import to_objective
+        from core.objectives import OBJECTIVES
+        from core.optimizers import default_schedule_params, make_optimizer, race, race_summary
+        from viz.race import race_animation
+
+
+        def objective_for(surface, expr, condition, angle):
+            """The loss surface: your formula, the bowl (with its condition number and rotation) or a built-in one."""
+            if surface == "custom":
+                return to_objective(expr)
+            if surface == "bowl":
+                return OBJECTIVES["bowl"](condition=condition, angle=angle)
+            return OBJECTIVES[surface]()
+
+
+        def optimizers_for(opts, lrs, beta, beta2, wd):
+            """One optimizer per racing name; ``lrs[i]`` is racer i's learning rate."""
+            extra = {"momentum": {"beta": beta}, "nesterov": {"beta": beta}, "adam": {"beta2": beta2},
+                     "adamw": {"beta2": beta2, "weight_decay": wd}}
+            return [make_optimizer(name, lr=lr, **extra.get(name, {})) for name, lr in zip(opts, lrs)]
+
+
+        LEARNING_RATES
+        if not opts:  # with no optimizer picked, the page races plain gradient descent
+            opts, lrs = ("sgd",), (lr,)
+
+        objective = objective_for(surface, expr, condition, angle)
+        # Every racer starts at (x0, y0); the schedule scales η step by step ("constant" leaves it alone)
+        result = race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd), [x0, y0],
+                      steps, schedule, default_schedule_params(schedule, steps))''').replace(
+        "LEARNING_RATES", _learning_rates(v)))],
+    numbers=_code('''
+        # One row per racer, as in the page's table
+        rows = race_summary(result, objective.minima)
+        numbers = {row["optimizer"]: {"final loss": row["final loss"],
+                                      "distance to nearest minimum": row["distance to nearest minimum"],
+                                      "diverged at step": row["diverged at step"]} for row in rows}
+        for name, row in numbers.items():
+            print(f"{name:<24}", ", ".join(f"{key} {value:.4g}" if isinstance(value, float) else f"{key} {value}"
+                                         for key, value in row.items()))'''),
+    figure=_code('''
+        # The page's race: every racer's path over the contours, with its next step, gradient and velocity (press ▶)
+        fig = race_animation(objective, result)
+        fig.show()'''),
+)
+
+
+# ------------------------------------------------------------------------------------------- decision boundary
+
+
+def _boundary_params(v: dict) -> list[tuple[str, str]]:
+    layers = range(1, v["layers"] + 1)
+    return [("data", "Data set"), ("classes", "Classes"), ("n", "Points"), ("noise", "Noise"), ("test", "Test share"),
+            ("seed", "Seed"), ("features", "Features the network sees"), ("layers", "Hidden layers"),
+            *[(f"units{i}", f"Layer {i}: units") for i in layers],
+            *[(f"act{i}", f"Layer {i}: activation") for i in layers],
+            ("output", "Output"), ("loss", "Loss"), ("lr", "Learning rate η"), ("optimizer", "Optimizer"),
+            ("schedule", "Schedule"), ("batch", "Batch size"), ("epochs", "Epochs"), ("penalty", "Regularisation"),
+            ("alpha", "Regularisation rate α"), ("show_test", "Show test points")]
+
+
+def _tuple_of(names: list[str]) -> str:
+    return "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
+
+
+def _boundary_steps(v: dict) -> list[tuple[str, str]]:
+    layers = range(1, v["layers"] + 1)
+    units = _tuple_of([f"units{i}" for i in layers])
+    acts = _tuple_of([f"act{i}" for i in layers])
+    return [
+        ("## The data", _code('''
+            import math
+
+            from core.datasets_2d import grid_extent, make_dataset, make_grid, train_test_split
+            from core.features import FEATURES, feature_map
+            from core.neural_net import ACTIVATIONS, MLPClassifier
+            from core.optimizers import default_schedule_params
+            from core.training import record_training
+            from viz.boundary import BoundaryData, boundary_animation
+            from viz.network import tile_size
+
+            GRID = 60  # decision-map cells per side
+            MAX_UPDATES = 60_000  # the page trains at most this many mini-batch updates (~45 µs each)
+
+            # The points, split into a training and a test set (the test points are never trained on)
+            X, y = make_dataset(data, n, noise, seed, n_classes=classes)
+            X_train, X_test, y_train, y_test = train_test_split(X, y, test, seed)
+            extent = grid_extent(X)
+
+            # Longer runs are cut to the epochs that fit in MAX_UPDATES updates, as on the page
+            per_epoch = math.ceil(len(X_train) / min(batch, len(X_train)))
+            epochs_trained = max(1, min(epochs, MAX_UPDATES // per_epoch))
+            if epochs_trained < epochs:
+                print(f"{epochs} epochs of {per_epoch} updates is more than {MAX_UPDATES:,} updates: "
+                      f"training the first {epochs_trained}.")''')),
+        ("## The features the network sees, over the points and the plane", _code('''
+            features = features or ("x1", "x2")  # with no feature picked, the page uses x₁ and x₂
+            hidden_units = UNITS
+            activations = ACTIVATIONS_CHOSEN
+
+            # The decision map is drawn on a GRID × GRID grid, each unit's tile on a coarser one
+            xs, ys, grid = make_grid(extent, GRID)
+            tile = tile_size(sum(hidden_units), 100)
+            _, _, tile_grid = make_grid(extent, tile)
+            f = list(features)
+            F_train = feature_map(X_train, f)
+            F_test = feature_map(X_test, f) if len(X_test) else X_test[:, :0].reshape(0, len(f))
+            F_grid, F_tiles = feature_map(grid, f), feature_map(tile_grid, f)
+            layer_labels = [f"{units} · {ACTIVATIONS[act].label}" for units, act in zip(hidden_units, activations)]
+            n_classes = int(max(y_train.max(), y_test.max(initial=0)) + 1)
+            drawn = BoundaryData(X_train, y_train, X_test, y_test, xs, ys, F_tiles,
+                                 [FEATURES[name].label for name in f], layer_labels, n_classes=n_classes, tile=tile,
+                                 show_test=show_test)''').replace("ACTIVATIONS_CHOSEN", acts).replace("UNITS", units)),
+        ("## The network, trained epoch by epoch", _code('''
+            model = MLPClassifier(hidden_units, activations, output=output, loss=loss, penalty=penalty,
+                                  alpha=alpha if penalty != "none" else 0.0, solver=optimizer, learning_rate_init=lr,
+                                  schedule=schedule, schedule_params=default_schedule_params(schedule, epochs_trained),
+                                  batch_size=batch, random_state=seed)
+            # Trains and records snapshots: the class probabilities over the grid, every unit's output, the weights,
+            # the losses and accuracies after each epoch
+            run = record_training(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epochs=epochs_trained)''')),
+    ]
+
+
+BOUNDARY = Recipe(
+    intro="A small neural network, written in NumPy, trains on points in the plane: the boundary forms, each hidden "
+          "unit finds its feature, and the weights grow. Notice which problems need hidden layers, which need only "
+          "better features, and when the test loss turns back up.",
+    equations=lambda v: [
+        r"z^{(l)} = a^{(l-1)} W^{(l)} + b^{(l)},\qquad a^{(l)} = \phi_l\big(z^{(l)}\big)",
+        r"p = \sigma(z^{(L)})\ \text{(2 classes)}\quad\text{or}\quad p_k = \frac{e^{z_k}}{\sum_j e^{z_j}}",
+        r"J(\theta) = \frac1n \sum_i \ell(p_i, y_i) + \text{penalty},\qquad \ell = -\sum_k y_k \log p_k",
+        r"\delta^{(l-1)} = \big(\delta^{(l)} W^{(l)\top}\big) \odot \phi_{l-1}'\big(z^{(l-1)}\big),\qquad "
+        r"\frac{\partial J}{\partial W^{(l)}} = a^{(l-1)\top} \delta^{(l)}",
+    ],
+    params=_boundary_params,
+    steps=_boundary_steps,
+    numbers=_code('''
+        numbers = {
+            "epochs trained": len(run.train_loss) - 1,
+            "diverged at epoch": run.diverged_at,
+            "training loss": float(run.train_loss[-1]),
+            "train accuracy": float(run.train_accuracy[-1]),
+            "test loss": float(run.test_loss[-1]),  # NaN without a test set
+            "test accuracy": float(run.test_accuracy[-1]),
+            "parameters": int(run.model.theta_.size),
+        }''') + SHOW_NUMBERS,
+    figure=_code('''
+        # The page's animation: decision map, the network with every unit's tile, loss and accuracy curves, and the
+        # confusion matrix, epoch by epoch (press ▶)
+        fig = boundary_animation(run, drawn)
+        fig.show()'''),
+    uploaded=lambda v: str(v["data"]).startswith("upload"),
+)
+
+
+# ------------------------------------------------------------------------------------------- batch size
+
+BATCH_SIZE = Recipe(
+    intro="Mini-batch SGD estimates the gradient from B examples. Batch sizes race on one line-fit loss surface: a "
+          "small batch is a noisy but cheap step, a large batch an accurate but expensive one.",
+    equations=lambda v: [
+        r"g_B(\theta) = \frac1B \sum_{i \in \mathcal B} \nabla \ell_i(\theta),\qquad "
+        r"\mathbb E[g_B] = G = \nabla L(\theta)",
+        r"\Sigma = \frac1N \sum_i (\nabla\ell_i - G)(\nabla\ell_i - G)^\top,\qquad "
+        r"\operatorname{Cov}[g_B] = \frac{\Sigma}{B}\ \text{(with replacement)}",
+        r"\mathcal B_{\text{simple}} = \frac{\operatorname{tr}\Sigma}{|G|^2}",
+        r"\theta_{k+1} = \theta_k - \eta\, g_B(\theta_k)",
+    ],
+    params=lambda v: [("n", "Points"), ("noise", "Noise σ"), ("seed", "Seed"), ("sizes", "Batch sizes racing"),
+                      ("lr", "Learning rate η"), ("scale_lr", "Scale η with the batch (linear rule)"),
+                      ("steps", "Update steps"), ("sampling", "Sampling"), ("optimizer", "Optimizer"),
+                      ("x_axis", "Second loss chart against")],
+    steps=lambda v: [("## The race", _code('''
+        import numpy as np
+
+        from core.datasets import make_line
+        from core.linear_model import least_squares_line, mse_loss
+        from core.minibatch import DEMO_THETA0, linear_regression_sum, minibatch_sgd, noise_scale_along
+        from viz.batch_lab import batch_label, paths_animation
+
+        THETA0 = DEMO_THETA0  # where every run starts on the (w, b) plane
+
+
+        def surface(x, y, runs, optimum, size: int = 80):
+            """The loss over a box holding every path and the minimum."""
+            points = np.vstack([np.vstack([r.params[np.all(np.isfinite(r.params), axis=1)] for r in runs]), optimum])
+            low, high = points.min(axis=0), points.max(axis=0)
+            pad = 0.15 * (high - low) + 0.2
+            ws = np.linspace(low[0] - pad[0], high[0] + pad[0], size)
+            bs = np.linspace(low[1] - pad[1], high[1] + pad[1], size)
+            W, B = np.meshgrid(ws, bs)
+            return ws, bs, mse_loss(np.stack([W, B], axis=-1), x, y)
+
+
+        # The data: n noisy points on a line; the loss is the mean over the points of each one's squared error
+        x, y = make_line(n, noise=noise, random_state=seed)
+        problem = linear_regression_sum(x, y)
+
+        # The batch sizes racing ("full" = all n points), smallest first
+        sizes = sizes or ("1", "full")  # with none picked, the page races batch 1 and the full batch
+        batch_sizes = sorted({n if s == "full" else min(int(s), n) for s in sizes})
+
+        # Every racer takes the same number of steps from THETA0, each from its own mini-batches;
+        # with the linear rule a racer's η is scaled by B / (the smallest B racing)
+        runs = [minibatch_sgd(problem, np.array(THETA0), B, lr * (B / batch_sizes[0] if scale_lr else 1.0), steps,
+                              replacement=sampling == "replace", random_state=seed, optimizer=optimizer)
+                for B in batch_sizes]
+        noise_along = [noise_scale_along(problem, run.params) for run in runs]  # B_simple where each racer is
+        optimum = least_squares_line(x, y)
+        labels = [batch_label(B, n) for B in batch_sizes]'''))],
+    numbers=_code('''
+        # One row per racer, as in the page's table (run.seconds is wall-clock time, so it is left out)
+        numbers = {label: {"η": float(run.lr[0]) if len(run.lr) else lr, "final loss": float(run.full_loss[-1]),
+                           "examples seen": int(run.examples[-1]), "diverged at step": run.diverged_at}
+                   for run, label in zip(runs, labels)}
+        for label, row in numbers.items():
+            print(f"{label:<18}", ", ".join(f"{key} {value:.4g}" if isinstance(value, float) else f"{key} {value}"
+                                           for key, value in row.items()))'''),
+    figure=_code('''
+        # The page's race: the paths over the loss contours, and the loss per step, per example seen (or second of
+        # compute) and the noise scale along each path (press ▶)
+        fig = paths_animation(runs, labels, surface(x, y, runs, optimum), noise_along, x_axis, optimum)
+        fig.show()'''),
+)
+
+
+# ------------------------------------------------------------------------------------------- PCA vs t-SNE
+
+EMBEDDINGS = Recipe(
+    intro="The same points through PCA's projection and t-SNE's optimisation, replayed iteration by iteration — "
+          "and numbers that measure how well each view keeps every point's neighbours.",
+    equations=lambda v: [
+        r"C = \tfrac{1}{n-1} (X - \bar x)^\top (X - \bar x) = V \Lambda V^\top,\qquad Z = (X - \bar x)\, V_{:,\,1..k}",
+        r"p_{j|i} = \frac{\exp(-\lVert x_i - x_j\rVert^2 / 2\sigma_i^2)}{\sum_{k \ne i}\exp(-\lVert x_i - x_k"
+        r"\rVert^2 / 2\sigma_i^2)},\qquad 2^{H(P_i)} = \text{perplexity},\qquad p_{ij} = \frac{p_{j|i} + p_{i|j}}{2n}",
+        r"q_{ij} = \frac{(1 + \lVert y_i - y_j\rVert^2)^{-1}}{\sum_{k \ne l}(1 + \lVert y_k - y_l\rVert^2)^{-1}},"
+        r"\qquad C = \mathrm{KL}(P\,\Vert\,Q) = \sum_{i \ne j} p_{ij} \log \frac{p_{ij}}{q_{ij}}",
+        r"\frac{\partial C}{\partial y_i} = 4 \sum_j (p_{ij} - q_{ij})(y_i - y_j)(1 + \lVert y_i - y_j\rVert^2)^{-1}",
+    ],
+    params=lambda v: [("data", "Data"), ("n", "Points (at most)"), ("noise", "Noise"),
+                      ("standardize", "Standardise features"), ("seed", "Seed"), ("perplexity", "Perplexity"),
+                      ("lr", "Learning rate"), ("exaggeration", "Early exaggeration"), ("iterations", "Iterations"),
+                      ("pc_x", "PCA: horizontal axis"), ("pc_y", "PCA: vertical axis")],
+    steps=lambda v: [
+        ("## The data", _code('''
+            import numpy as np
+
+            from core.embedding_data import make_embeddable, subsample
+            from core.pca import PCA
+            from core.tsne import TSNE, knn_preservation, trustworthiness
+            from viz.embedding import hover_texts, side_by_side
+
+            # The table: synthetic sets are made n points large; larger real tables are subsampled to n points
+            points = make_embeddable(data, n, noise, seed)
+            if points.n_samples > n:
+                points, note = subsample(points, n, seed)
+                print(note)
+
+
+            def scaled(X, standardize: bool) -> np.ndarray:
+                """Every column divided by its standard deviation (when asked), so no feature dominates by its units."""
+                if not standardize:
+                    return X
+                scale = X.std(axis=0)
+                return (X - X.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+
+
+            X = scaled(points.X, standardize)''')),
+        ("## PCA, then t-SNE", _code('''
+            # PCA: the directions of largest variance (up to 10 components), and every point's scores along them
+            pca = PCA(min(10, *X.shape)).fit(X)
+            scores = pca.transform(X)
+
+            # t-SNE from a random start; a snapshot every iterations // 100 iterations is what the animation replays
+            tsne = TSNE(perplexity=perplexity, learning_rate=lr if lr == "auto" else float(lr),
+                        early_exaggeration=exaggeration, max_iter=iterations, random_state=seed,
+                        snapshot_every=max(1, iterations // 100))
+            tsne.fit(X)
+
+            # How well each 2-D view keeps neighbours: trustworthiness (k = 5), and the share of each point's
+            # k nearest neighbours that stay its nearest on the page
+            k = min(10, len(X) - 2)
+            quality = {name: (trustworthiness(X, Y, n_neighbors=5), knn_preservation(X, Y, k=k))
+                       for name, Y in (("pca", scores[:, :2]), ("tsne", tsne.embedding_))}''')),
+    ],
+    numbers=_code('''
+        numbers = {
+            "trustworthiness: PCA": float(quality["pca"][0]),
+            "trustworthiness: t-SNE": float(quality["tsne"][0]),
+            f"{k}-NN kept: PCA": float(quality["pca"][1]),
+            f"{k}-NN kept: t-SNE": float(quality["tsne"][1]),
+            "t-SNE KL(P ‖ Q)": float(tsne.kl_divergence_),
+            "PCA variance shown": float(pca.explained_variance_ratio_[min(pc_x, pca.n_components_) - 1]
+                                        + (pca.explained_variance_ratio_[min(pc_y, pca.n_components_) - 1]
+                                           if pc_y != pc_x else 0.0)),
+        }''') + SHOW_NUMBERS,
+    figure=_code('''
+        # The page's figure: PCA on the chosen components (left) beside the t-SNE replay (right, press ▶)
+        pc_x, pc_y = min(pc_x, pca.n_components_), min(pc_y, pca.n_components_)
+        ratio = pca.explained_variance_ratio_
+        texts = hover_texts(points.n_samples, points.labels, points.label_names, points.images)
+        fig = side_by_side(scores[:, [pc_x - 1, pc_y - 1]], tsne.frames_, tsne.frame_iters_, points.labels,
+                           points.label_names, texts, pca_axes=(f"PC {pc_x} ({ratio[pc_x - 1]:.0%} of variance)",
+                                                               f"PC {pc_y} ({ratio[pc_y - 1]:.0%} of variance)"),
+                           exaggeration_until=min(250, tsne.max_iter))
+        fig.show()'''),
+    uploaded=lambda v: v["data"] == "upload",
+)
+
+
+# ------------------------------------------------------------------------------------------- calibration
+
+CALIBRATION = Recipe(
+    intro="A classifier's score is a promise, and a threshold turns it into a decision. At a low prevalence a model "
+          "keeps its place on the ROC curve, yet its accuracy climbs while its precision falls: the accuracy "
+          "paradox.",
+    equations=lambda v: [
+        r"\text{TPR} = \frac{TP}{TP + FN},\quad \text{FPR} = \frac{FP}{FP + TN},\quad "
+        r"\text{precision} = \frac{TP}{TP + FP}",
+        r"\text{precision}(\pi) = \frac{\pi\,\text{TPR}}{\pi\,\text{TPR} + (1 - \pi)\,\text{FPR}},\qquad "
+        r"\text{accuracy}(\pi) = \pi\,\text{TPR} + (1 - \pi)(1 - \text{FPR})",
+        r"\mathrm{MCC} = \frac{TP\cdot TN - FP\cdot FN}{\sqrt{(TP+FP)(TP+FN)(TN+FP)(TN+FN)}}",
+        r"\text{Platt: } p = \sigma(a s + b),\qquad \text{temperature: } p = \sigma(\operatorname{logit}(s)/T)",
+    ],
+    params=lambda v: [("prevalence", "Prevalence"), ("separation", "Class separation δ"),
+                      ("copies", "Duplicated features"), ("n", "Rows"), ("seed", "Seed"), ("model", "Model"),
+                      ("cal_share", "Calibration split"), ("use", "Scores used for decisions"), ("t", "Threshold"),
+                      ("deploy", "Prevalence where the model is used")],
+    steps=lambda v: [
+        ("## The data, the model and the calibrators", _code('''
+            import numpy as np
+
+            from baselines.scorers import fit_scores
+            from core.calibration import CALIBRATORS
+            from core.datasets_2d import train_test_split
+            from core.imbalanced_data import make_imbalanced, with_copies
+            from core.thresholds import at_threshold, average_precision_score, roc_auc_score, threshold_table
+            from viz.calibration import ONE_IN_STEPS, paradox_animation, score_histogram, threshold_explorer
+
+            TEST_SHARE = 0.3  # rows kept aside to judge the model and the calibrators
+
+            # Two Gaussian classes, one positive in every `prevalence` rows, plus `copies` noisy copies of the features
+            X, y = make_imbalanced(n, 1 / int(prevalence), separation, 2, seed)
+            X = with_copies(X, copies, random_state=seed)
+
+            # Train / calibration / test split: the calibrators are fitted on rows the model never saw
+            X_rest, X_test, y_rest, y_test = train_test_split(X, y, TEST_SHARE, seed)
+            X_train, X_cal, y_train, y_cal = train_test_split(X_rest, y_rest, cal_share / (1 - TEST_SHARE), seed)
+            scores = fit_scores(model, X_train, y_train, np.vstack([X_cal, X_test]), seed)
+            s_cal, s_test = scores[:len(X_cal)], scores[len(X_cal):]
+
+            # Each calibrator fitted on the calibration split, applied to the test scores
+            calibrated = {name: cls().fit(s_cal, y_cal).predict(s_test) for name, (_, cls) in CALIBRATORS.items()}''')),
+        ("## Every threshold at once, then the one you chose", _code('''
+            p_test = calibrated[use]  # the scores used for decisions
+            table = threshold_table(y_test, p_test, probabilities=True)  # counts and rates at every threshold
+            auc, ap = roc_auc_score(y_test, p_test), average_precision_score(y_test, p_test)
+            row = at_threshold(table, t)  # the confusion matrix and its rates at your threshold''')),
+    ],
+    numbers=_code('''
+        numbers = {
+            "caught (TP)": int(row.tp), "missed (FN)": int(row.fn),
+            "wrongly flagged (FP)": int(row.fp), "correctly passed (TN)": int(row.tn),
+            "precision": float(row.precision), "recall (TPR)": float(row.recall), "FPR": float(row.fpr),
+            "accuracy": float(row.accuracy), "balanced accuracy": float(row.balanced_accuracy), "MCC": float(row.mcc),
+            "ROC AUC": float(auc), "average precision": float(ap),
+        }''') + SHOW_NUMBERS,
+    figure=_code('''
+        # The page's threshold explorer: score histograms per class, ROC and precision–recall curves with your
+        # threshold's point, and the confusion matrix
+        threshold_fig = threshold_explorer(table, score_histogram(p_test, y_test), t)
+        threshold_fig.show()
+
+        # The page's accuracy-paradox animation: the same recall and false-positive rate as positives get rarer,
+        # starting at the prevalence where the model is used — or at 1 in 102 if the animation has no step there
+        # (press ▶). Like the page, it takes the rates to 6 significant digits.
+        one_in = int(deploy)
+        fig = paradox_animation(float(f"{row.recall:.6g}"), float(f"{row.fpr:.6g}"), one_in if one_in in ONE_IN_STEPS else 102)
+        fig.show()'''),
+    uploaded=lambda v: v["source"] == "upload",
+)
+
+
+RECIPES: dict[str, Recipe] = {
+    "fit-a-line": FIT_LINE,
+    "optimizers": OPTIMIZERS_RACE,
+    "decision-boundary": BOUNDARY,
+    "batch-size": BATCH_SIZE,
+    "pca-vs-tsne": EMBEDDINGS,
+    "calibration": CALIBRATION,
+}
+#: The pages that can export a notebook (by URL path).
+NOTEBOOK_PAGES = tuple(RECIPES)
+
+
+def notebook_file_name(page: str) -> str:
+    """The download's file name, e.g. ``fit-a-line.ipynb``."""
+    _recipe(page)
+    return f"{page}.ipynb"
+
+
+def _recipe(page: str) -> Recipe:
+    if page not in RECIPES:
+        raise ValueError(f"No notebook for page {page!r}; pages with notebooks: {', '.join(NOTEBOOK_PAGES)}.")
+    return RECIPES[page]
+
+
+def _plain(value):
+    """A control's value as plain Python (a multiselect may hold a list, a number may be a NumPy scalar)."""
+    if isinstance(value, list):
+        return tuple(value)
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()
+    return value
+
+
+def _lacking(page: str, names) -> ValueError:
+    return ValueError(f"The values for {page!r} lack {', '.join(names)}: pass the page's View.values().")
+
+
+def parameter_lines(page: str, values: dict) -> list[str]:
+    """``name = <repr(value)>  # <label>``, one line per parameter the page's recipe reads."""
+    try:
+        params = _recipe(page).params(values)
+    except KeyError as error:  # a value that decides which parameters there are (layers, per_lr) is missing
+        raise _lacking(page, error.args) from None
+    missing = [name for name, _ in params if name not in values]
+    if missing:
+        raise _lacking(page, missing)
+    return [f"{name} = {_plain(values[name])!r}  # {label}" for name, label in params]
+
+
+def notebook_refusal(page: str, values: dict) -> str | None:
+    """Why ``page``'s view at ``values`` cannot become a notebook (its data is an uploaded table), or None.
+
+    Cheap, for deciding on every rerun whether to offer the download; :func:`notebook_for` raises the same reason.
+    """
+    try:
+        uploaded = _recipe(page).uploaded(values)
+    except KeyError as error:
+        raise _lacking(page, error.args) from None
+    return UPLOAD_REFUSAL if uploaded else None
+
+
+def notebook_for(page: str, values: dict, link: str) -> str:
+    """The ``.ipynb`` text of a notebook that reproduces ``page``'s view at ``values`` with ``core`` calls.
+
+    Parameters
+    ----------
+    page : the explorer's URL path, one of :data:`NOTEBOOK_PAGES`.
+    values : the page's control values (``View.values()``: parameter name → value).
+    link : the shareable link to the view, quoted in the notebook's first cell.
+
+    Raises ``ValueError`` for an unknown page, missing values, or a view of uploaded data (which no
+    notebook can recreate from parameters).
+    """
+    recipe = _recipe(page)
+    values = {name: _plain(value) for name, value in values.items()}
+    refusal = notebook_refusal(page, values)
+    if refusal:
+        raise ValueError(refusal)
+    lines = parameter_lines(page, values)
+    info = explorer(page)
+    intro = "\n\n".join([
+        f"# {info.icon} {info.title}",
+        recipe.intro,
+        "This notebook reproduces **the view you exported** with the same `core` calls the page makes: the page's "
+        "controls are in the *Parameters* cell, the computation follows step by step, and the last cell draws the "
+        "page's own figure. Change a parameter and run all cells to explore further.",
+        f"**The view:** <{link}>",
+        "**To run it:** open it from the root of a clone of ML Math Explorer (or any folder inside it) after "
+        "`pip install -r requirements.txt` — plus Jupyter itself if you don't have it (`pip install notebook`), "
+        "or open it in VS Code.",
+    ])
+    cells = [
+        new_markdown_cell(intro),
+        new_code_cell(SETUP),
+        new_markdown_cell("## Parameters\n\nThe page's controls when you exported it."),
+        new_code_cell("\n".join(lines), metadata={"tags": ["parameters"]}),
+        new_markdown_cell("## The math\n\n" + "\n\n".join(f"$$\n{eq}\n$$" for eq in recipe.equations(values))),
+    ]
+    for heading, code in recipe.steps(values):
+        cells += [new_markdown_cell(heading), new_code_cell(code)]
+    cells += [new_markdown_cell("## The numbers the page shows"), new_code_cell(recipe.numbers),
+              new_markdown_cell("## The figure"), new_code_cell(recipe.figure)]
+    for i, cell in enumerate(cells):
+        cell.id = f"{page}-{i}"  # stable ids: the same view always gives the same file
+    nb = new_notebook(cells=cells, metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+        "title": info.title,
+    })
+    nbformat.validate(nb)
+    return nbformat.writes(nb)
