@@ -98,16 +98,22 @@ def sizes_of(names, n: int) -> list[int]:
 
 
 @st.cache_resource(max_entries=12, show_spinner="Racing the batch sizes…")
-def race(n, noise, seed, sizes, lr, scale_lr, steps, sampling, optimizer, x_axis):
+def race(n, noise, seed, sizes, lr, scale_lr, steps, sampling, optimizer):
     x, y = line_data(n, noise, seed)
     problem = linear_regression_sum(x, y)
     runs = [minibatch_sgd(problem, np.array(THETA0), B, lr * (B / sizes[0] if scale_lr else 1.0), steps,
                           replacement=sampling == "replace", random_state=seed, optimizer=optimizer) for B in sizes]
     noise_along = [noise_scale_along(problem, run.params) for run in runs]
     optimum = least_squares_line(x, y)
-    labels = [batch_label(B, n) for B in sizes]
-    return runs, labels, noise_along, paths_animation(runs, labels, surface(x, y, runs, optimum), noise_along,
-                                                      x_axis, optimum)
+    return runs, [batch_label(B, n) for B in sizes], noise_along, surface(x, y, runs, optimum), optimum
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def race_figure(n, noise, seed, sizes, lr, scale_lr, steps, sampling, optimizer, x_axis):
+    """The race drawn against ``x_axis`` (changing the axis redraws; it does not rerun the racers)."""
+    runs, labels, noise_along, loss_surface, optimum = race(n, noise, seed, sizes, lr, scale_lr, steps, sampling,
+                                                            optimizer)
+    return paths_animation(runs, labels, loss_surface, noise_along, x_axis, optimum)
 
 
 def surface(x, y, runs, optimum, size: int = 80):
@@ -186,10 +192,11 @@ if not sizes_names:
     st.warning("Pick at least one batch size to race; showing batch 1 and the full batch.", icon="🎲")
     sizes_names = ("1", "full")
 sizes = sizes_of(sizes_names, n)
-raced = attempt(race, n, noise, seed, tuple(sizes), lr, scale_lr, steps, sampling, optimizer, x_axis,
+raced = attempt(race_figure, n, noise, seed, tuple(sizes), lr, scale_lr, steps, sampling, optimizer, x_axis,
                 fix="Lower the learning rate or choose fewer steps.")
 if raced is not None:
-    runs, labels, noise_along, fig = raced
+    fig = raced
+    runs, labels, noise_along, _, _ = race(n, noise, seed, tuple(sizes), lr, scale_lr, steps, sampling, optimizer)
     for run, label in zip(runs, labels):
         if run.diverged_at is not None:
             st.error(f"**{label} diverged at step {run.diverged_at}**: the step overshoots the valley. **What to "

@@ -200,15 +200,19 @@ def inputs(s: dict):
     data = BoundaryData(X_train, y_train, X_test, y_test, xs, ys, feature_map(tile_grid, f),
                         [FEATURES[name].label for name in f], labels,
                         n_classes=int(max(y_train.max(), y_test.max(initial=0)) + 1), tile=tile,
-                        show_test=s["show_test"])
+                        show_test=s.get("show_test", True))
     mapped = (feature_map(X_train, f), feature_map(X_test, f) if len(X_test) else X_test[:, :0].reshape(0, len(f)),
               feature_map(grid, f), feature_map(tile_grid, f))
     return data, mapped
 
 
+#: Settings that change the page or the picture but not the training: left out of the training's cache key.
+NOT_TRAINING = ("compare", "show_test")
+
+
 def settings_key(s: dict) -> tuple:
-    """The settings as a cache key (a widget may hold a list where the URL gave a tuple: same key for both)."""
-    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in s.items() if k != "compare"))
+    """The training settings as a cache key (a widget may hold a list where the URL gave a tuple: same key)."""
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in s.items() if k not in NOT_TRAINING))
 
 
 @st.cache_resource(max_entries=12, show_spinner="Training the network…")
@@ -217,7 +221,14 @@ def train(key: tuple):
     data, (F_train, F_test, F_grid, F_tiles) = inputs(s)
     run = record_training(network(s), F_train, data.y_train, F_test, data.y_test, F_grid, F_tiles,
                           epochs=s["epochs"])
-    return run, data, (F_train, F_test, F_grid, F_tiles), boundary_animation(run, data)
+    return run, data, (F_train, F_test, F_grid, F_tiles)
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def animation(key: tuple, show_test: bool):
+    """The run as one animated figure (showing the test points or not costs a figure, not a training run)."""
+    run, data, _ = train(key)
+    return boundary_animation(run, replace(data, show_test=show_test))
 
 
 @st.cache_resource(max_entries=8, show_spinner="Fitting the scikit-learn models…")
@@ -379,7 +390,9 @@ if budget is not None:
     result = attempt(train, settings_key(s), fix="Change the highlighted setting and train again.")
 
 if result is not None:
-    run, data, mapped, fig = result
+    run, data, mapped = result
+    data = replace(data, show_test=s["show_test"])
+    fig = animation(settings_key(s), s["show_test"])
     if run.diverged_at is not None:
         st.error(f"**Training diverged at epoch {run.diverged_at}**: {run.reason}. The animation stops at the last "
                  "good epoch. **What to change:** lower the learning rate or add regularisation.", icon="💥")
