@@ -12,6 +12,22 @@ from ui.registry import EXPLORERS
 from viz.restyle import DEFAULT_PALETTE, PALETTES
 
 
+@st.cache_resource(show_spinner=False)
+def thumbnail(path: str) -> bytes:
+    """A 640-px-wide JPEG of a page screenshot, made once per server: decoding the full-size PNGs on every visit
+    to the home page cost about 0.3 s of CPU per run."""
+    from io import BytesIO
+
+    from PIL import Image  # Pillow comes with Streamlit
+
+    with Image.open(path) as image:
+        image = image.convert("RGB")
+        image.thumbnail((640, 640 * image.height // image.width))
+        out = BytesIO()
+        image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
 def home() -> None:
     st.title("ML Math Explorer")
     st.markdown(
@@ -38,7 +54,8 @@ def home() -> None:
                 st.markdown(explorer.summary)
                 st.page_link(explorer.path, label=f"Open “{explorer.title}”", icon="➡️")
             if explorer.screenshot.exists():
-                picture.image(str(explorer.screenshot), width="stretch")
+                picture.image(thumbnail(str(explorer.screenshot)), width="stretch",
+                              caption=f"{explorer.title}: a screenshot")
 
 
 def motion_switch() -> None:

@@ -110,6 +110,18 @@ def tables(key: tuple, use: str, _result: dict):
             (roc_auc_score(y, scores), average_precision_score(y, scores)))
 
 
+# The two threshold figures are rebuilt only when their inputs change (a rebuild costs 0.1–0.3 s of CPU;
+# a class moving the same slider to the same places shares them). ``key`` names the table.
+@st.cache_resource(max_entries=64, show_spinner=False)
+def threshold_figure(key: tuple, t: float, _table, _hist):
+    return threshold_explorer(_table, _hist, t)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cost_figure(key: tuple, cost_fp: float, cost_fn: float, marks: tuple, _table, _costs, best, bayes):
+    return cost_curve(_table, cost_fp, cost_fn, _costs, best, bayes, dict(marks))
+
+
 @st.cache_resource(max_entries=16, show_spinner=False)
 def reliability_figure(key: tuple, bins: int, strategy: str, _result: dict):
     y = _result["y_test"]
@@ -200,7 +212,8 @@ if result is not None:
     t = view.control("t")
     if table is not None:
         at_t = at_threshold(table, t)
-        view.chart(threshold_explorer(table, hist, t), key="thresholds", summary=(
+        table_key = ((source_key, model, cal_share, seed), use)
+        view.chart(threshold_figure(table_key, t, table, hist), key="thresholds", summary=(
             f"Scores of the {len(y_test):,} test cases as histograms per class, with the threshold at {t:.2f}, "
             f"its point on the ROC and precision–recall curves, and the confusion matrix. At this threshold "
             f"{at_t.tp:,} positives are caught, {at_t.fn:,} missed, {at_t.fp:,} negatives wrongly flagged and "
@@ -233,7 +246,8 @@ if result is not None:
         if compare:
             t_a, t_b = view.row(["t_a", "t_b"])
             marks = {"A": t_a, "B": t_b}
-        view.chart(cost_curve(table, cost_fp, cost_fn, costs, best, bayes, marks), key="costs", summary=(
+        view.chart(cost_figure(table_key, cost_fp, cost_fn, tuple(marks.items()), table, costs, best, bayes),
+                   key="costs", summary=(
             f"Expected cost per case against the threshold, with a false positive costing {cost_fp:g} and a "
             f"false negative {cost_fn:g}. The cheapest threshold on these test data is {best:.3f}; for calibrated "
             f"probabilities the rule p ≥ C_FP / (C_FP + C_FN) gives {bayes:.3f}. Marked: " + ", ".join(

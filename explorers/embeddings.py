@@ -113,7 +113,7 @@ def digest(data: Embeddable) -> str:
 @st.cache_resource
 def runs() -> ProgressCache:
     """One results cache for every session (a digits run with 100 frames is about 2 MB)."""
-    return ProgressCache(max_entries=6)
+    return ProgressCache(max_entries=12)
 
 
 

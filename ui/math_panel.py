@@ -6,6 +6,7 @@ The code is read from the functions themselves with ``inspect``, so it can never
 from __future__ import annotations
 
 import inspect
+from functools import lru_cache
 from pathlib import Path
 
 import streamlit as st
@@ -18,6 +19,7 @@ def latex_vector(values) -> str:
     return r"\begin{pmatrix}" + r" \\ ".join(f"{float(v):.4g}" for v in values) + r"\end{pmatrix}"
 
 
+@lru_cache(maxsize=512)  # reading and parsing source files cost ~10 ms a function on every rerun
 def source_of(obj) -> tuple[str, str]:
     """``(where, source)`` of a function or class, e.g. ``("core/linear_model.py · mse_gradient", "def …")``."""
     path = Path(inspect.getsourcefile(obj)).resolve()
