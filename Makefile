@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test bench screenshots browser clean
+.PHONY: run test bench load screenshots browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: $(VENV)/.dev browser
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench.run
+
+# A simulated classroom: 30 sessions on Streamlit's websocket against its own server for ~2 minutes; reports rerun
+# latency, errors and server memory against the goals (exit 1 if missed). E.g. make load LOAD_ARGS="--sessions 10"
+load: $(VENV)/.runtime
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 # Refresh the README's screenshots (taken by the browser tests).
 screenshots: $(VENV)/.dev browser
