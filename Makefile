@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test bench load screenshots browser clean
+.PHONY: run test bench load audit screenshots browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,9 +42,16 @@ bench: $(VENV)/.dev
 load: $(VENV)/.runtime
 	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
+# Check the pinned dependencies against published advisories (pip-audit in its own throwaway venv, so it is not
+# a dependency of the app). It needs PyPI's JSON API or OSV to know the pinned versions; see README "Security".
+audit:
+	$(PYTHON) -m venv .venv-audit
+	.venv-audit/bin/python -m pip install --quiet pip-audit==2.10.1
+	.venv-audit/bin/pip-audit --progress-spinner off -r requirements.txt -r requirements-dev.txt
+
 # Refresh the README's screenshots (taken by the browser tests).
 screenshots: $(VENV)/.dev browser
 	SCREENSHOT_DIR=docs/screenshots $(BIN)/python -m pytest -m browser -k screenshot $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts
+	rm -rf $(VENV) .venv-audit .pytest_cache .hypothesis tests/artifacts

@@ -81,6 +81,8 @@ def test_every_chart_is_described_in_words_with_its_numbers(path):
     for expander in described:
         text = " ".join(m.value for m in expander.markdown)
         assert len(text) > 60 and any(ch.isdigit() for ch in text), text
+    for chart in charts:  # each chart's accessible name (what a screen reader announces) is its summary's start
+        assert len(chart.proto.alt) > 20
 
 
 def test_palette_in_the_link_recolours_every_chart_and_unknown_ones_are_explained():

@@ -32,10 +32,12 @@ KEYBOARD_JS = """<script>
   function label(plot) {
     plot.querySelectorAll('g.updatemenu-button').forEach((button) => {
       if (button.getAttribute('tabindex') === '0') return;
-      const text = (button.textContent || '').replace(/[^\\w ]/g, '').trim() || 'animation control';
+      const raw = (button.textContent || '').trim();
+      const speed = raw.match(/^([\\d.]+)\\s*×$/);
+      const word = raw.replace(/[^A-Za-z ]/g, '').trim();
       button.setAttribute('tabindex', '0');
       button.setAttribute('role', 'button');
-      button.setAttribute('aria-label', text + ' the animation');
+      button.setAttribute('aria-label', speed ? `Play at ${speed[1]}× speed` : `${word || 'Control'} the animation`);
       button.addEventListener('keydown', (e) => {
         if (e.key === 'Enter' || e.key === ' ') {
           e.preventDefault();

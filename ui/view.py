@@ -238,6 +238,7 @@ class View:
         axes, series, frames — is described after it.
         """
         kwargs.setdefault("config", {"displaylogo": False})
+        kwargs.setdefault("alt", summary.split(". ")[0][:250])  # the chart's accessible name for screen readers
         if on_phone():  # the mode bar covers the legend on a narrow screen, and fingers scroll, not zoom
             kwargs["config"] = {**kwargs["config"], "displayModeBar": False}
         result = st.plotly_chart(self.styled(fig, last_frame=self.reduced_motion), **kwargs)
