@@ -43,9 +43,11 @@ from scipy.optimize import minimize_scalar
 
 from core.neural_net import sigmoid
 from core.thresholds import check_binary_labels, check_scores
-from core.validation import check_float, check_int
+from core.validation import MAX_ABS, check_array, check_float, check_int, check_labels
 
 _STRATEGIES = ("uniform", "quantile")
+#: Most reliability bins (far more than a sample can fill; each bin costs a few numbers).
+MAX_BINS = 10_000
 
 
 # --- inputs -------------------------------------------------------------------------------------------------------
@@ -55,9 +57,9 @@ def _labels_and_probabilities(y_true, y_prob, pos_label=None, name="y_prob") -> 
     if pos_label is None:
         y = check_binary_labels(y_true, require_both=False)
     else:
-        y_arr = np.asarray(y_true)
+        y_arr = check_labels("y_true", y_true)
         values = np.unique(y_arr)
-        if y_arr.ndim != 1 or len(values) > 2:
+        if len(values) > 2:
             raise ValueError(f"y_true must hold at most two classes; found {len(values)}: {values.tolist()}.")
         y = y_arr == pos_label
     return y, check_scores(y_prob, len(y), name=name, probabilities=True)
@@ -93,15 +95,15 @@ class ReliabilityBins:
 
 
 def _bin_edges(y_prob: np.ndarray, n_bins: int, strategy: str) -> np.ndarray:
-    if strategy == "quantile":
+    if isinstance(strategy, str) and strategy == "quantile":
         return np.percentile(y_prob, np.linspace(0, 1, n_bins + 1) * 100)
-    if strategy == "uniform":
+    if isinstance(strategy, str) and strategy == "uniform":
         return np.linspace(0.0, 1.0, n_bins + 1)
     raise ValueError(f"strategy must be one of {', '.join(_STRATEGIES)}, got {strategy!r}.")
 
 
 def _reliability(y: np.ndarray, p: np.ndarray, n_bins, strategy) -> ReliabilityBins:
-    n_bins = check_int("n_bins", n_bins, low=1)
+    n_bins = check_int("n_bins", n_bins, low=1, high=MAX_BINS)
     edges = _bin_edges(p, n_bins, strategy)
     bin_ids = np.searchsorted(edges[1:-1], p)  # side="left": a score on an inner edge joins the lower bin
     count = np.bincount(bin_ids, minlength=n_bins)
@@ -166,10 +168,10 @@ def log_loss(y_true, y_prob, eps: float | None = None) -> float:
     """Binary cross-entropy −(1/n) Σ [y log p + (1 − y) log(1 − p)].
 
     Probabilities are clipped to [eps, 1 − eps] first so a confident mistake costs a lot but not ∞;
-    ``eps=None`` is float64's machine epsilon (≈ 2.2e-16), as ``sklearn.metrics.log_loss``.
+    ``eps=None`` is float64's machine epsilon (≈ 2.2e-16), as ``sklearn.metrics.log_loss``; otherwise 0 < eps ≤ 0.5.
     """
     y, p = _labels_and_probabilities(y_true, y_prob)
-    eps = np.finfo(np.float64).eps if eps is None else check_float("eps", eps, low=0.0, high=0.5)
+    eps = np.finfo(np.float64).eps if eps is None else check_float("eps", eps, low=0.0, low_inclusive=False, high=0.5)
     p = np.clip(p, eps, 1 - eps)
     return float(-np.mean(np.where(y, np.log(p), np.log1p(-p))))
 
@@ -189,12 +191,18 @@ def isotonic_regression(y, *, sample_weight=None, y_min=None, y_max=None, increa
     decreasing block means at once; when a pass stops shrinking the problem, one left-to-right sweep with a
     stack finishes: each block is pushed once and popped at most once, O(n) in all.
     """
-    y = np.asarray(y, dtype=np.float64)
-    w = np.ones_like(y) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    y = check_array("y", y, finite=False)
+    w = np.ones_like(y) if sample_weight is None else check_array("sample_weight", sample_weight, finite=False)
     if y.ndim != 1 or w.shape != y.shape:
         raise ValueError(f"y and sample_weight must be 1-D of the same length, got {y.shape} and {w.shape}.")
     if not (np.all(np.isfinite(y)) and np.all(np.isfinite(w)) and np.all(w > 0)):
         raise ValueError("y must be finite and sample_weight finite and positive.")
+    if len(y) and max(np.max(np.abs(y)), np.max(w)) > MAX_ABS:  # their products and sums must stay finite
+        raise ValueError(f"y and sample_weight must lie within ±{MAX_ABS:g}; rescale them.")
+    y_min = None if y_min is None else check_float("y_min", y_min)
+    y_max = None if y_max is None else check_float("y_max", y_max)
+    if y_min is not None and y_max is not None and y_min > y_max:
+        raise ValueError(f"y_min must not exceed y_max, got {y_min:g} > {y_max:g}.")
     if len(y) == 0:
         return y
     order = slice(None) if increasing else slice(None, None, -1)
@@ -248,7 +256,17 @@ def _group_ties(x_sorted: np.ndarray) -> np.ndarray:
 
 def _fit_inputs(scores, y) -> tuple[np.ndarray, np.ndarray]:
     y = check_binary_labels(y, name="y")
-    return check_scores(scores, len(y)), y.astype(np.float64)
+    return _check_size(check_scores(scores, len(y))), y.astype(np.float64)
+
+
+def _check_size(scores: np.ndarray) -> np.ndarray:
+    """Scores small enough that a calibrator's products and squares of them stay finite."""
+    return check_array("scores", scores, max_abs=MAX_ABS)
+
+
+def _check_fitted(calibrator, attribute: str) -> None:
+    if not hasattr(calibrator, attribute):
+        raise ValueError(f"This {type(calibrator).__name__} has not been fitted yet; call fit(scores, y) first.")
 
 
 class NoCalibration:
@@ -286,7 +304,7 @@ class PlattScaling:
 
     def __init__(self, *, target_smoothing: bool = False, max_iter: int = 100, tol: float = 1e-10):
         self.target_smoothing = bool(target_smoothing)
-        self.max_iter = check_int("max_iter", max_iter, low=1)
+        self.max_iter = check_int("max_iter", max_iter, low=1, high=10_000)  # Newton needs a handful
         self.tol = check_float("tol", tol, low=0.0, low_inclusive=False)
 
     def fit(self, scores, y):
@@ -309,7 +327,9 @@ class PlattScaling:
         return self
 
     def predict(self, scores) -> np.ndarray:
-        return sigmoid(self.a_ * check_scores(scores) + self.b_)
+        _check_fitted(self, "a_")
+        with np.errstate(over="ignore"):  # a steep fit on far-out scores: σ(±inf) is exactly 0 or 1
+            return sigmoid(self.a_ * _check_size(check_scores(scores)) + self.b_)
 
 
 def _nll(theta, X, t) -> float:
@@ -347,7 +367,9 @@ class IsotonicCalibration:
     """
 
     def __init__(self, *, y_min: float = 0.0, y_max: float = 1.0):
-        self.y_min, self.y_max = y_min, y_max
+        self.y_min, self.y_max = check_float("y_min", y_min), check_float("y_max", y_max)
+        if self.y_min > self.y_max:
+            raise ValueError(f"y_min must not exceed y_max, got {self.y_min:g} > {self.y_max:g}.")
 
     def fit(self, scores, y):
         x, t = _fit_inputs(scores, y)
@@ -364,6 +386,7 @@ class IsotonicCalibration:
         return self
 
     def predict(self, scores) -> np.ndarray:
+        _check_fitted(self, "X_thresholds_")
         s = np.clip(check_scores(scores), self.X_min_, self.X_max_)
         if len(self.X_thresholds_) == 1:
             return np.full(len(s), self.y_thresholds_[0])
@@ -394,13 +417,18 @@ class TemperatureScaling:
 
     def __init__(self, *, logits: bool = False, bounds: tuple[float, float] = (0.01, 100.0)):
         self.logits = bool(logits)
-        low = check_float("lowest temperature", bounds[0], low=0.0, low_inclusive=False)
-        high = check_float("highest temperature", bounds[1], low=low, low_inclusive=False)
+        try:
+            low, high = bounds
+        except (TypeError, ValueError):
+            raise ValueError(f"bounds must be a pair (T_low, T_high), got {bounds!r}.") from None
+        # Beyond 1e±6 a temperature changes nothing visible, and logits divided by it must stay finite.
+        low = check_float("lowest temperature", low, low=1e-6)
+        high = check_float("highest temperature", high, low=low, low_inclusive=False, high=1e6)
         self.bounds = (low, high)
 
     def _to_logits(self, scores) -> np.ndarray:
         if self.logits:
-            return check_scores(scores)
+            return _check_size(check_scores(scores))
         return _logit(np.clip(check_scores(scores, probabilities=True), self._CLIP, 1 - self._CLIP))
 
     def fit(self, scores, y):
@@ -418,6 +446,7 @@ class TemperatureScaling:
         return self
 
     def predict(self, scores) -> np.ndarray:
+        _check_fitted(self, "temperature_")
         return sigmoid(self._to_logits(scores) / self.temperature_)
 
 
@@ -448,8 +477,15 @@ def correct_prevalence(p, train_prevalence: float, deploy_prevalence: float) -> 
     pi_new = check_float("deploy_prevalence", deploy_prevalence, low=0.0, high=1.0)
     if not (0 < pi < 1 and 0 < pi_new < 1):
         raise ValueError(f"Prevalences must lie strictly between 0 and 1, got {pi:g} and {pi_new:g}.")
-    p = np.asarray(p, dtype=np.float64)
+    p = check_array("p", p, finite=False)
     if not np.all((p >= 0) & (p <= 1)):
         raise ValueError("p must hold probabilities in [0, 1] (no NaN).")
-    r1, r0 = pi_new / pi, (1 - pi_new) / (1 - pi)
-    return p * r1 / (p * r1 + (1 - p) * r0)
+    # p r1 / (p r1 + (1 − p) r0) with both sides multiplied by π(1 − π): every factor is in [0, 1], so nothing
+    # overflows even for a prevalence as small as 1e-300 (r1 = π′/π itself would be inf).
+    a, b = p * pi_new * (1 - pi), (1 - p) * (1 - pi_new) * pi
+    with np.errstate(invalid="ignore"):
+        shifted = a / (a + b)
+    if not np.all(np.isfinite(shifted)):
+        raise ValueError("The prevalences are too extreme to shift these probabilities (the odds underflow); "
+                         "use prevalences nearer 0.5.")
+    return shifted

@@ -33,12 +33,14 @@ from typing import Callable
 
 import numpy as np
 
-from core.validation import check_float, check_int
+from core.validation import MAX_ABS, check_array, check_float, check_int, check_labels, check_random_state
 
 #: The four inputs of a two-input logic gate, in truth-table order.
 GATE_INPUTS = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 
 _MIN_SAMPLES, _MAX_SAMPLES = 4, 5000
+#: Largest coordinate of a grid's extent (data lie within ±1e50, see :func:`grid_extent`).
+_MAX_EXTENT = 1e100
 
 
 # --- shared helpers ------------------------------------------------------------------------------------
@@ -47,7 +49,7 @@ def _check(n_samples, noise, random_state) -> tuple[int, float, np.random.Genera
     """Validate the shared arguments; return them with a seeded generator."""
     n_samples = check_int("n_samples", n_samples, low=_MIN_SAMPLES, high=_MAX_SAMPLES)
     noise = check_float("noise", noise, low=0.0, high=1.0)
-    return n_samples, noise, np.random.default_rng(random_state)
+    return n_samples, noise, check_random_state(random_state)
 
 
 def _class_sizes(n: int, k: int) -> np.ndarray:
@@ -188,7 +190,8 @@ def make_moons(n_samples: int = 200, noise: float = 0.0, random_state: int | Non
 
 
 def blob_centres(n_classes: int) -> np.ndarray:
-    """The ``make_blobs`` centres: ``4 (cos 2πk/K, sin 2πk/K)`` for k = 0..K−1, shape (K, 2)."""
+    """The ``make_blobs`` centres: ``4 (cos 2πk/K, sin 2πk/K)`` for k = 0..K−1, shape (K, 2), K ≤ 1000."""
+    n_classes = check_int("n_classes", n_classes, low=1, high=1000)
     angle = 2 * np.pi * np.arange(n_classes) / n_classes
     return 4.0 * np.column_stack([np.cos(angle), np.sin(angle)])
 
@@ -287,7 +290,7 @@ DATASETS: dict[str, Dataset] = {d.name: d for d in [
 def make_dataset(name: str, n_samples: int = 200, noise: float = 0.0, random_state: int | None = 0,
                  n_classes: int | None = None):
     """Generate the data set registered as ``name``; ``n_classes`` reaches ``make_blobs`` only (else ignored)."""
-    if name not in DATASETS:
+    if not isinstance(name, str) or name not in DATASETS:
         raise ValueError(f"Unknown data set {name!r}; choose one of {', '.join(DATASETS)}.")
     if name == "blobs" and n_classes is not None:
         return make_blobs(n_samples, noise, random_state, n_classes=n_classes)
@@ -309,7 +312,7 @@ def train_test_split(X, y, test_size: float = 0.5, random_state: int | None = 0)
     """
     X, y = _check_xy(X, y)
     test_size = check_float("test_size", test_size, low=0.0, high=0.9)
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     train, test = [], []
     for label in np.unique(y):
         members = rng.permutation(np.flatnonzero(y == label))
@@ -325,8 +328,8 @@ def train_test_split(X, y, test_size: float = 0.5, random_state: int | None = 0)
 
 
 def _check_xy(X, y) -> tuple[np.ndarray, np.ndarray]:
-    X, y = np.asarray(X), np.asarray(y)
-    if X.ndim != 2 or y.ndim != 1 or len(X) != len(y) or len(y) == 0:
+    X, y = check_array("X", X), check_labels("y", y)
+    if X.ndim != 2 or len(X) != len(y) or len(y) == 0:
         raise ValueError(f"X must have shape (n, d) and y shape (n,) with n ≥ 1, got {X.shape} and {y.shape}.")
     return X, y
 
@@ -340,11 +343,11 @@ def grid_extent(X, pad: float = 0.1, min_pad: float = 0.5) -> tuple[float, float
     axis: the relative ``pad`` sets the margin for Playground-scale data (span ≈ 10 → 1), the absolute
     ``min_pad`` for small ones, so the logic gates' {0, 1}² comes out as [-0.5, 1.5]².
     """
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0 or not np.all(np.isfinite(X)):
+    X = check_array("X", X, max_abs=MAX_ABS)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) == 0:
         raise ValueError(f"X must be finite with shape (n, 2), n ≥ 1, got shape {X.shape}.")
-    pad = check_float("pad", pad, low=0.0)
-    min_pad = check_float("min_pad", min_pad, low=0.0)
+    pad = check_float("pad", pad, low=0.0, high=10.0)
+    min_pad = check_float("min_pad", min_pad, low=0.0, high=MAX_ABS)
     low, high = X.min(axis=0), X.max(axis=0)
     margin = np.maximum(pad * (high - low), min_pad)
     (x_min, y_min), (x_max, y_max) = low - margin, high + margin
@@ -359,9 +362,13 @@ def make_grid(extent, resolution: int = 100) -> tuple[np.ndarray, np.ndarray, np
     the order of ``np.meshgrid(xs, ys)`` flattened. So ``model(points).reshape(resolution, resolution)``
     is ``z[row=y, col=x]``, what a heatmap over (xs, ys) expects.
     """
-    if len(extent) != 4:
-        raise ValueError(f"extent must be (x_min, x_max, y_min, y_max), got {extent!r}.")
-    x_min, x_max, y_min, y_max = (check_float(n, v) for n, v in zip(("x_min", "x_max", "y_min", "y_max"), extent))
+    try:
+        x_min, x_max, y_min, y_max = extent
+    except (TypeError, ValueError):
+        raise ValueError(f"extent must be (x_min, x_max, y_min, y_max), got {extent!r}.") from None
+    # linspace overflows over spans near the float limit; _MAX_EXTENT is far past any grid_extent of valid data.
+    x_min, x_max, y_min, y_max = (check_float(n, v, low=-_MAX_EXTENT, high=_MAX_EXTENT)
+                                  for n, v in zip(("x_min", "x_max", "y_min", "y_max"), extent))
     if not (x_min < x_max and y_min < y_max):
         raise ValueError(f"extent needs x_min < x_max and y_min < y_max, got {tuple(extent)!r}.")
     resolution = check_int("resolution", resolution, low=2, high=1000)
@@ -376,7 +383,7 @@ def subsample(X, y, n: int, random_state: int | None = 0):
     n = check_int("n", n, low=1)
     if len(y) <= n:
         return X, y
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     keep = []
     for label in np.unique(y):
         members = np.flatnonzero(y == label)

@@ -10,14 +10,30 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.validation import MAX_ABS, check_array
+
 
 def forward_difference(f, x, h: float):
-    """Secant slope :math:`(f(x+h) - f(x)) / h`; ``f`` must accept arrays, so ``x`` may be an array."""
-    x = np.asarray(x, dtype=float)
+    """Secant slope :math:`(f(x+h) - f(x)) / h`; ``f`` must accept arrays, so ``x`` (and ``h``) may be arrays."""
+    x, h = _check(x, h)
     return (f(x + h) - f(x)) / h
 
 
 def central_difference(f, x, h: float):
     """Symmetric slope :math:`(f(x+h) - f(x-h)) / 2h`, accurate to :math:`O(h^2)`."""
-    x = np.asarray(x, dtype=float)
+    x, h = _check(x, h)
     return (f(x + h) - f(x - h)) / (2.0 * h)
+
+
+def _check(x, h) -> tuple[np.ndarray, np.ndarray]:
+    """x within ±1e50 and non-zero steps h within ±1e300, so that x ± h and 2h stay finite (a step of 0 would
+    divide by 0)."""
+    x, h = check_array("x", x, max_abs=MAX_ABS), check_array("h", h)
+    try:
+        np.broadcast_shapes(x.shape, h.shape)
+    except ValueError:
+        raise ValueError(f"x and h must have shapes that broadcast together, got {x.shape} and {h.shape}.") from None
+    bad = (h == 0) | (np.abs(h) > 1e300)
+    if np.any(bad):
+        raise ValueError(f"h must be a non-zero step no larger than 1e300 in size, got h = {h[bad].flat[0]:g}.")
+    return x, h

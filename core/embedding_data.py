@@ -32,10 +32,13 @@ from typing import Callable
 
 import numpy as np
 
-from core.validation import check_float, check_int
+from core.validation import check_array, check_float, check_int, check_labels, check_random_state
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MIN_SAMPLES, MAX_SAMPLES = 10, 20_000
+#: Largest ``noise`` accepted (in standard deviations for the real tables, in data units for the synthetic ones):
+#: far past the point where the data are all noise, and small enough that nothing can overflow.
+MAX_NOISE = 1000.0
 HIGH_DIM = 50  #: the dimension of Distill's cluster examples
 
 
@@ -57,10 +60,16 @@ class Embeddable:
     rows: np.ndarray | None = None
 
     def __post_init__(self):
-        n, d = np.shape(self.X) if np.ndim(self.X) == 2 else (None, None)
+        X = check_array("X", self.X)  # numbers, none missing
+        object.__setattr__(self, "X", X)
+        if self.labels is not None:
+            object.__setattr__(self, "labels", check_labels("labels", self.labels))
+        n, d = X.shape if X.ndim == 2 else (None, None)
+        names = self.feature_names if isinstance(self.feature_names, (list, tuple)) else None
         problems = [
-            (n is None, f"X must be 2-D, got shape {np.shape(self.X)}"),
-            (d is not None and len(self.feature_names) != d, "feature_names must name every column of X"),
+            (n is None, f"X must be 2-D, got shape {X.shape}"),
+            (names is None, "feature_names must be a list of names"),
+            (d is not None and names is not None and len(names) != d, "feature_names must name every column of X"),
             ((self.labels is None) != (self.label_names is None), "labels and label_names go together"),
             (self.labels is not None and np.shape(self.labels) != (n,), "labels must have one entry per row"),
             (self.images is not None and len(self.images) != n, "images must have one picture per row"),
@@ -85,11 +94,13 @@ def subsample(data: Embeddable, max_rows: int, random_state: int | None = 0) -> 
     with the largest fractional parts), so the shares match to within one row and the total is exactly m.
     Chosen rows keep their original order; ``rows`` records where they came from.
     """
+    if not isinstance(data, Embeddable):
+        raise ValueError(f"data must be an Embeddable (e.g. from make_embeddable), got {type(data).__name__}.")
     max_rows = check_int("max_rows", max_rows, low=1)
+    rng = check_random_state(random_state)
     n = data.n_samples
     if n <= max_rows:
         return data, None
-    rng = np.random.default_rng(random_state)
     if data.labels is None:
         chosen = np.sort(rng.choice(n, size=max_rows, replace=False))
     else:
@@ -116,8 +127,8 @@ def _stratified(labels: np.ndarray, m: int, rng: np.random.Generator) -> np.ndar
 
 def _check(n_samples, noise, random_state) -> tuple[int, float, np.random.Generator]:
     n_samples = check_int("n_samples", n_samples, low=MIN_SAMPLES, high=MAX_SAMPLES)
-    noise = check_float("noise", noise, low=0.0)
-    return n_samples, noise, np.random.default_rng(random_state)
+    noise = check_float("noise", noise, low=0.0, high=MAX_NOISE)
+    return n_samples, noise, check_random_state(random_state)
 
 
 def _sizes(n: int, k: int) -> np.ndarray:
@@ -365,6 +376,6 @@ EMBEDDING_DATASETS: dict[str, EmbeddingDataset] = {d.name: d for d in [
 def make_embeddable(name: str, n_samples: int = 1000, noise: float = 0.0,
                     random_state: int | None = 0) -> Embeddable:
     """Generate the data set registered as ``name``."""
-    if name not in EMBEDDING_DATASETS:
+    if not isinstance(name, str) or name not in EMBEDDING_DATASETS:
         raise ValueError(f"Unknown data set {name!r}; choose one of {', '.join(EMBEDDING_DATASETS)}.")
     return EMBEDDING_DATASETS[name].make(n_samples, noise, random_state)

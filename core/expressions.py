@@ -39,7 +39,7 @@ from typing import Iterator, Union
 import numpy as np
 
 from core.objectives import Objective
-from core.validation import check_float
+from core.validation import check_array, check_float
 
 #: Longest text accepted, in characters.
 MAX_LENGTH = 300
@@ -49,6 +49,8 @@ MAX_NODES = 200
 MAX_DEPTH = 30
 #: Largest absolute value of a constant exponent.
 MAX_EXPONENT = 100
+#: Most points one evaluation may cover (every operation makes an array this big: 8 MB at the limit).
+MAX_POINTS = 1_000_000
 
 #: The functions a user may call, with their number of arguments.
 ARITY = {"sin": 1, "cos": 1, "tan": 1, "exp": 1, "log": 1, "sqrt": 1, "abs": 1, "tanh": 1, "sinh": 1,
@@ -214,8 +216,15 @@ def _apply(node: Node, args: list, x, y):
 
 def _evaluate_all(roots, x, y) -> list[np.ndarray]:
     """Evaluate several trees at once, sharing common subtrees and freeing each value once it is used up."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    shape = np.broadcast_shapes(x.shape, y.shape)
+    for root in roots:
+        _check_node(root)
+    x, y = check_array("x", x), check_array("y", y)
+    try:
+        shape = np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        raise ValueError(f"x and y must have shapes that broadcast together, got {x.shape} and {y.shape}.") from None
+    if math.prod(shape) > MAX_POINTS:
+        raise ValueError(f"x and y span {math.prod(shape):,} points; evaluate at most {MAX_POINTS:,} at a time.")
     order = _postorder(roots)
     uses = Counter(id(child) for node in order for child in node.children)
     uses.update(id(root) for root in roots)  # roots are never freed
@@ -232,8 +241,17 @@ def _evaluate_all(roots, x, y) -> list[np.ndarray]:
 
 
 def evaluate(node: Node, x, y) -> np.ndarray:
-    """``node`` at broadcastable arrays ``x``, ``y``; always an array of the broadcast shape, never a warning."""
+    """``node`` at broadcastable arrays ``x``, ``y`` (finite, at most :data:`MAX_POINTS` together); always an array
+    of the broadcast shape, never a warning."""
     return _evaluate_all([node], x, y)[0]
+
+
+_NODE_TYPES = (Const, Var, Neg, Add, Sub, Mul, Div, Pow, Call, Where)
+
+
+def _check_node(node) -> None:
+    if not isinstance(node, _NODE_TYPES):
+        raise ValueError(f"node must be an expression tree (e.g. parse(text).tree), got {type(node).__name__}.")
 
 
 def _constant_value(node: Node) -> float | None:
@@ -347,6 +365,7 @@ def _rebuild(node: Node, children: list) -> Node:
 
 def simplify(node: Node) -> Node:
     """The same function rebuilt through the simplifying constructors (constants folded, 0 and 1 removed)."""
+    _check_node(node)
     new: dict[int, Node] = {}
     for n in _postorder([node]):
         new[id(n)] = _rebuild(n, [new[id(c)] for c in n.children])
@@ -416,7 +435,7 @@ def derivative(node: Node, var: str) -> Node:
     cosh' = sinh); minimum(a, b)' = where(a <= b, a', b') and maximum likewise; powers as in
     :func:`_derivative_of_power`. At kinks (abs at 0, minimum at a = b) one one-sided derivative is used.
     """
-    if var not in VARIABLES:
+    if not isinstance(var, str) or var not in VARIABLES:
         raise ValueError(f"var must be 'x' or 'y', got {var!r}.")
     root = simplify(node)
     d: dict[int, Node] = {}
@@ -427,6 +446,7 @@ def derivative(node: Node, var: str) -> Node:
 
 def size(node: Node) -> int:
     """Number of distinct nodes in the tree (shared subtrees counted once)."""
+    _check_node(node)
     return len(_postorder([node]))
 
 
@@ -676,6 +696,7 @@ def _latex_number(node: Const) -> str:
 
 def to_latex(node: Node) -> str:
     """A LaTeX rendering of the tree, with brackets only where precedence needs them."""
+    _check_node(node)
     if isinstance(node, Const):
         return _latex_number(node)
     if isinstance(node, Var):
@@ -771,13 +792,25 @@ def _check_domain(domain) -> tuple[tuple[float, float], tuple[float, float]]:
     for axis, lo, hi in (("x", x_lo, x_hi), ("y", y_lo, y_hi)):
         lo = check_float(f"domain {axis} min", lo)
         box.append((lo, check_float(f"domain {axis} max", hi, low=lo, low_inclusive=False)))
+        if not math.isfinite(box[-1][1] - lo):  # a grid over it could not be spaced
+            raise ValueError(f"domain {axis} is too wide: its max − min must be a finite number, got {lo:g} … {hi:g}.")
     return box[0], box[1]
 
 
 def to_objective(text: str, domain=((-3.0, 3.0), (-3.0, 3.0))) -> Objective:
-    """The surface typed as ``text`` as an :class:`Objective` named "custom" (no known minima)."""
+    """The surface typed as ``text`` as an :class:`Objective` named "custom" (no known minima).
+
+    Raises ``ValueError`` if the surface is not a finite number anywhere on a 21 × 21 grid over ``domain``
+    (``log(-1 - x**2)``, ``1e308*10``): there would be nothing to draw and nowhere to start. A surface that is
+    undefined on part of the domain (``log(x)``) is fine; it is drawn where it is finite.
+    """
     expression = parse(text)
     box = _check_domain(domain)
+    grid = np.meshgrid(np.linspace(*box[0], 21), np.linspace(*box[1], 21))
+    if not np.any(np.isfinite(expression.value(*grid))):
+        (x_lo, x_hi), (y_lo, y_hi) = box
+        raise ValueError(f"f(x, y) = {expression.text} is not a finite number anywhere in x ∈ [{x_lo:g}, {x_hi:g}], "
+                         f"y ∈ [{y_lo:g}, {y_hi:g}]: change the formula (or the domain).")
 
     def value_fn(p):
         return expression.value(*_split(p))
@@ -792,6 +825,6 @@ def to_objective(text: str, domain=((-3.0, 3.0), (-3.0, 3.0))) -> Objective:
                      gradient_fn=gradient_fn, hessian_fn=hessian_fn, domain=box)
 
 
-__all__ = ["ARITY", "CONSTANTS", "Expression", "ExpressionError", "HINT", "MAX_DEPTH", "MAX_EXPONENT",
+__all__ = ["ARITY", "CONSTANTS", "Expression", "ExpressionError", "HINT", "MAX_DEPTH", "MAX_EXPONENT", "MAX_POINTS",
            "MAX_LENGTH", "MAX_NODES", "derivative", "evaluate", "parse", "simplify", "size", "to_latex",
            "to_objective"]

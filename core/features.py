@@ -11,6 +11,8 @@ from typing import Callable
 
 import numpy as np
 
+from core.validation import MAX_ABS, check_array
+
 
 @dataclass(frozen=True)
 class Feature:
@@ -39,12 +41,17 @@ def feature_map(X, names) -> np.ndarray:
     .. math:: \\Phi(X)_{ij} = \\phi_{\\text{names}[j]}(x_{i1}, x_{i2})
 
     ``X`` must have shape (n, 2); ``names`` are keys of :data:`FEATURES` (a single name may be passed as a
-    string), each at most once.
+    string), each at most once. X must be finite, within ±1e50 (so the squares stay finite).
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = check_array("X", X, max_abs=MAX_ABS)
     if X.ndim != 2 or X.shape[1] != 2:
         raise ValueError(f"X must have shape (n, 2): one row (x₁, x₂) per point, got shape {X.shape}.")
-    names = [names] if isinstance(names, str) else list(names)
+    if isinstance(names, str):
+        names = [names]
+    elif isinstance(names, (list, tuple)):
+        names = list(names)
+    else:
+        raise ValueError(f"names must be a feature name or a list of them, got {names!r}.")
     _check_names(names)
     out = np.empty((len(X), len(names)))
     for j, name in enumerate(names):
@@ -55,7 +62,7 @@ def feature_map(X, names) -> np.ndarray:
 def _check_names(names: list) -> None:
     if not names:
         raise ValueError("Choose at least one feature.")
-    unknown = [n for n in names if n not in FEATURES]
+    unknown = [n for n in names if not isinstance(n, str) or n not in FEATURES]
     if unknown:
         raise ValueError(f"Unknown feature {unknown[0]!r}; choose from {', '.join(FEATURES)}.")
     repeated = sorted({n for n in names if names.count(n) > 1})

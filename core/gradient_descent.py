@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.validation import check_float, check_int
+from core.validation import check_array, check_float, check_int
 
 #: A run is stopped (and flagged) once its loss exceeds the start by this factor: drawing it further shows nothing.
 BLOWUP_FACTOR = 1e12
@@ -50,7 +50,9 @@ def gradient_descent(loss, grad, start, learning_rate: float, n_steps: int) -> T
     """
     learning_rate = check_float("learning_rate", learning_rate, low=0.0, low_inclusive=False)
     n_steps = check_int("n_steps", n_steps, low=1, high=100_000)
-    theta = np.array(start, dtype=float)
+    theta = check_array("start", start, ndim=1)
+    if theta.size == 0:
+        raise ValueError("start must hold at least one parameter, got an empty array.")
     params = np.full((n_steps + 1, theta.size), np.nan)
     losses = np.full(n_steps + 1, np.nan)
     grads = np.full((n_steps + 1, theta.size), np.nan)
@@ -76,8 +78,17 @@ def gradient_descent(loss, grad, start, learning_rate: float, n_steps: int) -> T
 
 def max_stable_learning_rate(hessian) -> float:
     """``2 / λ_max(H)``: the largest learning rate for which gradient descent converges on a quadratic."""
-    eigenvalues = np.linalg.eigvalsh(np.asarray(hessian, dtype=float))
+    H = check_array("hessian", hessian, ndim=2)
+    if H.shape[0] != H.shape[1] or H.size == 0:
+        raise ValueError(f"hessian must be a square matrix, got shape {H.shape}.")
+    with np.errstate(over="ignore"):  # a Hessian near 1e308 overflows inside LAPACK's scaling: reported below
+        eigenvalues = np.linalg.eigvalsh(H)
     top = float(eigenvalues[-1])
+    if not np.isfinite(top):
+        raise ValueError("The Hessian's eigenvalues overflow; rescale the problem.")
     if not top > 0:
         raise ValueError("The Hessian has no positive eigenvalue, so no learning rate is stable.")
+    if not np.isfinite(2.0 / top):
+        raise ValueError(f"The Hessian's largest eigenvalue ({top:.3g}) is too close to 0 for a finite limit: "
+                         "every learning rate up to the largest float is stable.")
     return 2.0 / top

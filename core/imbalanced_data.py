@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.neural_net import sigmoid
-from core.validation import check_float, check_int
+from core.validation import MAX_ABS, check_array, check_float, check_int, check_random_state
 
 #: Prevalences a page can offer by name. "1 in 102" is the car-crash example: the share of positives at
 #: which a classifier that always says "no crash" is 99 % accurate and useless.
@@ -37,6 +37,10 @@ PREVALENCES = {
 MIN_PREVALENCE, MAX_PREVALENCE = 0.001, 0.999
 _MAX_SAMPLES = 2_000_000
 _MAX_FEATURES = 50
+#: Most numbers in one table (n_samples × n_features, 80 MB of float64): the app runs in about 1 GB.
+_MAX_VALUES = 10_000_000
+#: Largest ``noise`` of :func:`with_copies`, far beyond the point where a copy carries no evidence.
+_MAX_NOISE = 1000.0
 _MAX_SEPARATION = 20.0
 
 
@@ -58,7 +62,7 @@ def make_imbalanced(n_samples: int = 10_000, prevalence: float = 0.01, separatio
 
     Parameters
     ----------
-    n_samples : int in [2, 2,000,000].
+    n_samples : int in [2, 2,000,000], with n_samples × n_features at most 10,000,000.
     prevalence : float in [0.001, 0.999], the share of positives π.
     separation : float in [0, 20], the distance δ between the class means in units of the (shared,
         identity) standard deviation. On balanced data the best possible accuracy is Φ(δ/2): 50 % at
@@ -73,7 +77,10 @@ def make_imbalanced(n_samples: int = 10_000, prevalence: float = 0.01, separatio
     """
     n_samples = check_int("n_samples", n_samples, low=2, high=_MAX_SAMPLES)
     prevalence, separation, n_features = _check_model(prevalence, separation, n_features)
-    rng = np.random.default_rng(random_state)
+    if n_samples * n_features > _MAX_VALUES:
+        raise ValueError(f"n_samples × n_features = {n_samples:,} × {n_features} is more than {_MAX_VALUES:,} numbers; "
+                         "use fewer samples or features.")
+    rng = check_random_state(random_state)
     n_pos = min(max(round(prevalence * n_samples), 1), n_samples - 1)
     y = rng.permutation(np.repeat(np.array([0, 1], dtype=np.int64), [n_samples - n_pos, n_pos]))
     X = rng.standard_normal((n_samples, n_features)) + np.outer(y, separation * _direction(n_features))
@@ -86,7 +93,7 @@ def true_posterior(X, prevalence: float, separation: float) -> np.ndarray:
     ``n_features`` is read from X's columns. Note that ``make_imbalanced`` fixes the positive *count*, so a
     sample's share of positives is round(π·n)/n, π up to rounding.
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = check_array("X", X, max_abs=MAX_ABS)
     if X.ndim != 2 or len(X) == 0:
         raise ValueError(f"X must be a non-empty table of shape (n_samples, n_features), got shape {X.shape}.")
     prevalence, separation, _ = _check_model(prevalence, separation, X.shape[1])
@@ -102,8 +109,10 @@ def with_copies(X, copies: int, noise: float = 0.3, random_state=0) -> np.ndarra
     weight between the copies. ``noise`` is the standard deviation added to each copy.
     """
     copies = check_int("copies", copies, low=0, high=20)
-    noise = check_float("noise", noise, low=0.0)
-    X = np.asarray(X, dtype=float)
-    rng = np.random.default_rng(random_state)
+    noise = check_float("noise", noise, low=0.0, high=_MAX_NOISE)
+    X = check_array("X", X, max_abs=MAX_ABS)
+    if X.ndim != 2:
+        raise ValueError(f"X must be a table of shape (n_samples, n_features), got shape {X.shape}.")
+    rng = check_random_state(random_state)
     extra = [X + noise * rng.standard_normal(X.shape) for _ in range(copies)]
     return np.hstack([X, *extra]) if extra else X

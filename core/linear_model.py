@@ -17,23 +17,38 @@ from __future__ import annotations
 import numpy as np
 
 from core.gradient_descent import Trajectory, gradient_descent
-from core.validation import check_float, check_int
+from core.validation import MAX_ABS, check_array, check_float, check_int
 
 
 def mse_loss(params, x, y):
     """Mean squared error of the line(s) ``params = (..., [w, b])``; vectorised over leading axes.
 
-    ``params`` of shape (2,) gives a scalar; shape (H, W, 2) (a grid) gives an (H, W) loss surface.
+    ``params`` of shape (2,) gives a scalar; shape (H, W, 2) (a grid) gives an (H, W) loss surface. Everything
+    must be finite and within ±1e50 (so the squares cannot overflow); x and y are 1-D of the same length.
     """
-    params = np.asarray(params, dtype=float)
+    return _mse_loss(_check_params(params), *_check_data(x, y))
+
+
+def mse_gradient(params, x, y):
+    """Analytic gradient ``[∂L/∂w, ∂L/∂b]`` of :func:`mse_loss`, same broadcasting."""
+    return _mse_gradient(_check_params(params), *_check_data(x, y))
+
+
+def mse_hessian(x):
+    """The (constant) 2x2 Hessian of :func:`mse_loss` with respect to ``(w, b)``."""
+    x, _ = _check_data(x, x)
+    n = x.shape[-1]
+    return 2.0 / n * np.array([[np.sum(x * x), np.sum(x)], [np.sum(x), n]])
+
+
+# The kernels, without the checks: gradient descent calls them at every step on data checked once.
+def _mse_loss(params, x, y):
     w, b = params[..., 0, None], params[..., 1, None]
     residual = w * x + b - y
     return np.mean(residual**2, axis=-1)
 
 
-def mse_gradient(params, x, y):
-    """Analytic gradient ``[∂L/∂w, ∂L/∂b]`` of :func:`mse_loss`, same broadcasting."""
-    params = np.asarray(params, dtype=float)
+def _mse_gradient(params, x, y):
     w, b = params[..., 0, None], params[..., 1, None]
     residual = w * x + b - y
     n = x.shape[-1]
@@ -41,11 +56,19 @@ def mse_gradient(params, x, y):
                      2.0 / n * np.sum(residual, axis=-1)], axis=-1)
 
 
-def mse_hessian(x):
-    """The (constant) 2x2 Hessian of :func:`mse_loss` with respect to ``(w, b)``."""
-    x = np.asarray(x, dtype=float)
-    n = x.shape[-1]
-    return 2.0 / n * np.array([[np.sum(x * x), np.sum(x)], [np.sum(x), n]])
+def _check_params(params) -> np.ndarray:
+    params = check_array("params", params, max_abs=MAX_ABS)
+    if params.ndim == 0 or params.shape[-1] != 2:
+        raise ValueError(f"params must hold (w, b) on its last axis, got shape {params.shape}.")
+    return params
+
+
+def _check_data(x, y) -> tuple[np.ndarray, np.ndarray]:
+    x, y = check_array("x", x, max_abs=MAX_ABS), check_array("y", y, max_abs=MAX_ABS)
+    if x.ndim != 1 or y.shape != x.shape or x.size == 0:
+        raise ValueError(f"x and y must be 1-D arrays of the same, non-zero length; got shapes {x.shape} and "
+                         f"{y.shape}.")
+    return x, y
 
 
 def least_squares_line(x, y):
@@ -81,26 +104,36 @@ class LinearRegressionGD:
         x, y = _as_xy(X, y)
         lr = check_float("learning_rate", self.learning_rate, low=0.0, low_inclusive=False)
         steps = check_int("n_steps", self.n_steps, low=1, high=100_000)
-        start = [check_float("w0", self.w0), check_float("b0", self.b0)]
-        self.trajectory_ = gradient_descent(lambda p: mse_loss(p, x, y), lambda p: mse_gradient(p, x, y),
+        start = [check_float("w0", self.w0, low=-MAX_ABS, high=MAX_ABS),
+                 check_float("b0", self.b0, low=-MAX_ABS, high=MAX_ABS)]
+        self.trajectory_ = gradient_descent(lambda p: _mse_loss(p, x, y), lambda p: _mse_gradient(p, x, y),
                                             start, lr, steps)
-        self.coef_ = self.trajectory_.params[-1, :1].copy()
-        self.intercept_ = float(self.trajectory_.params[-1, 1])
+        # The fitted line is the last one whose loss is finite: a run that overflowed ends on a step to inf/NaN.
+        last = np.flatnonzero(np.isfinite(self.trajectory_.loss))[-1]
+        self.coef_ = self.trajectory_.params[last, :1].copy()
+        self.intercept_ = float(self.trajectory_.params[last, 1])
         self.n_iter_ = self.trajectory_.n_steps
         self.diverged_at_ = self.trajectory_.diverged_at
         return self
 
     def predict(self, X):
         """``w·X + b`` with the fitted line."""
-        x = np.asarray(X, dtype=float).reshape(-1)
-        return self.coef_[0] * x + self.intercept_
+        if not hasattr(self, "coef_"):
+            raise ValueError("This LinearRegressionGD has not been fitted yet; call fit(X, y) first.")
+        x = check_array("X", X, max_abs=MAX_ABS).reshape(-1)
+        with np.errstate(over="ignore"):
+            prediction = self.coef_[0] * x + self.intercept_
+        if not np.all(np.isfinite(prediction)):
+            raise ValueError("The fitted line overflows at these X (its slope is huge: the fit diverged); "
+                             "lower the learning rate and fit again.")
+        return prediction
 
 
 def _as_xy(X, y):
-    x = np.asarray(X, dtype=float)
+    x = check_array("X", X, finite=False)
     if x.ndim == 2 and x.shape[1] == 1:
         x = x[:, 0]
-    y = np.asarray(y, dtype=float)
+    y = check_array("y", y, finite=False)
     if x.ndim != 1 or y.shape != x.shape:
         raise ValueError(f"X must have one feature and match y; got X of shape {np.shape(X)} "
                          f"and y of shape {np.shape(y)}.")
@@ -108,4 +141,6 @@ def _as_xy(X, y):
         raise ValueError(f"Fitting a line needs at least 2 points, got {x.size}.")
     if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
         raise ValueError("X and y must be finite numbers (found NaN or infinity).")
+    if max(np.max(np.abs(x)), np.max(np.abs(y))) > MAX_ABS:
+        raise ValueError(f"X and y must lie within ±{MAX_ABS:g} (their squares must stay finite); rescale them.")
     return x, y

@@ -41,7 +41,7 @@ class LogisticRegression:
         if penalty not in ("l2", None):
             raise ValueError(f"penalty must be 'l2' or None, got {penalty!r}.")
         self.penalty = penalty
-        self.max_iter = check_int("max_iter", max_iter, low=1)
+        self.max_iter = check_int("max_iter", max_iter, low=1, high=1_000_000)  # a bound on time
         self.tol = check_float("tol", tol, low=0.0, low_inclusive=False)
 
     def fit(self, X, y):
@@ -72,10 +72,15 @@ class LogisticRegression:
         return self
 
     def predict_proba(self, X):
-        return self.network_.predict_proba(X)
+        return self._fitted().predict_proba(X)
 
     def predict(self, X):
-        return self.network_.predict(X)
+        return self._fitted().predict(X)
 
     def score(self, X, y) -> float:
-        return self.network_.score(X, y)
+        return self._fitted().score(X, y)
+
+    def _fitted(self) -> MLPClassifier:
+        if not hasattr(self, "network_"):
+            raise ValueError("This LogisticRegression has not been fitted yet; call fit(X, y) first.")
+        return self.network_

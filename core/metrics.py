@@ -4,14 +4,33 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.validation import check_int, check_labels
+
+#: Most classes a confusion matrix may have (its K² cells are allocated).
+MAX_CLASSES = 1000
+
 
 def confusion_matrix(y_true, y_pred, n_classes: int) -> np.ndarray:
     """C[i, j] = how many examples of true class i were predicted as class j (labels 0 … n_classes − 1)."""
-    y_true, y_pred = np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)
+    n_classes = check_int("n_classes", n_classes, low=1, high=MAX_CLASSES)
+    y_true, y_pred = _class_indices("y_true", y_true, n_classes), _class_indices("y_pred", y_pred, n_classes)
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"y_true and y_pred must have the same length, got {len(y_true)} and {len(y_pred)}.")
     return np.bincount(y_true * n_classes + y_pred, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
 def accuracy_score(y_true, y_pred) -> float:
     """The share of predictions that are right (NaN for no examples)."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    y_true = check_labels("y_true", y_true)
+    y_pred = check_labels("y_pred", y_pred, len(y_true))
     return float(np.mean(y_true == y_pred)) if len(y_true) else float("nan")
+
+
+def _class_indices(name: str, labels, n_classes: int) -> np.ndarray:
+    """Labels as ints in 0 … n_classes − 1, or raise saying which label is not one."""
+    y = check_labels(name, labels)
+    whole = y.dtype.kind in "iub" or (y.dtype.kind == "f" and np.all(y == np.round(y)))
+    if not whole or (y.size and (y.min() < 0 or y.max() >= n_classes)):
+        bad = y if not whole else y[(y < 0) | (y >= n_classes)]
+        raise ValueError(f"{name} must hold class indices 0 … {n_classes - 1}, got {bad.tolist()[0]!r}.")
+    return y.astype(np.int64)

@@ -39,10 +39,14 @@ from core.datasets import make_line
 from core.linear_model import _as_xy
 from core.neural_net import MLPClassifier, _check_xy
 from core.optimizers import DIVERGENCE_FACTOR, MAX_STEPS, make_optimizer
-from core.validation import check_float, check_int
+from core.validation import check_array, check_float, check_int, check_mapping, check_random_state
 
 #: Most batch gradients drawn by :func:`batch_gradients` or :func:`two_batch_estimate` in one call.
 MAX_SAMPLES = 1_000_000
+#: Largest batch (and number of examples) accepted: a batch is drawn as one array of indices.
+MAX_BATCH = 1_000_000
+#: Most example indices one run records or draws (steps × batch size; 80 MB): the app runs in about 1 GB.
+MAX_INDICES = 10_000_000
 #: Most steps whose batches :func:`batch_size_sweep` draws at once, and most indices per draw.
 _CHUNK_STEPS, _CHUNK_INDICES = 256, 2**17
 
@@ -251,7 +255,7 @@ def _check_problem(problem) -> FiniteSum:
 
 
 def _check_theta(theta, problem: FiniteSum, name: str = "theta0") -> np.ndarray:
-    theta = np.array(theta, dtype=float)
+    theta = check_array(name, theta, finite=False).copy()
     if theta.shape != (problem.n_params,) or not np.all(np.isfinite(theta)):
         raise ValueError(f"{name} must be {problem.n_params} finite numbers (one per parameter), "
                          f"got shape {theta.shape}.")
@@ -271,7 +275,7 @@ class _BatchStream:
 
     def __init__(self, n: int, batch_size: int, replacement: bool, random_state):
         self.n, self.batch, self.replacement = n, batch_size, replacement
-        self.rng = np.random.default_rng(random_state)
+        self.rng = check_random_state(random_state)
         self.left = np.empty(0, dtype=np.intp)  # drawn but not yet used
 
     def take(self, k: int) -> np.ndarray:
@@ -289,8 +293,22 @@ class _BatchStream:
 
 
 def _effective_batch(batch_size, n: int, replacement: bool) -> int:
-    batch_size = check_int("batch size", batch_size, low=1)
+    batch_size = check_int("batch size", batch_size, low=1, high=MAX_BATCH)
     return batch_size if replacement else min(batch_size, n)
+
+
+def _check_indices(n_steps: int, batch: int) -> None:
+    """Refuse a run whose batches alone would not fit in memory."""
+    if n_steps * batch > MAX_INDICES:
+        raise ValueError(f"{n_steps:,} steps × batches of {batch:,} is more than {MAX_INDICES:,} example indices; "
+                         "use fewer steps or smaller batches.")
+
+
+def _finite(value, what: str):
+    """``value`` if every number in it is finite, else a ValueError saying ``what`` overflowed."""
+    if not np.all(np.isfinite(value)):
+        raise ValueError(f"{what} overflow to infinity or NaN; choose a point closer to the data's scale.")
+    return value
 
 
 def batch_indices(n: int, batch_size: int, n_steps: int, *, replacement: bool = False,
@@ -300,9 +318,9 @@ def batch_indices(n: int, batch_size: int, n_steps: int, *, replacement: bool = 
     Parameters
     ----------
     n : int, the number of examples N.
-    batch_size : int ≥ 1. Without replacement it is capped at N, and B = N makes every batch all the data
-        (rows ``0 … N−1`` in order, no randomness used).
-    n_steps : int, 1 … 100 000.
+    batch_size : int, 1 … 1,000,000. Without replacement it is capped at N, and B = N makes every batch all the
+        data (rows ``0 … N−1`` in order, no randomness used).
+    n_steps : int, 1 … 100 000, with n_steps × B at most 10,000,000 indices.
     replacement : bool.
         True: every index is an independent uniform draw from range(N), so a batch may repeat an example.
         False ("shuffled epochs", what PyTorch's ``DataLoader(shuffle=True)`` does within an epoch): an
@@ -314,9 +332,10 @@ def batch_indices(n: int, batch_size: int, n_steps: int, *, replacement: bool = 
 
     The batches are the ones :func:`minibatch_sgd` and :func:`batch_size_sweep` use with the same seed.
     """
-    n = check_int("number of examples", n, low=1)
+    n = check_int("number of examples", n, low=1, high=MAX_INDICES)
     batch = _effective_batch(batch_size, n, replacement)
     n_steps = check_int("number of steps", n_steps, low=1, high=MAX_STEPS)
+    _check_indices(n_steps, batch)
     return _BatchStream(n, batch, bool(replacement), random_state).take(n_steps)
 
 
@@ -368,6 +387,9 @@ def warmup_lrs(lr: float, warmup_steps: int, n_steps: int) -> np.ndarray:
     The gradual warm-up of Goyal et al. (2017): a large-batch learning rate is reached linearly over the
     first T_w steps, because early on the loss changes too fast for the full step to be safe. T_w = 0 is none.
     """
+    lr = check_float("learning rate", lr, low=0.0, low_inclusive=False)
+    warmup_steps = check_int("warm-up steps", warmup_steps, low=0, high=MAX_STEPS)
+    n_steps = check_int("number of steps", n_steps, low=1, high=MAX_STEPS)
     t = np.arange(1, n_steps + 1)
     return lr * np.minimum(1.0, t / warmup_steps) if warmup_steps else np.full(n_steps, float(lr))
 
@@ -389,7 +411,8 @@ def minibatch_sgd(problem: FiniteSum, theta0, batch_size: int, lr: float, n_step
     lr = check_float("learning rate", lr, low=0.0, low_inclusive=False)
     n_steps = check_int("number of steps", n_steps, low=1, high=MAX_STEPS)
     warmup = check_int("warm-up steps", warmup_steps, low=0, high=MAX_STEPS)
-    opt = make_optimizer(optimizer, lr=lr, **(optimizer_params or {}))
+    _check_indices(n_steps, batch)
+    opt = make_optimizer(optimizer, lr=lr, **check_mapping("optimizer_params", optimizer_params))
     lrs = warmup_lrs(lr, warmup, n_steps)
 
     P = problem.n_params
@@ -397,7 +420,8 @@ def minibatch_sgd(problem: FiniteSum, theta0, batch_size: int, lr: float, n_step
     full_grad, seconds = np.full((n_steps + 1, P), np.nan), np.zeros(n_steps + 1)
     batch_loss, batch_grad = np.full(n_steps, np.nan), np.full((n_steps, P), np.nan)
     batches = np.zeros((n_steps, batch), dtype=np.intp)
-    params[0], full_loss[0], full_grad[0] = theta, problem.loss(theta), problem.gradient(theta)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow at the start is refused just below
+        params[0], full_loss[0], full_grad[0] = theta, problem.loss(theta), problem.gradient(theta)
     if not (np.isfinite(full_loss[0]) and np.all(np.isfinite(full_grad[0]))):
         raise ValueError("theta0 must be a point where the loss and its gradient are finite.")
     limit = DIVERGENCE_FACTOR * (1.0 + abs(full_loss[0]))
@@ -455,11 +479,13 @@ class GradientNoise:
 def gradient_noise(problem: FiniteSum, theta) -> GradientNoise:
     """The exact gradient noise at θ from all N per-example gradients (a :class:`GradientNoise`)."""
     problem = _check_problem(problem)
-    grads = problem.example_gradients(_check_theta(theta, problem, "theta"), None)
-    mean = grads.mean(axis=0)
-    centred = grads - mean
-    covariance = centred.T @ centred / len(grads)
-    trace, g2 = float(np.trace(covariance)), float(mean @ mean)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused below
+        grads = problem.example_gradients(_check_theta(theta, problem, "theta"), None)
+        mean = grads.mean(axis=0)
+        centred = grads - mean
+        covariance = centred.T @ centred / len(grads)
+        trace, g2 = float(np.trace(covariance)), float(mean @ mean)
+    _finite(covariance, "The gradients at theta and their covariance")
     return GradientNoise(mean, covariance, trace, g2, _b_simple(trace, g2, grads))
 
 
@@ -474,18 +500,20 @@ def noise_scale_along(problem: FiniteSum, params) -> np.ndarray:
 
     Far from the minimum the examples agree on the way down (small B_simple: small batches are as good as
     big ones); near it G shrinks while Σ does not, so B_simple grows and larger batches start to pay off.
-    NaN at points that are not finite (the last point of a diverged run).
+    NaN at points that are not finite (the last point of a diverged run) or where the gradients overflow.
     """
     problem = _check_problem(problem)
-    params = np.asarray(params, dtype=float)
+    params = check_array("params", params, finite=False)
     if params.ndim != 2 or params.shape[1] != problem.n_params:
         raise ValueError(f"params must be an (S+1, {problem.n_params}) array of points, got shape {params.shape}.")
     out = np.full(len(params), np.nan)
     for t in np.flatnonzero(np.all(np.isfinite(params), axis=1)):
-        grads = problem.example_gradients(params[t], None)
-        mean = grads.mean(axis=0)
         with np.errstate(over="ignore", invalid="ignore"):
-            out[t] = _b_simple(float(np.mean(np.sum((grads - mean) ** 2, axis=1))), float(mean @ mean), grads)
+            grads = problem.example_gradients(params[t], None)
+            mean = grads.mean(axis=0)
+            trace, g2 = float(np.mean(np.sum((grads - mean) ** 2, axis=1))), float(mean @ mean)
+            if np.isfinite(trace) and np.isfinite(g2):  # else the gradients overflowed: left NaN
+                out[t] = _b_simple(trace, g2, grads)
     return out
 
 
@@ -498,8 +526,10 @@ def batch_gradient_covariance(noise: GradientNoise, batch_size: int, n: int, rep
     The finite-population correction (N − B)/(N − 1) is why sampling without replacement is less noisy: the
     draws are negatively correlated (an example drawn once cannot be drawn again), down to no noise at B = N.
     """
+    if not isinstance(noise, GradientNoise):
+        raise ValueError(f"noise must be a GradientNoise (from gradient_noise), got {type(noise).__name__}.")
     n = check_int("number of examples", n, low=1)
-    batch = check_int("batch size", batch_size, low=1, high=None if replacement else n)
+    batch = check_int("batch size", batch_size, low=1, high=MAX_BATCH if replacement else n)
     cov = noise.covariance / batch
     if replacement:
         return cov
@@ -517,8 +547,9 @@ def batch_gradients(problem: FiniteSum, theta, batch_size: int, n_samples: int, 
     theta = _check_theta(theta, problem, "theta")
     batch = _effective_batch(batch_size, problem.n, replacement)
     n_samples = check_int("number of samples", n_samples, low=1, high=MAX_SAMPLES)
-    rng = np.random.default_rng(random_state)
-    grads = problem.example_gradients(theta, None)
+    rng = check_random_state(random_state)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+        grads = _finite(problem.example_gradients(theta, None), "The gradients at theta")
     out = np.empty((n_samples, problem.n_params))
     chunk = max(1, 2**21 // max(batch * problem.n_params, problem.n))  # bounded memory per chunk
     for start in range(0, n_samples, chunk):
@@ -559,17 +590,18 @@ def two_batch_estimate(problem: FiniteSum, theta, b_small: int, b_big: int, *, n
     problem = _check_problem(problem)
     theta = _check_theta(theta, problem, "theta")
     b_small = check_int("small batch size", b_small, low=1)
-    b_big = check_int("big batch size", b_big, low=1)
+    b_big = check_int("big batch size", b_big, low=1, high=MAX_SAMPLES)
     if b_big <= b_small:
         raise ValueError(f"The big batch must be larger than the small one, got {b_big} ≤ {b_small}.")
     n_pairs = check_int("number of pairs", n_pairs, low=1, high=MAX_SAMPLES // b_big)
-    rng = np.random.default_rng(random_state)
+    rng = check_random_state(random_state)
     thetas = np.tile(theta, (n_pairs, 1))
     norms = []
-    for batch in (b_small, b_big):
-        grads = problem.many_gradients(thetas, rng.integers(0, problem.n, (n_pairs, batch)))
-        norms.append(float(np.mean(np.sum(grads**2, axis=1))))
-    small, big = norms
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+        for batch in (b_small, b_big):
+            grads = problem.many_gradients(thetas, rng.integers(0, problem.n, (n_pairs, batch)))
+            norms.append(float(np.mean(np.sum(grads**2, axis=1))))
+    small, big = _finite(norms, "The batch gradients at theta")
     g2 = (b_big * big - b_small * small) / (b_big - b_small)
     trace = (small - big) / (1 / b_small - 1 / b_big)
     return TwoBatchEstimate(g2, trace, trace / g2 if g2 != 0 else np.inf)
@@ -596,9 +628,13 @@ def lr_for_batch(base_lr: float, base_batch: int, batch_size: int, rule: str) ->
     base_lr = check_float("base learning rate", base_lr, low=0.0, low_inclusive=False)
     base_batch = check_int("base batch size", base_batch, low=1)
     batch_size = check_int("batch size", batch_size, low=1)
-    if rule not in LR_RULES:
+    if not isinstance(rule, str) or rule not in LR_RULES:
         raise ValueError(f"rule must be one of {', '.join(LR_RULES)}, got {rule!r}.")
-    return base_lr * (batch_size / base_batch) ** LR_RULES[rule]
+    lr = base_lr * (batch_size / base_batch) ** LR_RULES[rule]
+    if not np.isfinite(lr):
+        raise ValueError(f"The learning rate for batch size {batch_size} overflows ({base_lr:g} × {batch_size} / "
+                         f"{base_batch}); lower the base learning rate.")
+    return lr
 
 
 @dataclass
@@ -655,7 +691,13 @@ def fit_steps_curve(batch_sizes, steps) -> tuple[float, float, float]:
     NaN entries (not reached) are ignored; with fewer than two distinct batch sizes left all three are NaN.
     :math:`B_{\\text{crit}} = E_{\\min}/S_{\\min}`, inf if the steps never level off (S_min = 0).
     """
-    B, S = np.asarray(batch_sizes, dtype=float), np.asarray(steps, dtype=float)
+    B, S = check_array("batch_sizes", batch_sizes, ndim=1), check_array("steps", steps, ndim=1, finite=False)
+    if B.shape != S.shape:
+        raise ValueError(f"batch_sizes and steps must have the same length, got {len(B)} and {len(S)}.")
+    if np.any(B < 1):
+        raise ValueError(f"batch_sizes must be at least 1, got {B.min():g}.")
+    if np.any(S < 0) or np.any(np.isinf(S)):
+        raise ValueError("steps must be counts ≥ 0 (NaN for a batch size that never reached the target).")
     ok = np.isfinite(S)
     if len(np.unique(B[ok])) < 2:
         return np.nan, np.nan, np.nan
@@ -689,7 +731,8 @@ def batch_size_sweep(problem: FiniteSum, theta0, batch_sizes, *, base_lr: float,
     """
     problem = _check_problem(problem)
     theta0 = _check_theta(theta0, problem)
-    sizes = np.array([_effective_batch(b, problem.n, replacement) for b in np.atleast_1d(batch_sizes).tolist()])
+    requested = np.atleast_1d(np.asarray(batch_sizes, dtype=object)).ravel().tolist()  # object: ragged lists too
+    sizes = np.array([_effective_batch(b, problem.n, replacement) for b in requested])
     if sizes.size == 0:
         raise ValueError("Give at least one batch size.")
     target = check_float("target loss", target_loss)
@@ -704,7 +747,8 @@ def batch_size_sweep(problem: FiniteSum, theta0, batch_sizes, *, base_lr: float,
     make_optimizer(optimizer, lr=1.0)  # an unknown optimizer fails here, before any work
 
     start = perf_counter()
-    first_loss = problem.loss(theta0)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow at the start is refused just below
+        first_loss = _finite(problem.loss(theta0), "The loss at theta0")
     limit = DIVERGENCE_FACTOR * (1.0 + abs(first_loss))
     steps, diverged = np.full((len(sizes), seeds), np.nan), np.zeros((len(sizes), seeds), bool)
     for i, (batch, lr) in enumerate(zip(sizes, lrs)):
@@ -831,9 +875,12 @@ class DemoProblem(NamedTuple):
 def relative_target(problem: FiniteSum, theta0, optimum, fraction: float) -> float:
     """The loss :math:`L^* + f\\,(L(\\theta_0) - L^*)`: a target a fraction f of the way from the minimum back
     to the start, so "reach the target" means "remove 1 − f of the excess loss"."""
+    problem = _check_problem(problem)
     fraction = check_float("target fraction", fraction, low=0.0, high=1.0)
-    best = problem.loss(_check_theta(optimum, problem, "optimum"))
-    return best + fraction * (problem.loss(_check_theta(theta0, problem)) - best)
+    optimum, theta0 = _check_theta(optimum, problem, "optimum"), _check_theta(theta0, problem)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+        best, start = _finite((problem.loss(optimum), problem.loss(theta0)), "The losses at optimum and theta0")
+        return _finite(best + fraction * (start - best), "The target loss")
 
 
 def demo_line_problem() -> DemoProblem:

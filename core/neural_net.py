@@ -28,7 +28,8 @@ from typing import Callable
 import numpy as np
 
 from core.optimizers import make_optimizer, schedule_factors
-from core.validation import check_float, check_int
+from core.validation import (MAX_ABS, check_array, check_float, check_int, check_labels, check_mapping,
+                             check_random_state)
 
 MAX_LAYERS = 6
 MAX_UNITS = 16
@@ -173,7 +174,11 @@ class MLPClassifier:
     def __init__(self, hidden_layer_sizes=(4, 2), activation="tanh", *, output="auto", loss="log_loss",
                  penalty="none", alpha=0.0, solver="sgd", learning_rate_init=0.03, schedule="constant",
                  schedule_params=None, batch_size=10, max_iter=100, random_state=0, solver_params=None):
-        self.hidden_layer_sizes = tuple(hidden_layer_sizes)
+        try:
+            self.hidden_layer_sizes = tuple(hidden_layer_sizes)
+        except TypeError:
+            raise ValueError(f"hidden_layer_sizes must be a tuple of units per layer, e.g. (4, 2), got "
+                             f"{hidden_layer_sizes!r}.") from None
         self.activation = activation
         self.output = output
         self.loss = loss
@@ -182,11 +187,11 @@ class MLPClassifier:
         self.solver = solver
         self.learning_rate_init = learning_rate_init
         self.schedule = schedule
-        self.schedule_params = dict(schedule_params or {})
+        self.schedule_params = check_mapping("schedule_params", schedule_params)
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.random_state = random_state
-        self.solver_params = dict(solver_params or {})
+        self.solver_params = check_mapping("solver_params", solver_params)
         self._check_params()
 
     # ---------------------------------------------------------------- set-up
@@ -197,17 +202,18 @@ class MLPClassifier:
         for size in self.hidden_layer_sizes:
             check_int("units per hidden layer", size, low=1, high=MAX_UNITS)
         for name in self.activations:
-            if name not in ACTIVATIONS:
+            if not isinstance(name, str) or name not in ACTIVATIONS:
                 raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {name!r}.")
         if self.output not in ("auto", "sigmoid", "softmax"):
             raise ValueError(f"output must be auto, sigmoid or softmax, got {self.output!r}.")
-        if self.loss not in LOSSES:
+        if not isinstance(self.loss, str) or self.loss not in LOSSES:
             raise ValueError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}.")
-        if self.penalty not in PENALTIES:
+        if not isinstance(self.penalty, str) or self.penalty not in PENALTIES:
             raise ValueError(f"penalty must be one of {', '.join(PENALTIES)}, got {self.penalty!r}.")
         check_float("regularisation rate alpha", self.alpha, low=0.0)
         check_int("batch size", self.batch_size, low=1)
         check_int("epochs (max_iter)", self.max_iter, low=1, high=100_000)
+        check_random_state(self.random_state)
         self.optimizer_ = make_optimizer(self.solver, lr=self.learning_rate_init, **self.solver_params)
         self.lr_factors_ = schedule_factors(self.schedule, self.max_iter, **self.schedule_params)
 
@@ -216,6 +222,9 @@ class MLPClassifier:
         """The activation of each hidden layer."""
         if isinstance(self.activation, str):
             return (self.activation,) * len(self.hidden_layer_sizes)
+        if not isinstance(self.activation, (list, tuple)):
+            raise ValueError(f"activation must be a name or a list of names, one per hidden layer, got "
+                             f"{self.activation!r}.")
         if len(self.activation) != len(self.hidden_layer_sizes):
             raise ValueError(f"Give one activation per hidden layer: {len(self.hidden_layer_sizes)} layers, "
                              f"{len(self.activation)} activations.")
@@ -237,7 +246,7 @@ class MLPClassifier:
         self.theta_ = np.empty(sum(i * o + o for i, o in shapes))
         self._bind(self.theta_)
         # Glorot-uniform weights (as scikit-learn, whose factor is 2 for a sigmoid), zero biases.
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state(self.random_state)
         acts = [*self.activations, "logistic" if not softmax_out else "identity"]
         for W, b, act in zip(self.coefs_, self.intercepts_, acts):
             factor = 2.0 if act == "logistic" else 6.0
@@ -348,22 +357,42 @@ class MLPClassifier:
     # ---------------------------------------------------------------- training
 
     def fit(self, X, y):
-        """Train from fresh weights for ``max_iter`` epochs."""
+        """Train from fresh weights for ``max_iter`` epochs.
+
+        Raises ``ValueError`` if training diverges (the loss or a weight stops being a finite number); the
+        network then keeps the weights of the last finite epoch.
+        """
         X, y = _check_xy(X, y)
         self._initialize(X.shape[1], np.unique(y))
         for _ in range(self.max_iter):
-            self._epoch(X, y)
-            if not np.isfinite(self.loss_curve_[-1]):
-                break
+            self._diverging_epoch(X, y)
         return self
 
     def partial_fit(self, X, y, classes=None):
-        """One more epoch, continuing from the current weights and optimizer state."""
+        """One more epoch, continuing from the current weights and optimizer state (``ValueError`` if it diverges,
+        keeping the weights from before it)."""
         X, y = _check_xy(X, y)
         if not hasattr(self, "theta_"):
-            self._initialize(X.shape[1], np.unique(y) if classes is None else classes)
-        self._epoch(X, y)
+            self._initialize(X.shape[1], np.unique(y if classes is None else check_labels("classes", classes)))
+        elif X.shape[1] != self.layer_units_[0]:
+            raise ValueError(f"The network takes {self.layer_units_[0]} features, X has {X.shape[1]}.")
+        if not np.all(np.isin(y, self.classes_)):
+            raise ValueError(f"y holds labels outside the network's classes {self.classes_.tolist()}.")
+        self._diverging_epoch(X, y)
         return self
+
+    def _diverging_epoch(self, X, y) -> None:
+        """:meth:`_epoch`, raising (after stepping back to the weights before it) if it overflowed."""
+        good, good_state, epochs, steps = self.theta_.copy(), dict(self.state_), self.n_iter_, self.t_
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected below, not warned about
+            self._epoch(X, y)
+        if np.isfinite(self.loss_curve_[-1]) and np.all(np.isfinite(self.theta_)):
+            return
+        self.theta_, self.state_, self.n_iter_, self.t_ = good, good_state, epochs, steps
+        self._bind(good)
+        self.loss_curve_.pop()
+        raise ValueError(f"Training diverged in epoch {epochs + 1}: the loss stopped being a finite number. "
+                         "Lower learning_rate_init (or scale the features down).")
 
     def _epoch(self, X, y) -> None:
         """One pass over shuffled mini-batches; the schedule's factor holds for the whole epoch."""
@@ -383,37 +412,71 @@ class MLPClassifier:
 
     # ---------------------------------------------------------------- prediction
 
+    def _checked_forward(self, X):
+        """:meth:`forward` on rows a person passed: a fitted network, a finite table of the right width, and
+        outputs that did not overflow."""
+        if not hasattr(self, "theta_"):
+            raise ValueError("This network has not been trained yet; call fit(X, y) first.")
+        X = check_array("X", X, ndim=2, max_abs=MAX_ABS)
+        if X.shape[1] != self.layer_units_[0]:
+            raise ValueError(f"The network takes {self.layer_units_[0]} features, X has {X.shape[1]}.")
+        with np.errstate(over="ignore", invalid="ignore"):
+            zs, activations = self.forward(X)
+        if not all(np.all(np.isfinite(a)) for a in activations):
+            raise ValueError("The network's outputs overflow on these inputs (its weights are huge: training "
+                             "diverged); lower the learning rate and train again.")
+        return zs, activations
+
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n, n_classes) (a sigmoid's p becomes the columns 1 − p, p)."""
-        p = self.forward(X)[1][-1]
+        p = self._checked_forward(X)[1][-1]
         return np.hstack([1 - p, p]) if self.n_outputs_ == 1 else p
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first: it says so if the network is not trained yet
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y) -> float:
         """Accuracy, as scikit-learn's ``score``."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        predicted = self.predict(X)
+        y = check_labels("y", y, len(predicted))
+        if len(y) == 0:
+            raise ValueError("score needs at least one example, got none.")
+        return float(np.mean(predicted == y))
 
     def hidden_activations(self, X) -> list[np.ndarray]:
         """What every hidden unit computes at each row of X: one (n, units) array per hidden layer."""
-        return self.forward(X)[1][1:-1]
+        return self._checked_forward(X)[1][1:-1]
 
     def dead_units(self, X) -> list[np.ndarray]:
         """Per hidden layer, which ReLU units output 0 for every row of X ("dead": no input switches them on,
         so by the ReLU rule no gradient reaches their weights and they never recover). Other activations
         never die and are reported False."""
-        zs = self.forward(X)[0][:-1]
+        zs = self._checked_forward(X)[0][:-1]
         return [np.all(z <= 0, axis=0) if name == "relu" else np.zeros(z.shape[1], bool)
                 for z, name in zip(zs, self.activations)]
 
 
-def _check_xy(X, y):
-    X, y = np.asarray(X, dtype=float), np.asarray(y)
-    if X.ndim != 2 or len(X) == 0:
-        raise ValueError(f"X must be a non-empty table of shape (n_samples, n_features), got shape {X.shape}.")
+def _check_xy(X, y, x_name: str = "X", y_name: str = "y"):
+    X, y = check_array(x_name, X, finite=False), check_labels(y_name, y)
+    if X.ndim != 2 or X.size == 0:
+        raise ValueError(f"{x_name} must be a non-empty table of shape (n_samples, n_features), got shape {X.shape}.")
     if y.shape != (len(X),):
-        raise ValueError(f"y must hold one label per row of X: {len(X)} rows, labels of shape {y.shape}.")
+        raise ValueError(f"{y_name} must hold one label per row of {x_name}: {len(X)} rows, labels of shape {y.shape}.")
     if not np.all(np.isfinite(X)):
-        raise ValueError("X contains missing or infinite values.")
+        raise ValueError(f"{x_name} contains missing or infinite values.")
+    if np.max(np.abs(X)) > MAX_ABS:  # the forward pass and the penalty square and sum these
+        raise ValueError(f"{x_name} holds values as large as {np.max(np.abs(X)):.3g}; rescale it to within "
+                         f"±{MAX_ABS:g}.")
+    return X, y
+
+
+def _check_test_xy(X, y, n_features: int):
+    """Test data like the training data (``n_features`` columns), or empty: no test data."""
+    X, y = check_array("X_test", X, finite=False), check_labels("y_test", y)
+    if X.size == 0 and y.size == 0:
+        return np.empty((0, n_features)), np.empty(0)
+    X, y = _check_xy(X, y, "X_test", "y_test")
+    if X.shape[1] != n_features:
+        raise ValueError(f"X_test has {X.shape[1]} features, X_train {n_features}.")
     return X, y

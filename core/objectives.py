@@ -3,6 +3,10 @@
 Every surface is an :class:`Objective`. ``p`` is an array whose last axis holds ``(x, y)``: shape ``(2,)`` for
 one point, ``(n, 2)`` for several racers, ``(H, W, 2)`` for a grid. ``value`` returns shape ``p.shape[:-1]``,
 ``gradient`` the same shape as ``p``, ``hessian`` ``p.shape + (2,)``.
+
+Points must be finite (a NaN or infinite point is refused with a ``ValueError``). Far outside the domain a
+surface can exceed the largest float: it is then inf (or NaN where two infinities meet), without a warning,
+and the race reports the racer that got there as diverged.
 """
 
 from __future__ import annotations
@@ -12,7 +16,11 @@ from typing import Callable
 
 import numpy as np
 
-from core.validation import check_float
+from core.validation import check_array, check_float
+
+#: Largest parameter of a surface (condition number, Rosenbrock's b, Rastrigin's A): values over the domain
+#: then stay far below float64's limit.
+MAX_PARAMETER = 1e6
 
 
 @dataclass(frozen=True)
@@ -29,13 +37,19 @@ class Objective:
     minima: np.ndarray = field(default_factory=lambda: np.empty((0, 2)))
 
     def value(self, p) -> np.ndarray:
-        return self.value_fn(np.asarray(p, dtype=float))
+        return self._at(self.value_fn, p)
 
     def gradient(self, p) -> np.ndarray:
-        return self.gradient_fn(np.asarray(p, dtype=float))
+        return self._at(self.gradient_fn, p)
 
     def hessian(self, p) -> np.ndarray:
-        return self.hessian_fn(np.asarray(p, dtype=float))
+        return self._at(self.hessian_fn, p)
+
+    @staticmethod
+    def _at(fn, p) -> np.ndarray:
+        p = check_array("points", p)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow far from the domain: inf, see the module doc
+            return fn(p)
 
 
 # --- small helpers shared by the surfaces -------------------------------------------------------------------
@@ -109,7 +123,7 @@ def quadratic_bowl(condition: float = 10.0, angle: float = 0.0) -> Objective:
     Parameters
     ----------
     condition : float, default 10
-        Condition number :math:`\\kappa \\ge 1` of the Hessian (largest over smallest eigenvalue).
+        Condition number :math:`\\kappa \\ge 1` of the Hessian (largest over smallest eigenvalue), at most 1e6.
     angle : float, default 0
         Rotation :math:`\\theta` of the principal axes, in degrees, counter-clockwise.
 
@@ -121,9 +135,9 @@ def quadratic_bowl(condition: float = 10.0, angle: float = 0.0) -> Objective:
     Raises
     ------
     ValueError
-        If ``condition`` is not a finite number >= 1, or ``angle`` is not finite.
+        If ``condition`` is not a finite number in [1, 1e6], or ``angle`` is not finite.
     """
-    condition = check_float("condition", condition, low=1.0)
+    condition = check_float("condition", condition, low=1.0, high=MAX_PARAMETER)
     angle = check_float("angle", angle)
     c, s = np.cos(np.deg2rad(angle)), np.sin(np.deg2rad(angle))
     # R diag(1, κ) Rᵀ written out entry by entry, so A is exactly symmetric (a matrix product may differ by an ulp).
@@ -165,17 +179,17 @@ def rosenbrock(a: float = 1.0, b: float = 100.0) -> Objective:
     Parameters
     ----------
     a : float, default 1
-        Where the minimum lies, :math:`(a, a^2)`.
+        Where the minimum lies, :math:`(a, a^2)`; within ±1000.
     b : float, default 100
-        Steepness of the valley walls, > 0.
+        Steepness of the valley walls, > 0 and at most 1e6.
 
     Raises
     ------
     ValueError
-        If ``a`` is not finite or ``b`` is not a finite number > 0.
+        If ``a`` is not a number within ±1000 or ``b`` is not a number in (0, 1e6].
     """
-    a = check_float("a", a)
-    b = check_float("b", b, low=0.0, low_inclusive=False)
+    a = check_float("a", a, low=-1000.0, high=1000.0)
+    b = check_float("b", b, low=0.0, low_inclusive=False, high=MAX_PARAMETER)
     rb = np.sqrt(b)
 
     def residuals(x, y):  # f = r1² + r2² with r1 = a − x, r2 = √b (y − x²)
@@ -260,9 +274,9 @@ def rastrigin(A: float = 10.0) -> Objective:
     Parameters
     ----------
     A : float, default 10
-        Depth of the ripples, >= 0 (0 leaves the plain bowl :math:`x^2 + y^2`).
+        Depth of the ripples, >= 0 (0 leaves the plain bowl :math:`x^2 + y^2`) and at most 1e6.
     """
-    A = check_float("A", A, low=0.0)
+    A = check_float("A", A, low=0.0, high=MAX_PARAMETER)
     w = 2.0 * np.pi
 
     def value(p):

@@ -18,12 +18,15 @@ from typing import Callable, ClassVar
 
 import numpy as np
 
-from core.validation import check_float, check_int
+from core.validation import MAX_ABS, check_array, check_float, check_int, check_mapping
 
 State = dict[str, np.ndarray]
 
 #: The longest race (and schedule) allowed.
 MAX_STEPS = 100_000
+#: Most racer-steps in one race (racers × steps): every one keeps a dozen numbers of history, so this bounds
+#: a race's memory at about 100 MB.
+MAX_RACER_STEPS = 1_000_000
 #: A racer has diverged once its loss exceeds ``DIVERGENCE_FACTOR × (1 + |L(θ₀)|)``.
 DIVERGENCE_FACTOR = 1e6
 #: Default stall rule: every one of ``STALL_PATIENCE`` consecutive updates is shorter than ``STALL_TOL``.
@@ -63,7 +66,8 @@ class Optimizer:
 
     def init_state(self, theta) -> State:
         """The state before the first step: zeros shaped like θ for each key in ``state_keys``."""
-        return {key: np.zeros(np.shape(theta)) for key in self.state_keys}
+        shape = check_array("theta", theta, finite=False).shape
+        return {key: np.zeros(shape) for key in self.state_keys}
 
     def step(self, theta, grad, state: State, t: int, lr: float | None = None) -> tuple[np.ndarray, State]:
         """Return ``(θ_t, state_t)`` from ``θ_{t-1}``, ``g_t`` and ``state_{t-1}``; ``lr`` defaults to ``self.lr``."""
@@ -75,8 +79,13 @@ class Optimizer:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     def _inputs(self, theta, grad, lr) -> tuple[np.ndarray, np.ndarray, float]:
-        # Fresh float arrays, so arithmetic below can never write into the caller's arrays.
-        return np.asarray(theta, dtype=float), np.asarray(grad, dtype=float), self.lr if lr is None else float(lr)
+        # Fresh float arrays, so arithmetic below can never write into the caller's arrays. Values are not
+        # checked: a runner steps on towards inf/NaN and reports the divergence itself.
+        theta, grad = check_array("theta", theta, finite=False), check_array("grad", grad, finite=False)
+        if grad.shape != theta.shape:
+            raise ValueError(f"grad must have the shape of theta {theta.shape}, got {grad.shape}.")
+        # A scheduled rate may underflow to 0 (exponential decay over a long run), so 0 is allowed here.
+        return theta, grad, self.lr if lr is None else check_float("lr", lr, low=0.0)
 
 
 @dataclass(frozen=True)
@@ -295,7 +304,7 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 
 def make_optimizer(name: str, **hyperparameters) -> Optimizer:
     """``OPTIMIZERS[name](**hyperparameters)``, with a ValueError for an unknown name or argument."""
-    if name not in OPTIMIZERS:
+    if not isinstance(name, str) or name not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {', '.join(OPTIMIZERS)}, got {name!r}.")
     cls = OPTIMIZERS[name]
     allowed = [f.name for f in fields(cls)]
@@ -313,22 +322,33 @@ def make_optimizer(name: str, **hyperparameters) -> Optimizer:
 # torch.optim.lr_scheduler where it has the same schedule (PyTorch counts from 0, so its epoch e is t − 1).
 
 
+def _steps(t, total_steps) -> np.ndarray:
+    """The 1-based steps ``t`` (an int or an array of them) of a run of ``total_steps``, checked."""
+    total_steps = check_int("total_steps", total_steps, low=1, high=MAX_STEPS)
+    t = check_array("t", t)
+    if np.any(t < 1) or np.any(t > total_steps) or np.any(t != np.round(t)):
+        raise ValueError(f"t must hold whole steps 1 … total_steps = {total_steps}.")
+    return t
+
+
 def constant(t, total_steps: int):
     """factor(t) = 1."""
-    return np.ones(np.shape(t))
+    return np.ones(np.shape(_steps(t, total_steps)))
 
 
 def step_decay(t, total_steps: int, *, every: int, gamma: float = 0.1):
     """factor(t) = γ^⌊(t − 1) / every⌋: multiply by γ after every ``every`` steps (PyTorch's ``StepLR``)."""
-    every = check_int("every", every, low=1)
+    t = _steps(t, total_steps)
+    every = check_int("every", every, low=1, high=MAX_STEPS)
     gamma = check_float("gamma", gamma, low=0.0, low_inclusive=False, high=1.0)
-    return gamma ** ((np.asarray(t) - 1) // every)
+    return gamma ** ((t - 1) // every)
 
 
 def exponential(t, total_steps: int, *, gamma: float):
     """factor(t) = γ^(t − 1): multiply by γ after every step (PyTorch's ``ExponentialLR``)."""
+    t = _steps(t, total_steps)
     gamma = check_float("gamma", gamma, low=0.0, low_inclusive=False, high=1.0)
-    return gamma ** (np.asarray(t) - 1.0)
+    return gamma ** (t - 1.0)
 
 
 def cosine(t, total_steps: int, *, min_factor: float = 0.0):
@@ -337,15 +357,17 @@ def cosine(t, total_steps: int, *, min_factor: float = 0.0):
     Half a cosine from 1 at the first step down towards m (PyTorch's ``CosineAnnealingLR`` with
     ``T_max = total_steps``): the last step, t = T, is still a little above m, so m = 0 never wastes a step.
     """
+    t = _steps(t, total_steps)
     min_factor = check_float("min_factor", min_factor, low=0.0, high=1.0)
-    progress = (np.asarray(t) - 1.0) / total_steps
+    progress = (t - 1.0) / total_steps
     return min_factor + (1.0 - min_factor) * (1.0 + np.cos(np.pi * progress)) / 2.0
 
 
 def linear_warmup(t, total_steps: int, *, warmup_steps: int):
     """factor(t) = min(1, t / warmup_steps): ramp up linearly over the first ``warmup_steps`` steps, then hold."""
-    warmup_steps = check_int("warmup_steps", warmup_steps, low=1)
-    return np.minimum(1.0, np.asarray(t) / warmup_steps)
+    t = _steps(t, total_steps)
+    warmup_steps = check_int("warmup_steps", warmup_steps, low=1, high=MAX_STEPS)
+    return np.minimum(1.0, t / warmup_steps)
 
 
 #: Every schedule by name; each is ``f(t, total_steps, **params) -> factor``.
@@ -367,8 +389,9 @@ SCHEDULE_LABELS: dict[str, str] = {
 
 def _schedule(name: str, params: dict) -> Callable:
     """Look up a schedule and check ``params`` against its keyword arguments before anything is computed."""
-    if name not in SCHEDULES:
+    if not isinstance(name, str) or name not in SCHEDULES:
         raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {name!r}.")
+    params = check_mapping("schedule_params", params)
     fn = SCHEDULES[name]
     keywords = {p.name: p for p in inspect.signature(fn).parameters.values() if p.kind is p.KEYWORD_ONLY}
     unknown = sorted(set(params) - set(keywords))
@@ -384,6 +407,9 @@ def _schedule(name: str, params: dict) -> Callable:
 def default_schedule_params(schedule: str, total_steps: int) -> dict:
     """The app's settings for each schedule over a run of ``total_steps``: halve every quarter of the run,
     decay 1 % per step, warm up over the first 10 %; cosine and constant need none."""
+    total_steps = check_int("total_steps", total_steps, low=1, high=MAX_STEPS)
+    if not isinstance(schedule, str) or schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {', '.join(SCHEDULES)}, got {schedule!r}.")
     return {"step_decay": {"every": max(total_steps // 4, 1), "gamma": 0.5}, "exponential": {"gamma": 0.99},
             "linear_warmup": {"warmup_steps": max(total_steps // 10, 1)}}.get(schedule, {})
 
@@ -454,12 +480,18 @@ class RaceResult:
 def race_summary(result: RaceResult, minima, tol: float = 1e-2) -> list[dict]:
     """One row per racer: final loss, distance from the end to the nearest of ``minima`` (k, 2), the first
     step within ``tol`` of a minimum, and the divergence and stall steps (``None`` where they do not apply)."""
-    minima = np.asarray(minima, dtype=float).reshape(-1, 2)
+    if not isinstance(result, RaceResult):
+        raise ValueError(f"result must be a RaceResult (from race), got {type(result).__name__}.")
+    minima = check_array("minima", minima, max_abs=MAX_ABS)
+    if minima.size % 2:
+        raise ValueError(f"minima must be (x, y) points, shape (k, 2), got shape {minima.shape}.")
+    minima = minima.reshape(-1, 2)
+    tol = check_float("tol", tol, low=0.0, low_inclusive=False)
     rows = []
     for i, label in enumerate(result.labels):
         finite = np.isfinite(result.loss[i])
-        distance = (np.linalg.norm(result.positions[i][finite][:, None, :] - minima[None], axis=-1).min(axis=1)
-                    if len(minima) else np.array([]))
+        distance = (np.hypot(*np.moveaxis(result.positions[i][finite][:, None, :] - minima[None], -1, 0)).min(axis=1)
+                    if len(minima) else np.array([]))  # hypot: no overflow on the way to a large distance
         reached = np.flatnonzero(distance < tol)
         rows.append({"optimizer": label,
                      "final loss": float(result.loss[i][finite][-1]),
@@ -489,13 +521,17 @@ def race(grad_fn, loss_fn, optimizers, start, n_steps: int, schedule: str = "con
     n_steps = check_int("n_steps", n_steps, low=1, high=MAX_STEPS)
     stall_tol = check_float("stall_tol", stall_tol, low=0.0, low_inclusive=False)
     patience = check_int("patience", patience, low=1)
-    lr_factor = schedule_factors(schedule, n_steps, **(schedule_params or {}))
+    if len(optimizers) * n_steps > MAX_RACER_STEPS:
+        raise ValueError(f"{len(optimizers)} racers × {n_steps:,} steps is more than {MAX_RACER_STEPS:,} racer-steps; "
+                         "race fewer optimizers or take fewer steps.")
+    lr_factor = schedule_factors(schedule, n_steps, **check_mapping("schedule_params", schedule_params))
     lr = np.array([[opt.lr] for opt in optimizers]) * lr_factor
 
     n = len(optimizers)
     theta = np.tile(start, (n, 1))
     states = [opt.init_state(theta[i]) for i, opt in enumerate(optimizers)]
-    loss, grad = _evaluate(grad_fn, loss_fn, theta)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # refused just below
+        loss, grad = _evaluate(grad_fn, loss_fn, theta)
     if not (np.all(np.isfinite(loss)) and np.all(np.isfinite(grad))):
         raise ValueError(f"start must be a point where the loss and gradient are finite, got {start.tolist()}.")
     limit = DIVERGENCE_FACTOR * (1.0 + abs(loss[0]))
@@ -555,7 +591,13 @@ class _Record:
 
 
 def _check_optimizers(optimizers) -> list[Optimizer]:
-    optimizers = list(optimizers)
+    if isinstance(optimizers, Optimizer):
+        optimizers = [optimizers]
+    try:
+        optimizers = list(optimizers)
+    except TypeError:
+        raise ValueError(f"optimizers must be a list of optimizers such as [Adam(lr=0.1)], got {optimizers!r}."
+                         ) from None
     if not optimizers:
         raise ValueError("optimizers must list at least one optimizer, got none.")
     for opt in optimizers:
@@ -565,7 +607,7 @@ def _check_optimizers(optimizers) -> list[Optimizer]:
 
 
 def _check_start(start) -> np.ndarray:
-    point = np.asarray(start, dtype=float)
+    point = check_array("start", start, finite=False)
     if point.shape != (2,) or not np.all(np.isfinite(point)):
         raise ValueError(f"start must be a finite point (x, y), got {start!r}.")
     return point

@@ -29,7 +29,7 @@ from numbers import Integral, Real
 
 import numpy as np
 
-from core.validation import check_int
+from core.validation import MAX_ABS, check_array, check_int
 
 
 class PCA:
@@ -157,7 +157,7 @@ class PCA:
         reconstruction.
         """
         self._check_fitted()
-        Z = np.asarray(Z, dtype=np.float64)
+        Z = check_array("Z", Z, max_abs=MAX_ABS)
         if Z.ndim != 2 or Z.shape[1] != self.n_components_:
             raise ValueError(f"Z must have shape (n, {self.n_components_}), got {Z.shape}.")
         if self.whiten:
@@ -178,7 +178,11 @@ def top_loadings(pca: PCA, feature_names, component: int, k: int = 5) -> tuple[l
     ``component`` counts from 0 (PC 1 is 0). The weights keep their sign: features with opposite signs pull
     the component's score in opposite directions. Ties in size keep the features' order.
     """
+    if not isinstance(pca, PCA):
+        raise ValueError(f"pca must be a fitted PCA, got {type(pca).__name__}.")
     pca._check_fitted()
+    if isinstance(feature_names, str) or not hasattr(feature_names, "__iter__"):
+        raise ValueError(f"feature_names must be a list of names, got {feature_names!r}.")
     names = [str(name) for name in feature_names]
     if len(names) != pca.n_features_in_:
         raise ValueError(f"feature_names has {len(names)} names but the PCA saw {pca.n_features_in_} features.")
@@ -224,6 +228,7 @@ def _check_X(X, *, min_rows: int = 2, n_features: int | None = None) -> np.ndarr
     if n_bad:
         raise ValueError(f"X has {n_bad} missing or infinite value{'s' * (n_bad > 1)} (NaN or inf); "
                          "drop or fill them first.")
+    check_array("X", X, max_abs=MAX_ABS)  # larger values would overflow the covariance
     if n_features is not None and X.shape[1] != n_features:
         raise ValueError(f"X has {X.shape[1]} features, but the PCA was fitted on {n_features}.")
     return X

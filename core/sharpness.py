@@ -19,12 +19,21 @@ from typing import Callable
 
 import numpy as np
 
-from core.validation import check_float, check_int
+from core.neural_net import MLPClassifier, _check_test_xy, _check_xy
+from core.validation import MAX_ABS, check_array, check_float, check_int, check_random_state
+
+#: Most parameters :func:`numerical_hessian` builds a full Hessian for (its P × P matrix is 8 MB at 1000).
+MAX_HESSIAN_PARAMS = 1000
+#: Most positions :func:`loss_along_line` evaluates, and the farthest it extrapolates.
+MAX_ALPHAS, MAX_ALPHA = 10_000, 1000.0
 
 
 def hessian_vector_product(grad_fn: Callable, theta, v, eps: float = 1e-4) -> np.ndarray:
-    """H(θ)·v by a central difference of gradients along v (scaled so the step is ``eps`` long)."""
-    theta, v = np.asarray(theta, dtype=float), np.asarray(v, dtype=float)
+    """H(θ)·v by a central difference of gradients along v (scaled so the step is ``eps`` long, 0 < eps ≤ 1)."""
+    theta, v = _check_theta(theta), check_array("v", v, max_abs=MAX_ABS)
+    if v.shape != theta.shape:
+        raise ValueError(f"v must have the shape of theta {theta.shape}, got {v.shape}.")
+    eps = check_float("eps", eps, low=0.0, low_inclusive=False, high=1.0)
     size = np.linalg.norm(v)
     if size == 0:
         return np.zeros_like(theta)
@@ -33,8 +42,12 @@ def hessian_vector_product(grad_fn: Callable, theta, v, eps: float = 1e-4) -> np
 
 
 def numerical_hessian(grad_fn: Callable, theta, eps: float = 1e-4) -> np.ndarray:
-    """The full Hessian, one Hessian-vector product per coordinate, symmetrised (for checks and tiny models)."""
-    theta = np.asarray(theta, dtype=float)
+    """The full Hessian, one Hessian-vector product per coordinate, symmetrised (for checks and tiny models:
+    at most 1000 parameters)."""
+    theta = _check_theta(theta)
+    if theta.size > MAX_HESSIAN_PARAMS:
+        raise ValueError(f"numerical_hessian builds a {theta.size} × {theta.size} matrix; it is meant for at most "
+                         f"{MAX_HESSIAN_PARAMS} parameters (use top_hessian_eigenvalue for more).")
     columns = [hessian_vector_product(grad_fn, theta, e, eps) for e in np.eye(len(theta))]
     H = np.column_stack(columns)
     return (H + H.T) / 2
@@ -58,12 +71,14 @@ def top_hessian_eigenvalue(grad_fn: Callable, theta, *, n_iter: int = 200, tol: 
     """
     n_iter = check_int("n_iter", n_iter, low=1, high=100_000)
     tol = check_float("tol", tol, low=0.0, low_inclusive=False)
-    theta = np.asarray(theta, dtype=float)
-    v = np.random.default_rng(random_state).standard_normal(theta.shape)
+    theta = _check_theta(theta)
+    v = check_random_state(random_state).standard_normal(theta.shape)
     v /= np.linalg.norm(v)
     value = 0.0
     for k in range(1, n_iter + 1):
         Hv = hessian_vector_product(grad_fn, theta, v, eps)
+        if not np.all(np.isfinite(Hv)):
+            raise ValueError("The gradient is not finite around theta, so its Hessian cannot be measured there.")
         new_value = float(v @ Hv)  # Rayleigh quotient of the current unit vector
         size = np.linalg.norm(Hv)
         if size == 0:
@@ -76,9 +91,28 @@ def top_hessian_eigenvalue(grad_fn: Callable, theta, *, n_iter: int = 200, tol: 
 
 
 def loss_along_line(loss_fn: Callable, theta_a, theta_b, alphas) -> np.ndarray:
-    """L((1 − α) θ_a + α θ_b) for each α: α = 0 is θ_a, α = 1 is θ_b, outside [0, 1] extrapolates."""
-    theta_a, theta_b = np.asarray(theta_a, dtype=float), np.asarray(theta_b, dtype=float)
-    return np.array([loss_fn((1 - a) * theta_a + a * theta_b) for a in np.asarray(alphas, dtype=float)])
+    """L((1 − α) θ_a + α θ_b) for each α: α = 0 is θ_a, α = 1 is θ_b, outside [0, 1] extrapolates (|α| ≤ 1000,
+    at most 10,000 of them)."""
+    theta_a, theta_b = _check_theta(theta_a, "theta_a"), _check_theta(theta_b, "theta_b")
+    if theta_b.shape != theta_a.shape:
+        raise ValueError(f"theta_a and theta_b must have the same shape, got {theta_a.shape} and {theta_b.shape}.")
+    alphas = _check_alphas(alphas)
+    return np.array([loss_fn((1 - a) * theta_a + a * theta_b) for a in alphas])
+
+
+def _check_theta(theta, name: str = "theta") -> np.ndarray:
+    theta = check_array(name, theta, ndim=1, max_abs=MAX_ABS)
+    if theta.size == 0:
+        raise ValueError(f"{name} must hold at least one parameter, got none.")
+    return theta
+
+
+def _check_alphas(alphas) -> np.ndarray:
+    alphas = check_array("alphas", alphas, ndim=1)
+    if len(alphas) > MAX_ALPHAS or np.any(np.abs(alphas) > MAX_ALPHA):
+        raise ValueError(f"alphas must be at most {MAX_ALPHAS:,} positions within ±{MAX_ALPHA:g}, got {len(alphas):,} "
+                         f"up to {np.max(np.abs(alphas), initial=0):g}.")
+    return alphas
 
 
 @dataclass
@@ -113,13 +147,21 @@ def sharpness_by_batch_size(make_model: Callable, X_train, y_train, X_test, y_te
     under-trained when it ends somewhere sharper.
     """
     n_updates = check_int("n_updates", n_updates, low=1, high=100_000)
-    X_train, y_train = np.asarray(X_train, float), np.asarray(y_train)
-    X_test, y_test = np.asarray(X_test, float), np.asarray(y_test)
+    X_train, y_train = _check_xy(X_train, y_train, "X_train", "y_train")
+    X_test, y_test = _check_test_xy(X_test, y_test, X_train.shape[1])
+    if not np.all(np.isin(y_test, y_train)):
+        raise ValueError("y_test holds labels that are not in y_train; a network can only be tested on its classes.")
+    alphas = _check_alphas(alphas)
+    sizes = np.atleast_1d(np.asarray(batch_sizes, dtype=object))
+    if sizes.ndim != 1 or not 1 <= len(sizes) <= 20:
+        raise ValueError(f"batch_sizes must list 1 to 20 batch sizes, got {batch_sizes!r}.")
     models, rows = [], []
-    for B in batch_sizes:
-        B = min(int(B), len(X_train))
+    for B in sizes.tolist():
+        B = min(check_int("batch size", B, low=1), len(X_train))
         epochs = max(1, round(n_updates * B / len(X_train)))
         model = make_model(B)
+        if not isinstance(model, MLPClassifier):
+            raise ValueError(f"make_model must return an MLPClassifier, got {type(model).__name__}.")
         model.max_iter = epochs
         model._check_params()
         model.fit(X_train, y_train)
@@ -136,5 +178,7 @@ def sharpness_by_batch_size(make_model: Callable, X_train, y_train, X_test, y_te
     line_test = (loss_along_line(lambda t: first.objective(t, X_test, Y_test), first.theta_, last.theta_, alphas)
                  if Y_test is not None else np.full(len(alphas), np.nan))
     columns = [np.array(c, dtype=float) for c in zip(*rows)]
+    if not np.all(np.isfinite(columns[2])):
+        raise ValueError("The gradient is not finite at a trained network, so its sharpness cannot be measured.")
     return SharpnessResult(columns[0].astype(int), columns[1].astype(int), columns[2], columns[3], columns[4],
                            columns[5], np.asarray(alphas, float), line_train, line_test)

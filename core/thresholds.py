@@ -35,10 +35,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from numbers import Real
 
 import numpy as np
 
-from core.validation import check_float
+from core.validation import MAX_ABS, check_array, check_float
 
 #: The population size of :func:`per_10k`.
 PER_CASES = 10_000
@@ -55,7 +56,10 @@ def check_binary_labels(y_true, *, name: str = "y_true", require_both: bool = Tr
     Accepted: labels in {0, 1}, {−1, 1} or {False, True}; 1 (True) is positive. With ``require_both`` the
     labels must also contain both classes.
     """
-    y = np.asarray(y_true)
+    try:
+        y = np.asarray(y_true)
+    except ValueError:  # a ragged list
+        raise ValueError(f"{name} must be a 1-D array of labels, got {y_true!r}.") from None
     if y.ndim != 1:
         raise ValueError(f"{name} must be a 1-D array of labels, got shape {y.shape}.")
     if len(y) == 0:
@@ -273,7 +277,14 @@ def at_threshold(table: ThresholdTable, threshold: float) -> ThresholdRow:
     The row returned carries the table's threshold in effect: the smallest distinct score ≥ ``threshold``
     (+∞ when no score reaches it, i.e. nothing is flagged).
     """
-    t = float(threshold)
+    if not isinstance(table, ThresholdTable):
+        raise ValueError(f"table must be a ThresholdTable (from threshold_table), got {type(table).__name__}.")
+    if isinstance(threshold, bool) or not isinstance(threshold, Real):
+        raise ValueError(f"The threshold must be a number (±inf allowed), got {threshold!r}.")
+    try:
+        t = float(threshold)
+    except OverflowError:  # a whole number beyond any float: past every score
+        t = np.inf if threshold > 0 else -np.inf
     if np.isnan(t):
         raise ValueError("The threshold must be a number, got NaN.")
     # Rows whose threshold is ≥ t are those with −threshold ≤ −t; the last of them decides.
@@ -300,7 +311,7 @@ def roc_curve(y_true, y_score, *, drop_intermediate: bool = True):
 
 def auc(x, y) -> float:
     """Area under the curve through the points (x, y) by the trapezoid rule; x monotone either way."""
-    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    x, y = check_array("x", x), check_array("y", y)
     if x.ndim != 1 or x.shape != y.shape:
         raise ValueError(f"x and y must be 1-D arrays of the same length, got shapes {x.shape} and {y.shape}.")
     if len(x) < 2:
@@ -309,7 +320,11 @@ def auc(x, y) -> float:
     if np.any(dx < 0) and not np.all(dx <= 0):
         raise ValueError("x must be monotonic (all increasing or all decreasing) to compute an area.")
     direction = -1.0 if np.any(dx < 0) else 1.0
-    return float(direction * np.trapezoid(y, x))
+    with np.errstate(over="ignore", invalid="ignore"):
+        area = float(direction * np.trapezoid(y, x))
+    if not np.isfinite(area):
+        raise ValueError("The area overflows: x and y are too large; rescale them.")
+    return area
 
 
 def roc_auc_score(y_true, y_score) -> float:
@@ -345,9 +360,14 @@ def average_precision_score(y_true, y_score) -> float:
 
 # --- costs ----------------------------------------------------------------------------------------------------
 
+def _check_table(table) -> None:
+    if not isinstance(table, ThresholdTable):
+        raise ValueError(f"table must be a ThresholdTable (from threshold_table), got {type(table).__name__}.")
+
+
 def _check_costs(cost_fp, cost_fn) -> tuple[float, float]:
-    cost_fp = check_float("cost_fp", cost_fp, low=0.0)
-    cost_fn = check_float("cost_fn", cost_fn, low=0.0)
+    cost_fp = check_float("cost_fp", cost_fp, low=0.0, high=MAX_ABS)
+    cost_fn = check_float("cost_fn", cost_fn, low=0.0, high=MAX_ABS)
     if cost_fp + cost_fn == 0:
         raise ValueError("cost_fp and cost_fn cannot both be 0: then every threshold costs nothing.")
     return cost_fp, cost_fn
@@ -355,6 +375,7 @@ def _check_costs(cost_fp, cost_fn) -> tuple[float, float]:
 
 def expected_cost(table: ThresholdTable, cost_fp: float, cost_fn: float) -> np.ndarray:
     """Average cost per case at every threshold, (FP·C_FP + FN·C_FN) / n (correct decisions cost 0)."""
+    _check_table(table)
     cost_fp, cost_fn = _check_costs(cost_fp, cost_fn)
     return (table.fp * cost_fp + table.fn * cost_fn) / table.n_samples
 
@@ -365,7 +386,8 @@ def best_threshold(table: ThresholdTable, cost_fp: float, cost_fn: float) -> flo
     Ties go to the highest threshold (the fewest flags, the first row in the table's order). It may be +∞:
     flagging nothing is cheapest. ``at_threshold(table, best_threshold(...))`` gives its row.
     """
-    return float(table.thresholds[int(np.argmin(expected_cost(table, cost_fp, cost_fn)))])
+    costs = expected_cost(table, cost_fp, cost_fn)
+    return float(table.thresholds[int(np.argmin(costs))])
 
 
 def bayes_threshold(cost_fp: float, cost_fn: float) -> float:
@@ -391,6 +413,10 @@ class PerTenThousand:
 
 def per_10k(row: ThresholdRow | ThresholdTable) -> PerTenThousand:
     """Counts of a row (or every row of a table) scaled to :data:`PER_CASES` = 10,000 cases."""
+    if not isinstance(row, _Rates):
+        raise ValueError(f"row must be a ThresholdRow or ThresholdTable, got {type(row).__name__}.")
+    if row.n_samples <= 0:
+        raise ValueError("The row counts no cases, so there is nothing to scale to 10,000.")
     scale = PER_CASES / row.n_samples
     return PerTenThousand(flagged=(row.tp + row.fp) * scale, caught=row.tp * scale, missed=row.fn * scale,
                           wrongly_flagged=row.fp * scale, cleared=row.tn * scale)
@@ -413,10 +439,14 @@ def metrics_at_prevalence(tpr, fpr, prevalence) -> dict[str, np.ndarray]:
     .. math:: TP = N\\pi\\,\\mathrm{TPR},\\quad FN = N\\pi(1 - \\mathrm{TPR}),\\quad
               FP = N(1-\\pi)\\,\\mathrm{FPR},\\quad TN = N(1-\\pi)(1 - \\mathrm{FPR})
 
-    Accuracy, precision and MCC move with π; recall, specificity and balanced accuracy do not.
+    Accuracy, precision and MCC move with π; recall, specificity and balanced accuracy do not. Precision is
+    NaN where nothing is flagged (TPR = FPR = 0, or π = 0 with FPR = 0): there it is 0/0, undefined.
     """
-    pi = np.asarray(prevalence, dtype=float)
-    tpr, fpr = float(tpr), float(fpr)
+    tpr = check_float("tpr", tpr, low=0.0, high=1.0)
+    fpr = check_float("fpr", fpr, low=0.0, high=1.0)
+    pi = check_array("prevalence", prevalence)
+    if np.any(pi < 0) or np.any(pi > 1):
+        raise ValueError("prevalence must be a share of positives in [0, 1].")
     tp, fn = PER_CASES * pi * tpr, PER_CASES * pi * (1 - tpr)
     fp, tn = PER_CASES * (1 - pi) * fpr, PER_CASES * (1 - pi) * (1 - fpr)
     flagged = tp + fp

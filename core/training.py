@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.metrics import confusion_matrix
-from core.neural_net import MLPClassifier, log_loss, squared_error
-from core.validation import check_int
+from core.neural_net import MLPClassifier, _check_test_xy, _check_xy, log_loss, squared_error
+from core.validation import MAX_ABS, check_array, check_int, check_labels
 
 #: A run stops, and is reported as diverged, once a weight grows past this or the loss stops being finite.
 #: (Cross-entropy is clipped and squared error is bounded, so exploding weights are the sign to watch.)
@@ -60,6 +60,10 @@ class TrainingRun:
 def continued(run: TrainingRun, more: TrainingRun, keep_frames: int = 1) -> TrainingRun:
     """``run`` followed by ``more`` (a warm-started continuation): curves joined end to end, and only the last
     ``keep_frames`` snapshots kept (a run that goes on for ever must not grow for ever)."""
+    if not (isinstance(run, TrainingRun) and isinstance(more, TrainingRun)):
+        raise ValueError(f"run and more must be TrainingRuns (from record_training), got {type(run).__name__} and "
+                         f"{type(more).__name__}.")
+    keep_frames = check_int("keep_frames", keep_frames, low=1)
     curves = {key: np.concatenate([getattr(run, key), getattr(more, key)[1:]])
               for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")}
     shots = {key: np.concatenate([getattr(run, key), getattr(more, key)[1:]])[-keep_frames:]
@@ -70,19 +74,44 @@ def continued(run: TrainingRun, more: TrainingRun, keep_frames: int = 1) -> Trai
 
 def snapshot_epochs(epochs: int, n_frames: int) -> np.ndarray:
     """Up to ``n_frames`` epochs spread evenly over 0 … epochs, both ends included."""
+    epochs = check_int("epochs", epochs, low=0, high=100_000)
+    n_frames = check_int("n_frames", n_frames, low=1, high=100_000)
     return np.unique(np.linspace(0, epochs, min(n_frames, epochs + 1)).round().astype(int))
 
 
 def data_loss(model: MLPClassifier, X, y) -> float:
     """The mean loss the model is trained on, without the penalty (NaN for no data)."""
+    X, y = _check_data(model, X, y)
+    if len(X) == 0:
+        return float("nan")
+    model._checked_forward(X)  # a finite table of the right width, outputs that do not overflow
+    return _data_loss(model, X, y)
+
+
+def accuracy(model: MLPClassifier, X, y) -> float:
+    """The share of rows the model classifies right (NaN for no data)."""
+    X, y = _check_data(model, X, y)
+    return model.score(X, y) if len(X) else float("nan")
+
+
+def _check_data(model, X, y) -> tuple[np.ndarray, np.ndarray]:
+    if not (isinstance(model, MLPClassifier) and hasattr(model, "theta_")):
+        raise ValueError(f"model must be a trained MLPClassifier, got {type(model).__name__}.")
+    X = check_array("X", X, finite=False)
+    if X.ndim != 2:
+        raise ValueError(f"X must be a table of shape (n_samples, n_features), got shape {X.shape}.")
+    y = check_labels("y", y, len(X))
+    if not np.all(np.isin(y, model.classes_)):
+        raise ValueError("y holds labels the model was not trained on.")
+    return X, y
+
+
+def _data_loss(model: MLPClassifier, X, y) -> float:
+    """:func:`data_loss` without the checks: inf or NaN once the weights overflow (see :func:`_divergence`)."""
     if len(X) == 0:
         return float("nan")
     p, Y = model.forward(X)[1][-1], model.targets(y)
     return log_loss(p, Y) if model.loss == "log_loss" else squared_error(p, Y)
-
-
-def accuracy(model: MLPClassifier, X, y) -> float:
-    return model.score(X, y) if len(X) else float("nan")
 
 
 def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid, hidden_grid, *,
@@ -95,13 +124,22 @@ def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid
     """
     epochs = check_int("epochs", epochs, low=1, high=100_000)
     n_frames = check_int("n_frames", n_frames, low=2, high=1_000)
+    if not isinstance(model, MLPClassifier):
+        raise ValueError(f"model must be an MLPClassifier, got {type(model).__name__}.")
     start = time.perf_counter()
-    X_train, y_train = np.asarray(X_train, float), np.asarray(y_train)
-    X_test, y_test = np.asarray(X_test, float), np.asarray(y_test)
+    X_train, y_train = _check_xy(X_train, y_train, "X_train", "y_train")
+    d = X_train.shape[1]
+    X_test, y_test = _check_test_xy(X_test, y_test, d)
+    grid, hidden_grid = _check_grid("grid", grid, d), _check_grid("hidden_grid", hidden_grid, d)
+    if warm_start and hasattr(model, "theta_") and model.layer_units_[0] != d:
+        raise ValueError(f"The network takes {model.layer_units_[0]} features, X_train has {d}.")
     if not (warm_start and hasattr(model, "theta_")):
         model.max_iter = epochs
         model._check_params()
         model._initialize(X_train.shape[1], np.unique(y_train))
+    if not np.all(np.isin(np.concatenate([y_train, y_test]) if len(y_test) else y_train, model.classes_)):
+        raise ValueError("y_train and y_test hold labels the network was not set up for; train it afresh "
+                         "(warm_start=False) or keep to its classes.")
     first = model.n_iter_
     recorder = _Recorder(model, grid, hidden_grid, *((X_test, y_test) if len(X_test) else (X_train, y_train)))
     wanted = set((first + snapshot_epochs(epochs, n_frames)).tolist())
@@ -129,6 +167,13 @@ def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid
                        seconds=time.perf_counter() - start)
 
 
+def _check_grid(name: str, grid, n_features: int) -> np.ndarray:
+    grid = check_array(name, grid, ndim=2, max_abs=MAX_ABS)
+    if grid.shape[1] != n_features:
+        raise ValueError(f"{name} must have the {n_features} feature columns of X_train, got shape {grid.shape}.")
+    return grid
+
+
 class _Recorder:
     """Collects the per-epoch curves and the per-snapshot arrays of one run."""
 
@@ -138,10 +183,11 @@ class _Recorder:
         self.shots = {key: [] for key in ("epochs", "proba", "hidden", "params", "confusion")}
 
     def curves(self, X_train, y_train, X_test, y_test) -> None:
-        self.curve["train_loss"].append(data_loss(self.model, X_train, y_train))
-        self.curve["test_loss"].append(data_loss(self.model, X_test, y_test))
-        self.curve["train_accuracy"].append(accuracy(self.model, X_train, y_train))
-        self.curve["test_accuracy"].append(accuracy(self.model, X_test, y_test))
+        model, nan = self.model, float("nan")
+        self.curve["train_loss"].append(_data_loss(model, X_train, y_train))
+        self.curve["test_loss"].append(_data_loss(model, X_test, y_test))
+        self.curve["train_accuracy"].append(model.score(X_train, y_train))
+        self.curve["test_accuracy"].append(model.score(X_test, y_test) if len(X_test) else nan)
 
     def snapshot(self, epoch: int, final: bool = False) -> None:
         if (final and self.shots["epochs"] and self.shots["epochs"][-1] == epoch):
@@ -169,7 +215,7 @@ def _divergence(model: MLPClassifier, X, y) -> str | None:
         return "the weights overflowed to infinity"
     if biggest > DIVERGED_WEIGHT:
         return f"a weight grew to {biggest:.2g}, past {DIVERGED_WEIGHT:.0e}"
-    if not np.isfinite(data_loss(model, X, y)):
+    if not np.isfinite(_data_loss(model, X, y)):
         return "the training loss is no longer a finite number"
     return None
 

@@ -40,7 +40,7 @@ from typing import Callable
 import numpy as np
 from scipy import sparse
 
-from core.validation import check_float, check_int
+from core.validation import MAX_ABS, check_array, check_float, check_int
 
 MACHINE_EPSILON = np.finfo(np.double).eps
 #: Iterations with early exaggeration and momentum 0.5 (scikit-learn's ``_EXPLORATION_MAX_ITER``).
@@ -54,6 +54,13 @@ AUTO_EXACT_MAX_SAMPLES = 2500
 #: How often (in iterations) ``fit`` calls its progress callback.
 CALLBACK_EVERY = 10
 _MIN_SAMPLES = 4
+#: Bounds that keep a run's memory and time in reach of a ~1 GB app: ``method="exact"`` stores the n × n P twice
+#: (12 bytes a pair: 300 MB at 5,000 points), frames take 4·n·n_components bytes each, and ``max_iter`` caps time.
+EXACT_MAX_SAMPLES = 5000
+MAX_FRAME_VALUES = 50_000_000
+MAX_ITER = 10_000
+#: Largest learning rate, early exaggeration and initial coordinate accepted: the float32 embedding must not overflow.
+_MAX_LEARNING_RATE, _MAX_EXAGGERATION, _MAX_INIT = 1e6, 1000.0, 1e6
 _TILE_ELEMENTS = 1 << 16  # elements of one strip buffer (256 KB of float32): cache-sized, and small
 # enough that OpenBLAS runs each product on the calling thread (it splits a product M·N·K ≥ 2·2^18 over threads)
 _ROW_BLOCK = 1 << 22  # elements per block in the float64 reference computations
@@ -183,13 +190,16 @@ def conditional_probabilities(distances_squared, perplexity):
     scikit-learn's ``_binary_search_perplexity`` reads it. Each row sums to 1 and has entropy
     ``log(perplexity)`` nats (to within 1e-5).
     """
-    D = np.asarray(distances_squared, dtype=np.float64)
-    if D.ndim != 2:
-        raise ValueError(f"distances_squared must be a 2-D array, got shape {D.shape}.")
-    if not np.all(np.isfinite(D)) or np.any(D < 0):
-        raise ValueError("distances_squared must be finite and non-negative.")
-    perplexity = check_float("perplexity", perplexity, low=0.0, low_inclusive=False)
+    D = check_array("distances_squared", distances_squared, finite=False)
+    if D.ndim != 2 or D.shape[1] < 1 + (D.shape[0] == D.shape[1]):
+        raise ValueError(f"distances_squared must be a 2-D array with a neighbour in every row, got shape {D.shape}.")
+    if not np.all(np.isfinite(D)) or np.any(D < 0) or np.any(D > MAX_ABS):
+        raise ValueError(f"distances_squared must be finite, non-negative and at most {MAX_ABS:g}.")
     n, k = D.shape
+    # Each row spreads over its k neighbours (k − 1 others in the full matrix): the perplexity, an effective
+    # number of neighbours, cannot exceed that.
+    others = k - (n == k)
+    perplexity = check_float("perplexity", perplexity, low=0.0, low_inclusive=False, high=others)
     target = math.log(perplexity)
     P = np.empty((n, k))
     betas = np.empty(n)
@@ -200,12 +210,13 @@ def conditional_probabilities(distances_squared, perplexity):
 
 
 def _as_data(X, name="X"):
-    X = np.asarray(X, dtype=np.float64)
+    X = check_array(name, X, finite=False)
     if X.ndim != 2:
         raise ValueError(f"{name} must be a 2-D array (samples × features), got shape {X.shape}.")
     if not np.all(np.isfinite(X)):
         raise ValueError(f"{name} contains NaN or infinite values; remove or impute them first.")
-    return X
+    # Squared distances, and their squares in the perplexity search, must stay finite.
+    return check_array(name, X, max_abs=MAX_ABS)
 
 
 def joint_probabilities(X, perplexity):
@@ -286,10 +297,24 @@ def _check_perplexity(perplexity, n_samples):
 
 
 def _as_embedding(Y, n):
-    Y = np.asarray(Y, dtype=np.float64)
-    if Y.ndim != 2 or Y.shape[0] != n:
+    Y = _as_data(Y, "Y")
+    if Y.shape[0] != n:
         raise ValueError(f"Y must be a 2-D array with one row per point ({n}), got shape {Y.shape}.")
     return Y
+
+
+def _as_probabilities(P):
+    """P as given (dense or scipy sparse), checked: square, finite, non-negative."""
+    if sparse.issparse(P):
+        values, shape = np.asarray(P.data, dtype=np.float64), P.shape
+    else:
+        P = values = check_array("P", P, finite=False)
+        shape = P.shape
+    if len(shape) != 2 or shape[0] != shape[1] or shape[0] < 2:
+        raise ValueError(f"P must be a square (n, n) matrix of joint probabilities, n ≥ 2, got shape {shape}.")
+    if not np.all(np.isfinite(values)) or np.any(values < 0):
+        raise ValueError("P must hold finite, non-negative probabilities.")
+    return P
 
 
 def _kernel_rows(Y, sq, start, stop):
@@ -313,6 +338,7 @@ def kl_divergence(P, Y):
     ignored. As scikit-learn's ``_kl_divergence``, p is floored at machine epsilon inside the logarithm.
     Computed as ``Σ p log p + Σ p log(1 + |y_i - y_j|²) + Σp · log Z`` in one pass over blocks of rows.
     """
+    P = _as_probabilities(P)
     n = P.shape[0]
     Y = _as_embedding(Y, n)
     sq = np.einsum("ij,ij->i", Y, Y)
@@ -346,6 +372,7 @@ def kl_divergence(P, Y):
 
 def kl_gradient(P, Y):
     """The exact gradient ``4 Σ_j (p_ij - q_ij)(1 + |y_i - y_j|²)⁻¹ (y_i - y_j)``, float64 (reference)."""
+    P = _as_probabilities(P)
     n = P.shape[0]
     Y = _as_embedding(Y, n)
     P = P.toarray() if sparse.issparse(P) else np.asarray(P, dtype=np.float64)
@@ -621,8 +648,10 @@ def _pca_init(X, n_components):
 def _random_state(random_state):
     if isinstance(random_state, np.random.RandomState):
         return random_state
-    if random_state is None or (isinstance(random_state, Integral) and not isinstance(random_state, bool)):
-        return np.random.RandomState(random_state)
+    if random_state is None:
+        return np.random.RandomState()
+    if isinstance(random_state, Integral) and not isinstance(random_state, bool):
+        return np.random.RandomState(check_int("random_state", random_state, low=0, high=2**32 - 1))
     if isinstance(random_state, np.random.Generator):
         return random_state
     raise ValueError(f"random_state must be None, an int or a NumPy random generator, got {random_state!r}.")
@@ -646,6 +675,10 @@ class TSNE:
     degree of freedom for every ``n_components`` (scikit-learn uses ``n_components - 1``). ``n_jobs`` is
     the number of threads for the gradient (None: 1, -1: every CPU); more threads were slower on a 2-core
     machine, because each NumPy call is short and the GIL hand-offs cost more than the second core gives.
+
+    Bounds, so that a run fits a ~1 GB app: ``max_iter`` ≤ 10,000, ``method="exact"`` ≤ 5,000 points, frames
+    ≤ 50 million coordinates, ``learning_rate`` ≤ 1e6, ``early_exaggeration`` ≤ 1000, data within ±1e50. A run
+    whose embedding overflows raises ``ValueError`` instead of returning NaN.
     """
 
     def __init__(self, n_components=2, *, perplexity=30.0, early_exaggeration=12.0, learning_rate="auto",
@@ -674,28 +707,36 @@ class TSNE:
             raise ValueError(f"t-SNE needs at least {_MIN_SAMPLES} samples, got {n}.")
         c = check_int("n_components", self.n_components, low=1, high=3)
         perplexity = _check_perplexity(self.perplexity, n)
-        exaggeration = check_float("early_exaggeration", self.early_exaggeration, low=1.0)
+        exaggeration = check_float("early_exaggeration", self.early_exaggeration, low=1.0, high=_MAX_EXAGGERATION)
         if isinstance(self.learning_rate, str):
             if self.learning_rate != "auto":
                 raise ValueError(f"learning_rate must be 'auto' or a positive number, got {self.learning_rate!r}.")
             lr = max(n / exaggeration / 4.0, 50.0)
         else:
-            lr = check_float("learning_rate", self.learning_rate, low=0.0, low_inclusive=False)
-        max_iter = check_int("max_iter", self.max_iter, low=1)
+            lr = check_float("learning_rate", self.learning_rate, low=0.0, low_inclusive=False,
+                             high=_MAX_LEARNING_RATE)
+        max_iter = check_int("max_iter", self.max_iter, low=1, high=MAX_ITER)
         patience = check_int("n_iter_without_progress", self.n_iter_without_progress, low=-1)
         min_grad_norm = check_float("min_grad_norm", self.min_grad_norm, low=0.0)
         if self.metric != "euclidean":
             raise ValueError(f"metric must be 'euclidean' (squared distances, as scikit-learn), got {self.metric!r}.")
         if self.angle is not None:
             check_float("angle", self.angle, low=0.0, high=1.0)
-        if self.method not in ("auto", "exact", "neighbors"):
+        if not isinstance(self.method, str) or self.method not in ("auto", "exact", "neighbors"):
             raise ValueError(f"method must be 'auto', 'exact' or 'neighbors', got {self.method!r}.")
         method = self.method
         if method == "auto":
             method = "exact" if n <= AUTO_EXACT_MAX_SAMPLES else "neighbors"
+        if method == "exact" and n > EXACT_MAX_SAMPLES:
+            raise ValueError(f"method='exact' keeps all n² joint probabilities, too many for {n:,} points; use "
+                             f"method='neighbors' (or 'auto') above {EXACT_MAX_SAMPLES:,} points.")
         every = None
         if self.snapshot_every is not None:
             every = check_int("snapshot_every", self.snapshot_every, low=1)
+            n_frames = max_iter // every + 2
+            if n_frames * n * c > MAX_FRAME_VALUES:
+                raise ValueError(f"Keeping {n_frames:,} frames of {n:,} points is more than {MAX_FRAME_VALUES:,} "
+                                 "coordinates; take a snapshot less often (a larger snapshot_every).")
         if self.n_jobs is None:
             threads = 1
         else:
@@ -704,16 +745,17 @@ class TSNE:
                 raise ValueError("n_jobs must be a positive number of threads, -1 for every CPU or None for one; "
                                  "got 0.")
             threads = _default_threads() if threads == -1 else threads
-        if isinstance(self.init, str):
+        if isinstance(self.init, str) or self.init is None:
             if self.init not in ("pca", "random"):
                 raise ValueError(f"init must be 'pca', 'random' or an array, got {self.init!r}.")
             if self.init == "pca" and X.shape[1] < c:
                 raise ValueError(f"init='pca' needs at least n_components ({c}) features, X has {X.shape[1]}; "
                                  "use init='random'.")
         else:
-            init = np.asarray(self.init, dtype=np.float64)
-            if init.shape != (n, c) or not np.all(np.isfinite(init)):
-                raise ValueError(f"init as an array must be finite with shape ({n}, {c}), got {init.shape}.")
+            init = check_array("init", self.init, finite=False)
+            if init.shape != (n, c) or not np.all(np.isfinite(init)) or np.any(np.abs(init) > _MAX_INIT):
+                raise ValueError(f"init as an array must be finite, within ±{_MAX_INIT:g}, with shape ({n}, {c}), "
+                                 f"got {init.shape}.")
         return X, dict(c=c, perplexity=perplexity, exaggeration=exaggeration, lr=lr, max_iter=max_iter,
                        patience=patience, min_grad_norm=min_grad_norm, method=method, every=every,
                        threads=threads)
@@ -747,7 +789,11 @@ class TSNE:
         timings = {"probabilities": time.perf_counter() - clock}
         try:
             clock = time.perf_counter()
-            Y, n_iter, frames, frame_iters, history = _optimize(gradient, Y, o, callback)
+            with np.errstate(over="ignore", invalid="ignore"):  # a run that blows up is refused just below
+                Y, n_iter, frames, frame_iters, history = _optimize(gradient, Y, o, callback)
+            if not np.all(np.isfinite(Y)):
+                raise ValueError("t-SNE diverged: the embedding overflowed to infinity or NaN. Lower the "
+                                 "learning_rate or the early_exaggeration.")
             timings["optimize"] = time.perf_counter() - clock
             clock = time.perf_counter()
             self.kl_divergence_ = kl_divergence(P, Y)
