@@ -38,6 +38,26 @@ class Param:
         raise NotImplementedError
 
 
+#: Longest piece of a link quoted back in a notice; the rest is elided (a link may carry kilobytes).
+SHOWN_LENGTH = 60
+
+
+def shown(raw: str, limit: int = SHOWN_LENGTH) -> str:
+    """``raw`` (a piece of a link) as a notice quotes it inside a Markdown code span: at most ``limit``
+    characters, and every backtick, line break, control or invisible character (bidi overrides, zero-width
+    spaces, ...) written as an escape such as ``\\x60``. A link is anyone's text: unescaped, a backtick would
+    close the code span and a blank line end the paragraph, and the rest would render as Markdown in the app's
+    own notice (links, images, headings); a right-to-left override would make the notice lie about the value."""
+    text = str(raw)
+    head = "".join(ch if ch.isprintable() and ch != "`" else _escape(ch) for ch in text[:limit])
+    return head + (f"… ({len(text):,} characters)" if len(text) > limit else "")
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
 def _number(raw: str) -> float:
     try:
         value = float(raw)
@@ -158,7 +178,7 @@ class MultiChoiceParam(Param):
         chosen = tuple(dict.fromkeys(v for v in raw.split(",") if v))
         unknown = [v for v in chosen if v not in self.options]
         if unknown:
-            raise ValueError(f"`{unknown[0]}` is not one of {', '.join(self.options)}")
+            raise ValueError(f"`{shown(unknown[0])}` is not one of {', '.join(self.options)}")
         if len(chosen) < self.min_count:
             raise ValueError(f"it needs at least {self.min_count} of {', '.join(self.options)}")
         return chosen
@@ -221,7 +241,7 @@ class Preset:
 
 PRESET_KEY = "preset"
 #: Link keys that belong to the app, not to a page's controls (lessons, presenter mode): never "unknown".
-APP_KEYS = ("lesson", "step", "present", "hide", "motion")
+APP_KEYS = ("lesson", "step", "present", "hide", "motion", "palette")
 
 
 def parse_url(url: dict[str, str], params: list[Param], presets: dict[str, Preset]):
@@ -235,7 +255,7 @@ def parse_url(url: dict[str, str], params: list[Param], presets: dict[str, Prese
     preset = url.get(PRESET_KEY)
     if preset is not None and preset not in presets:
         known = ", ".join(f"`{p}`" for p in presets) or "none on this page"
-        notices.append(f"The link asks for preset `{preset}`, which this page does not have "
+        notices.append(f"The link asks for preset `{shown(preset)}`, which this page does not have "
                        f"(presets: {known}). Showing the defaults instead.")
         preset = None
     values = {p.name: p.default for p in params}
@@ -246,13 +266,14 @@ def parse_url(url: dict[str, str], params: list[Param], presets: dict[str, Prese
         if name == PRESET_KEY or name in APP_KEYS:
             continue
         if name not in by_name:
-            notices.append(f"Ignored `{name}={raw}` from the link: this page has no control called `{name}`.")
+            notices.append(f"Ignored `{shown(name)}={shown(raw)}` from the link: this page has no control called "
+                           f"`{shown(name)}`.")
             continue
         param = by_name[name]
         try:
             values[name] = param.parse(raw)
         except ValueError as error:
-            notices.append(f"Ignored `{name}={raw}` from the link: {param.label.lower()} — {error}. "
+            notices.append(f"Ignored `{name}={shown(raw)}` from the link: {param.label.lower()} — {error}. "
                            f"Using {param.format(values[name])} instead.")
     return preset, values, notices
 

@@ -11,7 +11,9 @@ Two pure steps, testable without Streamlit, and a thin widget on top:
 
 Cells are data, never code. Nothing is evaluated: a cell such as ``=cmd|' /C calc'!A0`` (a "formula
 injection" aimed at spreadsheets) is read as the text it is, and as text it is not numeric, so it can never
-reach a computation. (Only a spreadsheet opening an *exported* file would run it; nothing here exports.)
+reach a computation. Only a spreadsheet opening an *exported* file would run it, and uploaded text does reach
+downloads (class labels are in the PCA vs t-SNE page's CSV): :func:`csv_safe` makes such a table safe to open,
+and every CSV download should go through it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import pandas as pd
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 WHITESPACE = r"\s+"
 FORMULA_PREFIXES = ("=", "+", "-", "@")
+#: What a spreadsheet may take as the start of a formula (OWASP's CSV-injection list).
+_SPREADSHEET_TRIGGERS = (*FORMULA_PREFIXES, "\t", "\r", "\n")
 #: Magic numbers of files people upload by mistake, for a more helpful message.
 _SIGNATURES = {b"PK\x03\x04": "an Excel workbook (.xlsx) or a zip archive",
                b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)", b"%PDF": "a PDF document",
@@ -58,17 +62,21 @@ def read_csv(data: bytes, *, max_bytes: int = 20_000_000, max_rows: int = 100_00
     Returns the DataFrame with ``attrs["notices"]`` (list of sentences for people), ``attrs["encoding"]``
     and ``attrs["separator"]``. Raises :class:`UploadError`, and only that, for anything unusable.
     """
-    data = bytes(data)
-    if len(data) > max_bytes:
+    if len(data) > max_bytes:  # before anything is copied or decoded
         raise UploadError(f"The file is {len(data) / 1e6:.1f} MB; the limit is {max_bytes / 1e6:g} MB. "
                           "Upload fewer rows or columns (a random sample is fine).")
+    data = bytes(data)
     text, encoding, notices = _decode(data)
-    if not text.strip():
+    if not text or text.isspace():
         raise UploadError("The file is empty. Upload a CSV file with a header row and at least one row of values.")
+    _refuse_wide(text, max_columns)
+    # pandas parses UTF-8 bytes (at half the time and memory of a str): the file itself when it is UTF-8
+    body = data if encoding == "utf-8" else text.encode("utf-8")
+    del text
     errors = []
-    for sep in _separator_candidates(text):
+    for sep in _separator_candidates(body):
         try:
-            df, more = _parse(text, sep, max_rows, max_columns)
+            df, more = _parse(body, sep, max_rows, max_columns)
             break
         except _ParseFailure as failure:
             errors.append(failure)
@@ -129,36 +137,79 @@ def _binary_message(data: bytes, why: str) -> str:
     return f"{what}. {_SAVE_AS_CSV} A UTF-16 text file without a byte-order mark also lands here: save it as UTF-8."
 
 
-def _read(text: str, sep: str, **options) -> pd.DataFrame:
-    return pd.read_csv(io.StringIO(text), sep=sep, skipinitialspace=True, low_memory=False, **options)
+def _read(body: bytes, sep: str, **options) -> pd.DataFrame:
+    """``pd.read_csv`` of UTF-8 bytes (a ``str`` through ``StringIO`` costs twice the time and memory: a copy at
+    four bytes a character)."""
+    return pd.read_csv(io.BytesIO(body), sep=sep, skipinitialspace=True, low_memory=False, encoding="utf-8",
+                       **options)
 
 
-def _separator_candidates(text: str) -> list[str]:
+def _separator_candidates(body: bytes) -> list[str]:
     """Separators worth trying, best first: those that split the header into more than one column, most
-    columns first (ties keep :data:`SEPARATORS` order); whitespace only if none does; comma as the last resort."""
-    widths = {}
-    for sep in SEPARATORS:
-        try:
-            widths[sep] = len(_read(text, sep, nrows=0).columns)
-        except (ValueError, csv.Error):
-            widths[sep] = 0
+    columns first (ties keep :data:`SEPARATORS` order); whitespace only if none does; comma as the last resort.
+
+    The header is read from the first line alone, so that a broken line further down (a quote never closed)
+    is reported as such by the parse, instead of making every separator look like it splits nothing; only a
+    header that itself spans lines (a quoted line break) is read from the whole file."""
+    end = body.find(b"\n")
+    header = body if end < 0 else body[:end]
+    widths = {sep: _header_width(header, sep) or _header_width(body, sep) for sep in SEPARATORS}
     splitting = sorted((s for s in SEPARATORS if widths[s] > 1), key=lambda s: -widths[s])
     return splitting or [WHITESPACE, ","]
 
 
-def _parse(text: str, sep: str, max_rows: int, max_columns: int) -> tuple[pd.DataFrame, list[str]]:
-    """Parse with one separator; returns the DataFrame and notices, or raises _ParseFailure / UploadError."""
-    header = _raw_header(text, sep)
+def _header_width(source: bytes, sep: str) -> int:
+    try:
+        return len(_read(source, sep, nrows=0).columns)
+    except (ValueError, csv.Error):
+        return 0
+
+
+def _refuse_wide(text: str, max_columns: int) -> None:
+    """Refuse a table wider than ``max_columns`` before pandas sees it. pandas makes a column of every field of
+    the header, and an index level of every extra field of the first row: a million of either took ten minutes
+    and 4 GB (from a 10 MB file). Only the start of the first two lines is looked at (64 characters a column
+    is room for ordinary fields), and only a line with enough separators is split (quotes respected)."""
+    window, start = 64 * max_columns, 0
+    for number in (1, 2):
+        chunk = text[start:start + window]
+        end = chunk.find("\n")
+        line = chunk if end < 0 else chunk[:end]
+        whole = end >= 0 or start + window >= len(text)
+        counts = [len(_split(line, sep)) for sep in SEPARATORS if line.count(sep) >= max_columns]
+        if not any(sep in line for sep in SEPARATORS) and line.count(" ") >= max_columns:
+            counts.append(len(line.split()))  # whitespace separates only when nothing else does
+        if counts and max(counts) > max_columns:
+            where = "" if number == 1 else f" on line {number}"
+            raise UploadError(f"The file has {'' if whole else 'at least '}{max(counts):,} columns{where}; the "
+                              f"limit is {max_columns:,}. Keep fewer columns (for example, only the ones you "
+                              "want to explore).")
+        if end < 0:
+            return
+        start += end + 1
+
+
+def _split(line: str, sep: str) -> list[str]:
+    try:
+        return next(csv.reader([line], delimiter=sep), [])
+    except csv.Error:  # a field over csv's size limit: not a width problem
+        return []
+
+
+def _parse(body: bytes, sep: str, max_rows: int, max_columns: int) -> tuple[pd.DataFrame, list[str]]:
+    """Parse ``body`` (UTF-8) with one separator; returns the DataFrame and notices, or raises _ParseFailure /
+    UploadError."""
+    header = _raw_header(body, sep)
     if len(header) > max_columns:
         raise UploadError(f"The file has {len(header):,} columns; the limit is {max_columns:,}. "
                           "Keep fewer columns (for example, only the ones you want to explore).")
     headerless = len(header) > 1 and all(_is_number(name) for name in header)
     options = {"header": None, "names": [f"column {j + 1}" for j in range(len(header))]} if headerless else {}
-    df = _read_or_explain(text, sep, nrows=max_rows + 1, **options)
+    df = _read_or_explain(body, sep, nrows=max_rows + 1, **options)
     notices = ["The first row holds numbers, not column names, so it was read as data; the columns are "
                "called column 1, column 2 and so on."] if headerless else []
-    if sep in (";", "\t") and re.search(r"\d,\d", text):
-        df, comma = _prefer_decimal_comma(df, text, sep, max_rows, options)
+    if sep in (";", "\t") and re.search(rb"\d,\d", body):
+        df, comma = _prefer_decimal_comma(df, body, sep, max_rows, options)
         notices += comma
     if not isinstance(df.index, pd.RangeIndex):
         df = df.reset_index(names="(row names)" if df.index.nlevels == 1 else None)
@@ -171,10 +222,10 @@ def _parse(text: str, sep: str, max_rows: int, max_columns: int) -> tuple[pd.Dat
     return df, notices
 
 
-def _read_or_explain(text: str, sep: str, **options) -> pd.DataFrame:
+def _read_or_explain(body: bytes, sep: str, **options) -> pd.DataFrame:
     """``pd.read_csv``, with its errors turned into sentences saying what to fix."""
     try:
-        return _read(text, sep, **options)
+        return _read(body, sep, **options)
     except pd.errors.EmptyDataError:
         raise UploadError("The file has no columns. Upload a CSV file with a header row and rows of values.") from None
     except (ValueError, csv.Error, OverflowError) as error:
@@ -197,10 +248,10 @@ def _explain_parser_error(message: str, sep: str) -> str:
             "per line and the same number of values on every line.")
 
 
-def _raw_header(text: str, sep: str) -> list[str]:
+def _raw_header(body: bytes, sep: str) -> list[str]:
     """The first row exactly as written (before pandas renames duplicates or fills blanks)."""
     try:
-        first = _read(text, sep, header=None, nrows=1, dtype=str, keep_default_na=False)
+        first = _read(body, sep, header=None, nrows=1, dtype=str, keep_default_na=False)
     except (ValueError, csv.Error, OverflowError) as error:
         raise _ParseFailure(_explain_parser_error(str(error), sep)) from None
     return [str(v) for v in first.iloc[0]] if len(first) else []
@@ -214,10 +265,10 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _prefer_decimal_comma(df, text, sep, max_rows, options) -> tuple[pd.DataFrame, list[str]]:
+def _prefer_decimal_comma(df, body, sep, max_rows, options) -> tuple[pd.DataFrame, list[str]]:
     """Re-read with ``decimal=","``; keep it if more columns come out numeric."""
     try:
-        comma = _read(text, sep, nrows=max_rows + 1, decimal=",", **options)
+        comma = _read(body, sep, nrows=max_rows + 1, decimal=",", **options)
     except (ValueError, csv.Error, OverflowError):
         return df, []
     if _count_numeric(comma) > _count_numeric(df):
@@ -274,6 +325,31 @@ def _formula_notices(df: pd.DataFrame) -> list[str]:
             "=, +, - or @). Such cells are kept as plain text and never evaluated."]
 
 
+def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` ready for ``to_csv``, for a spreadsheet to open: every text cell (and column name) that starts
+    with ``=``, ``+``, ``-``, ``@``, a tab or a line break — and is not simply a number such as ``-2`` — gets a
+    leading ``'``, so a spreadsheet shows it as text instead of running it (OWASP's advice on CSV injection).
+    Carriage returns in text become line feeds: ``to_csv`` quotes a cell holding a line feed, but writes a bare
+    carriage return unquoted, where a spreadsheet starts a new row — and the rest of the cell is a fresh,
+    unescaped cell. Numeric columns and missing cells are untouched; ``table`` itself is not changed."""
+    safe = table.copy()
+    for col in safe.columns:
+        column = safe[col]
+        if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        filled = column.notna()
+        text = column.astype(str).str.replace("\r\n", "\n").str.replace("\r", "\n")
+        risky = text.str.startswith(_SPREADSHEET_TRIGGERS) & pd.to_numeric(text.where(filled, ""),
+                                                                           errors="coerce").isna()
+        safe[col] = ("'" + text).where(risky, text).astype(object).where(filled, column)
+    return safe.rename(columns=lambda name: _cell_safe(name) if isinstance(name, str) else name)
+
+
+def _cell_safe(value: str) -> str:
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return "'" + value if value.startswith(_SPREADSHEET_TRIGGERS) and not _is_number(value) else value
+
+
 def _check_shape(df: pd.DataFrame, max_rows: int, min_columns: int) -> None:
     if len(df) > max_rows:
         raise UploadError(f"The file has more than {max_rows:,} rows; the limit is {max_rows:,}. "
@@ -310,8 +386,9 @@ def numeric_table(df: pd.DataFrame, columns=None, label_column=None, *, max_labe
     features = _feature_columns(df, columns, label_column, notices)
     if len(features) < min_columns:
         raise UploadError(_too_few_columns(df, features, label_column, min_columns))
-    values = pd.DataFrame({c: _coerce(df[c], c, notices) for c in features})
-    X = values.to_numpy(dtype=np.float64)
+    X = np.empty((len(df), len(features)))  # filled column by column: no second copy of the table
+    for j, c in enumerate(features):
+        X[:, j] = _coerce(df[c], c, notices).to_numpy(dtype=np.float64)
     complete = np.isfinite(X).all(axis=1)
     n_dropped = int((~complete).sum())
     if n_dropped:
@@ -322,7 +399,8 @@ def numeric_table(df: pd.DataFrame, columns=None, label_column=None, *, max_labe
         remain = "1 complete row remains" if n_complete == 1 else f"{n_complete} complete rows remain"
         raise UploadError(f"Only {remain} after dropping rows with missing, non-numeric or infinite values; "
                           f"at least {min_rows} are needed. Fill in the gaps or choose other columns.")
-    X = X[complete]
+    if n_dropped:
+        X = X[complete]
     notices += _constant_notices(X, features)
     labels = label_names = None
     if label_column is not None:
@@ -343,11 +421,21 @@ def _feature_columns(df, columns, label_column, notices) -> list:
             raise UploadError(f"No column called {_list(unknown)}; choose from {_list(df.columns)}.")
         return [c for c in dict.fromkeys(columns) if c != label_column]
     candidates = [c for c in df.columns if c != label_column]
-    numeric = [c for c in candidates if _mostly_numeric(df[c])]
-    text = [c for c in candidates if c not in numeric]
+    empty = [c for c in candidates if _is_empty(df[c])]  # an empty column would drop every row
+    numeric = [c for c in candidates if c not in empty and _mostly_numeric(df[c])]
+    text = [c for c in candidates if c not in numeric and c not in empty]
+    if empty and len(empty) < len(candidates):
+        notices.append(f"Left out {len(empty)} empty column{'s' * (len(empty) > 1)}: {_list(empty)}.")
     if text and numeric:
         notices.append(f"Left out {len(text)} text column{'s' * (len(text) > 1)}: {_list(text)}.")
     return numeric
+
+
+def _is_empty(column: pd.Series) -> bool:
+    """No cell filled (missing, or only spaces)."""
+    if column.isna().all():
+        return True
+    return not pd.api.types.is_numeric_dtype(column) and (column.dropna().astype(str).str.strip() == "").all()
 
 
 def _mostly_numeric(column: pd.Series) -> bool:
