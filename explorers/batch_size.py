@@ -201,6 +201,9 @@ if raced is not None:
         if run.diverged_at is not None:
             st.error(f"**{label} diverged at step {run.diverged_at}**: the step overshoots the valley. **What to "
                      "change:** lower η (with linear scaling, the largest batch gets the largest step).", icon="💥")
+    if any(np.isinf(n).any() for n in noise_along):
+        st.caption("B_simple = tr Σ/|G|² is infinite where a racer sits exactly at the minimum (G = 0); those points "
+                   "are left out of the noise-scale panel.")
     view.chart(fig, key="race", summary=(
         f"Mini-batch SGD with batch sizes {', '.join(labels)} racing from one start on the line-fit loss surface "
         f"({n} points, {steps} steps), with the loss per step and per {x_axis} beside it. " + " ".join(
@@ -276,6 +279,10 @@ if swept is not None:
     if not reached.all():
         notes.append("Never reached the target at B = " + ", ".join(
             str(int(b)) for b in result.batch_sizes[~reached & ~diverged]) + " within the step limit.")
+    partly = reached & ~np.isfinite(result.steps).all(axis=1)
+    if partly.any():
+        notes.append("At B = " + ", ".join(str(int(b)) for b in result.batch_sizes[partly]) + " some seeds never "
+                     "reached the target: their dots are missing and the median is over the seeds that did.")
     st.caption(" ".join(notes))
 
 st.subheader("4 · Small batches, flat minima? (Keskar et al. 2017)", divider="gray")

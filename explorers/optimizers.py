@@ -205,8 +205,17 @@ if result is not None:
         inspect = view.control("inspect")
     with b:
         k = min(view.control("k"), race_result.n_steps - 1)
+    diverged = (race_result.diverged_at[race_result.names.index(inspect)]
+                if inspect in race_result.names else None)
+    if diverged is not None and k > diverged - 2:  # past the last finite update: its numbers are not numbers
+        k = max(diverged - 2, 0)
+        st.caption(f"{OPTIMIZERS[inspect].label} diverged at step {diverged}: showing step {k}, its last update "
+                   "with finite numbers.")
     if inspect not in race_result.names:
         st.info(f"{OPTIMIZERS[inspect].label} is not in this race: add it above to see its numbers.")
+    elif diverged is not None and diverged < 2:
+        st.info(f"{OPTIMIZERS[inspect].label} diverged at its first step, so there is no finite update to show. "
+                "**What to change:** lower the learning rate.")
     else:
         math_and_code(
             equations=[objective.latex, *UPDATE_RULES[inspect], *step_story(race_result, inspect, k)],

@@ -11,6 +11,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from ui.notebooks import notebook_file_name, notebook_for, notebook_refusal
+from ui.uploads import csv_safe
 
 
 def standalone_html(fig: go.Figure, title: str) -> str:
@@ -30,7 +31,7 @@ def export_buttons(page: str, fig: go.Figure, title: str, tables: dict[str, Call
                                help="One file with everything inside: open it in any browser, even offline.")
     for column, (label, make) in zip(columns[1:], tables.items()):
         name = label.lower().replace(" ", "-")
-        column.download_button(f"⬇️ {label} (CSV)", data=lambda make=make: make().to_csv(index=False),
+        column.download_button(f"⬇️ {label} (CSV)", data=lambda make=make: csv_safe(make()).to_csv(index=False),
                                file_name=f"{page}-{name}.csv", mime="text/csv", on_click="ignore",
                                key=f"{page}.{name}.csv")
     if view is not None:

@@ -34,6 +34,8 @@ def paths_animation(runs, labels: list[str], surface, noise: list[np.ndarray], x
     ``surface`` is ``(ws, bs, Z)`` (Z[row = b, col = w]); ``noise[i]`` is B_simple along run i's path.
     """
     ws, bs, Z = surface
+    # B_simple is infinite where the gradient is exactly zero (at the minimum): leave those points out
+    noise = [np.where(np.isfinite(n), n, np.nan) for n in noise]
     fig = make_subplots(rows=3, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.1, vertical_spacing=0.15,
                         specs=[[{"rowspan": 3}, {}], [None, {}], [None, {}]],
                         subplot_titles=("Paths over the loss surface (w across, b up)", "Full-data loss per update step",
@@ -191,7 +193,7 @@ def sweep_figure(sweep) -> go.Figure:
         fig.add_trace(go.Scatter(x=B, y=values, mode="lines+markers", name=f"median over {seeds} seeds",
                                  showlegend=col == 1, line={"color": OKABE_ITO["blue"], "width": 2},
                                  hovertemplate=f"B = %{{x}}<br>%{{y:.0f}} {unit}<extra></extra>"), row=1, col=col)
-    if np.isfinite(sweep.b_crit):
+    if np.isfinite(sweep.b_crit) and sweep.b_crit > 0:
         grid = np.geomspace(B.min(), B.max(), 100)
         fit_steps = sweep.s_min * (1 + sweep.b_crit / grid)
         fit_examples = sweep.e_min * (1 + grid / sweep.b_crit)

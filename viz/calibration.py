@@ -154,6 +154,14 @@ def cost_curve(table, cost_fp: float, cost_fn: float, costs: np.ndarray, best: f
 def prevalence_curve(tpr: float, fpr: float, train_prevalence: float, deploy_prevalence: float) -> go.Figure:
     """Precision of the same operating point (same TPR and FPR, so the same point on the ROC curve) as the
     share of positives changes: precision = π·TPR / (π·TPR + (1 − π)·FPR)."""
+    if tpr == 0 and fpr == 0:  # nothing is flagged: precision is 0/0 at every prevalence
+        fig = go.Figure()
+        fig.add_annotation(text="Nothing is flagged at this threshold, so precision is undefined at every "
+                                "prevalence.<br>Lower the threshold to flag some cases.", showarrow=False,
+                           x=0.5, y=0.5, xref="paper", yref="paper")
+        fig.update_layout(height=320, xaxis={"visible": False}, yaxis={"visible": False},
+                          margin={"t": 20, "l": 10, "r": 10, "b": 10})
+        return fig
     pi = np.geomspace(1e-3, 0.5, 200)
     precision = metrics_at_prevalence(tpr, fpr, pi)["precision"]
     fig = go.Figure(go.Scatter(x=pi, y=precision, mode="lines", line={"color": OKABE_ITO["blue"], "width": 2},

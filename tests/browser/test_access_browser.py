@@ -89,7 +89,7 @@ def test_palette_choice_recolours_the_charts_and_lands_in_the_link(server, page)
     assert "rgb(0, 68, 136)" in colors and "rgb(0, 114, 178)" not in colors  # #004488 instead of #0072B2
     assert "palette=high-contrast" in page.url
     # each chart is a labelled figure for screen readers: its summary's first sentence
-    names = page.evaluate("() => [...document.querySelectorAll('[data-testid=stPlotlyChart] [role=figure]')]"
+    names = page.evaluate("() => [...document.querySelectorAll('[role=figure]')]"
                           ".map(e => e.getAttribute('aria-label'))")
     assert names and all(name and len(name) > 20 for name in names)
     assert page.locator("g.updatemenu-button[aria-label='Play at 2× speed']").count() > 0
