@@ -207,8 +207,16 @@ def _die_with_parent() -> None:  # the server must not outlive the benchmark, ev
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def streamlit_command(port: int) -> list[str]:
+    """``streamlit run app.py`` on 127.0.0.1:``port``, headless, no usage stats, no file watcher (the browser tests
+    start their servers with this same command)."""
+    return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
+            "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
+            "--server.fileWatcherType=none"]
+
+
 class Server:
-    """``streamlit run app.py`` on 127.0.0.1 (the flags of tests/browser/conftest.py), logging to a file."""
+    """``streamlit_command`` run from the repository root, logging to a file."""
 
     def __init__(self, port: int | None = None, log_dir: Path = RESULTS):
         self.port = port or free_port()
@@ -220,9 +228,7 @@ class Server:
     def start(self) -> "Server":
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
-             "--server.address=127.0.0.1", f"--server.port={self.port}", "--browser.gatherUsageStats=false",
-             "--server.fileWatcherType=none"], cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+            streamlit_command(self.port), cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
         return self
 
