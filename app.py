@@ -3,13 +3,10 @@
 Run with ``make run`` (or ``streamlit run app.py``). Every explorer is registered in ``ui/registry.py``.
 """
 
-import gc
-import threading
-import time
-
 import streamlit as st
 
 from ui.errors import run_safely
+from ui.housekeeping import collect_now_and_then
 from ui.keyboard import keyboard_support
 from ui.lessons import LESSONS, step_link
 from ui.registry import EXPLORERS
@@ -88,23 +85,6 @@ def palette_choice() -> None:
             del st.query_params["palette"]
     elif st.query_params.get("palette") != chosen:
         st.query_params["palette"] = chosen
-
-
-#: A full garbage collection at most this often (seconds), instead of after every script run (see below).
-GC_EVERY = 10.0
-_gc_lock = threading.Lock()
-_gc_last = [time.monotonic()]
-
-
-def collect_now_and_then() -> None:
-    """Streamlit's own ``gc.collect(2)`` after every run (``runner.postScriptGC``, off in config.toml) walked every
-    cached figure and model each time: over half the server's CPU with 30 sessions. Cyclic garbage (Plotly figures
-    hold parent links) must still be collected, or memory grows; once every GC_EVERY seconds costs ~2 % of a core."""
-    with _gc_lock:
-        if time.monotonic() - _gc_last[0] < GC_EVERY:
-            return
-        _gc_last[0] = time.monotonic()
-    gc.collect()
 
 
 st.set_page_config(page_title="ML Math Explorer", page_icon="📐", layout="wide")

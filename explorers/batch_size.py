@@ -20,6 +20,7 @@ from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
 from ui.view import View
 from viz.batch_lab import batch_label, gradient_cloud, paths_animation, sharpness_figure, sweep_figure
+from viz.prepared import prepare
 
 THETA0 = DEMO_THETA0  # where every run starts on the (w, b) plane
 SIZES = {"1": "1", "8": "8", "32": "32", "128": "128", "full": "full batch"}
@@ -113,7 +114,7 @@ def race_figure(n, noise, seed, sizes, lr, scale_lr, steps, sampling, optimizer,
     """The race drawn against ``x_axis`` (changing the axis redraws; it does not rerun the racers)."""
     runs, labels, noise_along, loss_surface, optimum = race(n, noise, seed, sizes, lr, scale_lr, steps, sampling,
                                                             optimizer)
-    return paths_animation(runs, labels, loss_surface, noise_along, x_axis, optimum)
+    return prepare(paths_animation(runs, labels, loss_surface, noise_along, x_axis, optimum))
 
 
 def surface(x, y, runs, optimum, size: int = 80):

@@ -22,6 +22,7 @@ from ui.view import View
 from viz.baseline_grid import baseline_grid
 from viz.boundary import BoundaryData, boundary_animation, boundary_still
 from viz.network import tile_size
+from viz.prepared import prepare
 
 GRID = 60  # decision-map cells per side
 UPLOAD = "upload"
@@ -215,7 +216,7 @@ def settings_key(s: dict) -> tuple:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in s.items() if k not in NOT_TRAINING))
 
 
-@st.cache_resource(max_entries=12, show_spinner="Training the network…")
+@st.cache_resource(max_entries=16, show_spinner="Training the network…")
 def train(key: tuple):
     s = dict(key)
     data, (F_train, F_test, F_grid, F_tiles) = inputs(s)
@@ -224,11 +225,11 @@ def train(key: tuple):
     return run, data, (F_train, F_test, F_grid, F_tiles)
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def animation(key: tuple, show_test: bool):
     """The run as one animated figure (showing the test points or not costs a figure, not a training run)."""
     run, data, _ = train(key)
-    return boundary_animation(run, replace(data, show_test=show_test))
+    return prepare(boundary_animation(run, replace(data, show_test=show_test)))
 
 
 @st.cache_resource(max_entries=8, show_spinner="Fitting the scikit-learn models…")

@@ -16,6 +16,7 @@ from ui.math_panel import latex_vector, math_and_code
 from ui.params import FloatParam, IntParam, LogFloatParam, Preset
 from ui.view import View
 from viz.line_fit import derivative_limit, fit_animation
+from viz.prepared import prepare
 
 PARAMS = [
     LogFloatParam("lr", "Learning rate η", 0.3, low=1e-4, high=10.0,
@@ -64,7 +65,7 @@ def run(n, noise, w_true, b_true, seed, lr, steps, w0, b0):
 @st.cache_resource(max_entries=16, show_spinner=False)
 def run_figure(n, noise, w_true, b_true, seed, lr, steps, w0, b0):
     x, y, traj, optimum, _ = run(n, noise, w_true, b_true, seed, lr, steps, w0, b0)
-    return fit_animation(x, y, traj, optimum=optimum, true_line=lambda t: w_true * t + b_true)
+    return prepare(fit_animation(x, y, traj, optimum=optimum, true_line=lambda t: w_true * t + b_true))
 
 
 def loss_with_b_fixed(ws, *, b, x, y):

@@ -14,6 +14,7 @@ from ui.math_panel import latex_vector, math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam
 from ui.view import View
 from viz.race import CLICK_TRACE, race_animation, surface_3d
+from viz.prepared import prepare
 
 SURFACES = {"bowl": "Quadratic bowl", "rosenbrock": "Rosenbrock valley", "beale": "Beale", "himmelblau":
             "Himmelblau (four minima)", "rastrigin": "Rastrigin (many minima)", "saddle": "Saddle point",
@@ -94,7 +95,7 @@ def run(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, s
     objective = objective_for(surface, expr, condition, angle)
     result = race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd), [x0, y0],
                   steps, schedule, default_schedule_params(schedule, steps))
-    return objective, result, race_animation(objective, result), surface_3d(objective, result)
+    return objective, result, prepare(race_animation(objective, result)), prepare(surface_3d(objective, result))
 
 
 def results_table(objective, result) -> pd.DataFrame:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import weakref
 from urllib.parse import urlencode
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from ui.params import APP_KEYS, PRESET_KEY, Param, Preset, parse_url, to_url
 from viz.animation import final_frame
 from viz.describe import describe_figure
+from viz.prepared import PreparedFigure
 from viz.restyle import DEFAULT_PALETTE, PALETTES, restyle
 
 NO_PRESET = "—"
@@ -40,27 +40,11 @@ PRESENTER_SCALE = 1.4
 _STYLED: dict[tuple, object] = {}
 
 
-class PreparedFigure(go.Figure):
-    """A finished figure whose ``to_dict()`` is computed once.
-
-    ``st.plotly_chart`` (and ``to_html``) call ``to_dict()`` on every rerun: a deep copy of every frame that
-    took 100–170 ms for the larger animations, most of a cached rerun's CPU. Nothing downstream mutates the
-    dict (Streamlit only serialises it), so one copy serves every rerun of every session.
-    """
-
-    def __init__(self, fig: go.Figure):
-        super().__init__()  # an empty figure: cheap; the content lives in the prepared dict
-        self._prepared = fig.to_dict()
-
-    def to_dict(self) -> dict:
-        return self._prepared
-
-
 def _styled(fig, palette: str, scale: float, last_frame: bool, narrow: bool):
     key = (id(fig), palette, scale, last_frame, narrow)
     if key not in _STYLED:
-        styled = final_frame(fig) if last_frame and getattr(fig, "frames", None) else fig
-        _STYLED[key] = PreparedFigure(restyle(styled, palette, scale, narrow))
+        styled = restyle(final_frame(fig) if last_frame else fig, palette, scale, narrow)
+        _STYLED[key] = styled if isinstance(styled, PreparedFigure) else PreparedFigure(styled)
         weakref.finalize(fig, _STYLED.pop, key, None)
     return _STYLED[key]
 
@@ -69,7 +53,9 @@ _DESCRIBED: dict[int, str] = {}
 
 
 def _described(fig) -> str:
-    """``describe_figure`` once per (cached) figure."""
+    """``describe_figure`` once per (cached) figure (a prepared figure was described before its objects went)."""
+    if getattr(fig, "description", None):
+        return fig.description
     if id(fig) not in _DESCRIBED:
         _DESCRIBED[id(fig)] = describe_figure(fig)
         weakref.finalize(fig, _DESCRIBED.pop, id(fig), None)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
+from viz.prepared import spec_of
+
 #: Budget for one figure's JSON, shared by all explorers (first paint grows with payload).
 PAYLOAD_BUDGET_BYTES = 3_000_000
 #: Frame duration at 1× speed, in milliseconds.
@@ -169,7 +171,7 @@ def payload_bytes(fig: go.Figure) -> int:
 def final_frame(fig: go.Figure) -> go.Figure:
     """A copy of an animated figure that opens on its last frame (for people who asked for reduced motion):
     the traces hold the last frame's data and the slider points at it; Play and the slider still work."""
-    spec = fig.to_dict()
+    spec = spec_of(fig)
     frames = spec.get("frames") or []
     if not frames:
         return fig
