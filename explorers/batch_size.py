@@ -19,6 +19,7 @@ from ui.export import export_buttons
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
 from ui.view import View
+from ui.housekeeping import one_heavy_at_a_time
 from viz.batch_lab import batch_label, gradient_cloud, paths_animation, sharpness_figure, sweep_figure
 from viz.prepared import prepare
 
@@ -102,8 +103,10 @@ def sizes_of(names, n: int) -> list[int]:
 def race(n, noise, seed, sizes, lr, scale_lr, steps, sampling, optimizer):
     x, y = line_data(n, noise, seed)
     problem = linear_regression_sum(x, y)
-    runs = [minibatch_sgd(problem, np.array(THETA0), B, lr * (B / sizes[0] if scale_lr else 1.0), steps,
-                          replacement=sampling == "replace", random_state=seed, optimizer=optimizer) for B in sizes]
+    with one_heavy_at_a_time():
+        runs = [minibatch_sgd(problem, np.array(THETA0), B, lr * (B / sizes[0] if scale_lr else 1.0), steps,
+                              replacement=sampling == "replace", random_state=seed, optimizer=optimizer)
+                for B in sizes]
     noise_along = [noise_scale_along(problem, run.params) for run in runs]
     optimum = least_squares_line(x, y)
     return runs, [batch_label(B, n) for B in sizes], noise_along, surface(x, y, runs, optimum), optimum
@@ -148,10 +151,11 @@ def sweep(n, noise, seed, rule, base_lr, cap, warmup, target, sampling):
     problem = linear_regression_sum(x, y)
     goal = relative_target(problem, np.array(THETA0), least_squares_line(x, y), target)
     max_lr = 1.0 / np.linalg.eigvalsh(mse_hessian(x))[-1] if cap else None
-    result = batch_size_sweep(problem, np.array(THETA0), [B for B in SWEEP_SIZES if B <= n], base_lr=base_lr,
-                              rule=rule, target_loss=goal, warmup_steps=warmup, replacement=sampling == "replace",
-                              seeds=DEMO_SWEEP["seeds"], patience=DEMO_SWEEP["patience"], max_lr=max_lr,
-                              random_state=seed)
+    with one_heavy_at_a_time():
+        result = batch_size_sweep(problem, np.array(THETA0), [B for B in SWEEP_SIZES if B <= n], base_lr=base_lr,
+                                  rule=rule, target_loss=goal, warmup_steps=warmup,
+                                  replacement=sampling == "replace", seeds=DEMO_SWEEP["seeds"],
+                                  patience=DEMO_SWEEP["patience"], max_lr=max_lr, random_state=seed)
     return result, sweep_figure(result)
 
 
@@ -159,9 +163,10 @@ def sweep(n, noise, seed, rule, base_lr, cap, warmup, target, sampling):
 def sharpness(seed, lr, updates):
     X, y = make_dataset("moons", 400, 0.3, seed)
     X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, seed)
-    result = sharpness_by_batch_size(
-        lambda B: MLPClassifier((16, 16), "tanh", learning_rate_init=lr, batch_size=B, random_state=seed),
-        X_train, y_train, X_test, y_test, SHARP_SIZES, n_updates=updates)
+    with one_heavy_at_a_time():
+        result = sharpness_by_batch_size(
+            lambda B: MLPClassifier((16, 16), "tanh", learning_rate_init=lr, batch_size=B, random_state=seed),
+            X_train, y_train, X_test, y_test, SHARP_SIZES, n_updates=updates)
     return result, sharpness_figure(result)
 
 

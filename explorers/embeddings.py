@@ -18,6 +18,7 @@ from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
 from ui.progress_cache import ProgressCache
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
+from ui.housekeeping import one_heavy_at_a_time
 from viz.embedding import hover_texts, loadings, scree, side_by_side, small_multiples
 from viz.prepared import prepare
 
@@ -136,7 +137,8 @@ def _embed(data, standardize, perplexity, lr, exaggeration, iterations, seed, re
                 early_exaggeration=exaggeration, max_iter=iterations, random_state=seed,
                 snapshot_every=max(1, iterations // 100))
     t = time.perf_counter()
-    tsne.fit(X, callback=report)
+    with one_heavy_at_a_time():
+        tsne.fit(X, callback=report)
     tsne_seconds = time.perf_counter() - t
     k = min(10, len(X) - 2)
     return {"pca": pca, "scores": scores, "tsne": tsne, "pca_seconds": pca_seconds, "tsne_seconds": tsne_seconds,
@@ -168,8 +170,9 @@ def multiples(key: str, _data: Embeddable, standardize: bool, perplexity: float,
     small, _ = subsample(_data, MULTIPLE_ROWS, seed) if _data.n_samples > MULTIPLE_ROWS else (_data, None)
     X = _scaled(small.X, standardize)
     perplexities = [p for p in PERPLEXITIES if p < len(X) / 3]
-    by_perplexity = [TSNE(perplexity=p, max_iter=500, random_state=seed).fit_transform(X) for p in perplexities]
-    by_seed = [TSNE(perplexity=perplexity, max_iter=500, random_state=s).fit_transform(X) for s in SEEDS]
+    with one_heavy_at_a_time():
+        by_perplexity = [TSNE(perplexity=p, max_iter=500, random_state=seed).fit_transform(X) for p in perplexities]
+        by_seed = [TSNE(perplexity=perplexity, max_iter=500, random_state=s).fit_transform(X) for s in SEEDS]
     return (small_multiples(by_perplexity, [f"perplexity {p}" for p in perplexities], small.labels,
                             small.label_names, cols=len(perplexities)),
             small_multiples(by_seed, [f"seed {s}" for s in SEEDS], small.labels, small.label_names, cols=3),

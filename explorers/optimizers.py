@@ -13,6 +13,7 @@ from ui.export import export_buttons
 from ui.math_panel import latex_vector, math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam
 from ui.view import View
+from ui.housekeeping import one_heavy_at_a_time
 from viz.race import CLICK_TRACE, race_animation, surface_3d
 from viz.prepared import prepare
 
@@ -93,8 +94,9 @@ def optimizers_for(opts, lrs, beta, beta2, wd):
 @st.cache_resource(max_entries=16, show_spinner=False)
 def run(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, steps, x0, y0):
     objective = objective_for(surface, expr, condition, angle)
-    result = race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd), [x0, y0],
-                  steps, schedule, default_schedule_params(schedule, steps))
+    with one_heavy_at_a_time():
+        result = race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd), [x0, y0],
+                      steps, schedule, default_schedule_params(schedule, steps))
     return objective, result, prepare(race_animation(objective, result)), prepare(surface_3d(objective, result))
 
 

@@ -121,3 +121,37 @@ def test_the_server_takes_turns_between_threads_sooner_than_cpython_default():
     housekeeping.tune_process()
     assert sys.getswitchinterval() == housekeeping.SWITCH_INTERVAL < 0.005
     assert np.isfinite(housekeeping.GC_EVERY)
+
+
+def test_long_computations_run_one_at_a_time_and_in_turn():
+    import threading
+    import time
+
+    running, most, order = [0], [0], []
+    guard = threading.Lock()
+
+    def work(name):
+        with housekeeping.one_heavy_at_a_time():
+            with guard:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.02)
+            order.append(name)
+            with guard:
+                running[0] -= 1
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert most[0] == 1 and sorted(order) == list(range(6))
+
+
+def test_a_failed_computation_lets_the_next_one_run():
+    import pytest
+
+    with pytest.raises(ValueError), housekeeping.one_heavy_at_a_time():
+        raise ValueError("diverged")
+    assert housekeeping._heavy.acquire(timeout=1)  # free again (a failure that kept it would stall every page)
+    housekeeping._heavy.release()

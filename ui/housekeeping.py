@@ -8,6 +8,7 @@ therefore never collected at all).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import gc
@@ -28,6 +29,7 @@ MALLOC_ARENAS = 2
 _M_ARENA_MAX = -8  # mallopt's parameter number (glibc malloc.h)
 
 _lock = threading.Lock()
+_heavy = threading.Lock()
 _last_collect = [time.monotonic()]
 _frozen = [False]
 _libc = None
@@ -78,6 +80,19 @@ def collect_now_and_then(clock=time.monotonic) -> bool:
     if libc is not None:
         libc.malloc_trim(0)
     return True
+
+
+@contextlib.contextmanager
+def one_heavy_at_a_time():
+    """Run a long computation (training, t-SNE, a sweep) only when no other session is running one.
+
+    Every session's script shares one interpreter lock, so twenty cold views started together each got a
+    twentieth of a core: all twenty finished late (a 2-s t-SNE took 50 s), and so did every cheap cached rerun
+    behind them. Queued instead, the computations finish one after another and cached views keep their turn.
+    Only wrap leaf work that waits for nothing else (no cached function inside), so this cannot deadlock.
+    """
+    with _heavy:
+        yield
 
 
 tune_process()  # on first import: once per server process
