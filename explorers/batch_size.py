@@ -16,10 +16,10 @@ from core.optimizers import OPTIMIZERS
 from core.sharpness import sharpness_by_batch_size, top_hessian_eigenvalue
 from ui.errors import attempt
 from ui.export import export_buttons
+from ui.housekeeping import one_heavy_at_a_time
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
 from ui.view import View
-from ui.housekeeping import one_heavy_at_a_time
 from viz.batch_lab import batch_label, gradient_cloud, paths_animation, sharpness_figure, sweep_figure
 from viz.prepared import prepare
 

@@ -13,11 +13,11 @@ from core.thresholds import (always_negative_baseline, at_threshold, bayes_thres
                              expected_cost, roc_auc_score, average_precision_score, threshold_table)
 from ui.errors import attempt
 from ui.export import export_buttons
+from ui.housekeeping import one_heavy_at_a_time
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
-from ui.housekeeping import one_heavy_at_a_time
 from viz.calibration import (ONE_IN_STEPS, cost_curve, paradox_animation, per_10k_table, prevalence_curve,
                              reliability, score_histogram, threshold_explorer)
 

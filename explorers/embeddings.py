@@ -13,12 +13,12 @@ import core.tsne as tsne_module
 from core.tsne import TSNE, knn_preservation, trustworthiness
 from ui.errors import attempt
 from ui.export import export_buttons
+from ui.housekeeping import one_heavy_at_a_time
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
 from ui.progress_cache import ProgressCache
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
-from ui.housekeeping import one_heavy_at_a_time
 from viz.embedding import hover_texts, loadings, scree, side_by_side, small_multiples
 from viz.prepared import prepare
 
@@ -152,10 +152,11 @@ def embedding_figure(run_key: tuple, pc_x: int, pc_y: int, _data: Embeddable, _r
     ratio = _result["pca"].explained_variance_ratio_
     tsne = _result["tsne"]
     texts = hover_texts(_data.n_samples, _data.labels, _data.label_names, _data.images)
-    return prepare(side_by_side(_result["scores"][:, [pc_x - 1, pc_y - 1]], tsne.frames_, tsne.frame_iters_, _data.labels,
-                        _data.label_names, texts, pca_axes=(f"PC {pc_x} ({ratio[pc_x - 1]:.0%} of variance)",
-                                                            f"PC {pc_y} ({ratio[pc_y - 1]:.0%} of variance)"),
-                        exaggeration_until=min(250, tsne.max_iter)))
+    fig = side_by_side(_result["scores"][:, [pc_x - 1, pc_y - 1]], tsne.frames_, tsne.frame_iters_, _data.labels,
+                       _data.label_names, texts, pca_axes=(f"PC {pc_x} ({ratio[pc_x - 1]:.0%} of variance)",
+                                                           f"PC {pc_y} ({ratio[pc_y - 1]:.0%} of variance)"),
+                       exaggeration_until=min(250, tsne.max_iter))
+    return prepare(fig)
 
 
 def _scaled(X, standardize: bool) -> np.ndarray:

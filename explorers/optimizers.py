@@ -10,10 +10,10 @@ from core.optimizers import (OPTIMIZERS, SCHEDULE_LABELS, default_schedule_param
                              race_summary, schedule_factors)
 from ui.errors import attempt
 from ui.export import export_buttons
+from ui.housekeeping import one_heavy_at_a_time
 from ui.math_panel import latex_vector, math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam
 from ui.view import View
-from ui.housekeeping import one_heavy_at_a_time
 from viz.race import CLICK_TRACE, race_animation, surface_3d
 from viz.prepared import prepare
 
