@@ -208,21 +208,20 @@ def _die_with_parent() -> None:  # the server must not outlive the benchmark, ev
 
 
 def streamlit_command(port: int) -> list[str]:
-    """``streamlit run app.py`` on 127.0.0.1:``port``, headless, no usage stats, no file watcher (the browser tests
-    start their servers with this same command)."""
+    """``streamlit run app.py`` on 127.0.0.1:``port``, headless, no usage stats, no file watcher."""
     return [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless=true",
             "--server.address=127.0.0.1", f"--server.port={port}", "--browser.gatherUsageStats=false",
             "--server.fileWatcherType=none"]
 
 
 class Server:
-    """``streamlit_command`` run from the repository root, logging to a file."""
+    """``streamlit_command`` run from the repository root, logging to a file (the browser tests use it too)."""
 
-    def __init__(self, port: int | None = None, log_dir: Path = RESULTS):
+    def __init__(self, port: int | None = None, log_dir: Path = RESULTS, log_prefix: str = "load-server"):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         Path(log_dir).mkdir(parents=True, exist_ok=True)
-        self.log_path = Path(log_dir) / f"load-server-{self.port}.log"
+        self.log_path = Path(log_dir) / f"{log_prefix}-{self.port}.log"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "Server":
@@ -232,14 +231,14 @@ class Server:
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
         return self
 
-    def wait_healthy(self, timeout: float = 60.0) -> None:
+    def wait_healthy(self, timeout: float = 60.0) -> "Server":
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 break
             try:
                 if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read() == b"ok":
-                    return
+                    return self
             except OSError:
                 time.sleep(0.2)
         self.stop()

@@ -2,15 +2,12 @@
 
 import os
 import shutil
-import socket
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from bench.load import streamlit_command
+from bench.load import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -24,38 +21,9 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """``streamlit run app.py`` on a free loopback port; stopped when the test is done."""
-
-    def __init__(self):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(ARTIFACTS / f"streamlit-{self.port}.log", "w")
-        self.proc = subprocess.Popen(streamlit_command(self.port), cwd=ROOT, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2).read() == b"ok":
-                    return
-            except OSError:
-                time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"streamlit did not become healthy; see {self.log.name}")
-
-    def stop(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+def start_server(port: int | None = None) -> Server:
+    """``streamlit run app.py`` on a free loopback port (or ``port``), healthy, logging into tests/artifacts."""
+    return Server(port, log_dir=ARTIFACTS, log_prefix="streamlit").start().wait_healthy()
 
 
 @pytest.fixture(scope="session")
@@ -76,16 +44,14 @@ def browser():
 
 @pytest.fixture
 def fresh_server():
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    server = Server()
+    server = start_server()
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="module")
 def server():
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    s = Server()
+    s = start_server()
     yield s
     s.stop()
 

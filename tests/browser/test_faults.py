@@ -3,10 +3,7 @@ the server restarting under open tabs, and two tabs of one browser on the same p
 
 import time
 import urllib.request
-from pathlib import Path
-from unittest import mock
 
-from tests.browser import conftest
 from tests.browser.conftest import wait_for_app
 from tests.browser.test_browser import READOUT_JS, assert_healthy, open_url, readout, streamlit_slider
 
@@ -14,11 +11,11 @@ STEPS_TAKEN = '[data-testid="stMetric"]:has-text("steps taken")'
 
 
 def log_since(server, offset: int) -> str:
-    return Path(server.log.name).read_text(errors="replace")[offset:]
+    return server.log_path.read_text(errors="replace")[offset:]
 
 
 def log_size(server) -> int:
-    return len(Path(server.log.name).read_text(errors="replace"))
+    return len(server.log_path.read_text(errors="replace"))
 
 
 def healthy(server) -> bool:
@@ -86,15 +83,10 @@ def test_after_a_server_restart_the_view_comes_back_from_the_url(fresh_server, b
     assert "preset=crawling" in url
     assert steps_shown(pg) == ("101", "101")
 
-    port = fresh_server.port
-    fresh_server.proc.terminate()
-    fresh_server.proc.wait(10)
-    fresh_server.log.close()
+    fresh_server.stop()
     pg.wait_for_selector('[data-testid="stApp"]:not([data-test-connection-state="CONNECTED"])', timeout=20_000)
-    Path(fresh_server.log.name).rename(Path(fresh_server.log.name).with_suffix(".before-restart.log"))
-    with mock.patch.object(conftest, "_free_port", return_value=port):
-        restarted = conftest.Server()  # the same port: the open tab reconnects to it
-    fresh_server.proc, fresh_server.log = restarted.proc, restarted.log  # the fixture stops the new one
+    fresh_server.log_path.rename(fresh_server.log_path.with_suffix(".before-restart.log"))
+    fresh_server.start().wait_healthy()  # the same port: the open tab reconnects to it (the fixture stops it)
 
     # Streamlit reconnects by itself; the new server has no session state, so the view comes from the URL
     pg.wait_for_selector('[data-testid="stApp"][data-test-connection-state="CONNECTED"]', timeout=40_000)
