@@ -38,7 +38,7 @@ from typing import Iterator, Union
 
 import numpy as np
 
-from core.objectives import Objective
+from core.objectives import OBJECTIVES, Objective
 from core.validation import check_array, check_float
 
 #: Longest text accepted, in characters.
@@ -825,6 +825,19 @@ def to_objective(text: str, domain=((-3.0, 3.0), (-3.0, 3.0))) -> Objective:
                      gradient_fn=gradient_fn, hessian_fn=hessian_fn, domain=box)
 
 
+def objective_for(surface: str, expr: str = "", condition: float = 10.0, angle: float = 0.0) -> Objective:
+    """A loss surface by name, as the optimizers page offers them: ``"custom"`` is the formula ``expr``
+    (:func:`to_objective`), ``"bowl"`` the quadratic bowl with its condition number and rotation in degrees, and
+    any other name a built-in surface of ``core.objectives.OBJECTIVES``."""
+    if surface == "custom":
+        return to_objective(expr)
+    if surface == "bowl":
+        return OBJECTIVES["bowl"](condition=condition, angle=angle)
+    if not isinstance(surface, str) or surface not in OBJECTIVES:
+        raise ValueError(f"surface must be custom or one of {', '.join(OBJECTIVES)}, got {surface!r:.60}.")
+    return OBJECTIVES[surface]()
+
+
 __all__ = ["ARITY", "CONSTANTS", "Expression", "ExpressionError", "HINT", "MAX_DEPTH", "MAX_EXPONENT", "MAX_POINTS",
            "MAX_LENGTH", "MAX_NODES", "derivative", "evaluate", "parse", "simplify", "size", "to_latex",
-           "to_objective"]
+           "to_objective", "objective_for"]

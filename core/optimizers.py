@@ -316,6 +316,19 @@ def make_optimizer(name: str, **hyperparameters) -> Optimizer:
     return cls(**hyperparameters)
 
 
+def optimizers_for(names, lrs, beta: float = 0.9, beta2: float = 0.999, weight_decay: float = 0.01) -> list:
+    """One optimizer per name, racer ``i`` with learning rate ``lrs[i]`` (the optimizers page's race): momentum
+    and Nesterov get ``beta``, Adam ``beta2``, AdamW ``beta2`` and ``weight_decay``."""
+    if isinstance(names, str) or not isinstance(names, (list, tuple)) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f"names must be a list of optimizer names ({', '.join(OPTIMIZERS)}), got "
+                         f"{type(names).__name__}.")
+    if not isinstance(lrs, (list, tuple)) or len(lrs) != len(names):
+        raise ValueError(f"lrs must hold one learning rate per optimizer ({len(names)} of them).")
+    extra = {"momentum": {"beta": beta}, "nesterov": {"beta": beta}, "adam": {"beta2": beta2},
+             "adamw": {"beta2": beta2, "weight_decay": weight_decay}}
+    return [make_optimizer(name, lr=lr, **extra.get(name, {})) for name, lr in zip(names, lrs)]
+
+
 # ------------------------------------------------------------------------------------ learning-rate schedules
 # Each schedule maps the 1-based step t (an int or an array of them) and the run length to a factor that
 # multiplies the base learning rate: η_t = lr × factor(t). Parameters are keyword-only, named as in

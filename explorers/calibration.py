@@ -25,9 +25,8 @@ TEST_SHARE = 0.3
 UPLOAD = "upload"
 GIVEN = "given"  # an uploaded score column, used as it is
 #: Prevalences as "1 in k" (the URL holds k).
-ONE_IN = {k: f"1 in {int(k):,}" + (" (car crashes)" if k == "102" else "") for k in
-          ("2", "3", "5", "7", "10", "15", "20", "30", "50", "70", "100", "102", "150", "200", "300", "500", "700",
-           "1000")}
+#: Prevalences to choose from: the paradox animation's own steps, so every choice has its frame.
+ONE_IN = {str(k): f"1 in {k:,}" + (" (car crashes)" if k == 102 else "") for k in ONE_IN_STEPS}
 
 PARAMS = [
     ChoiceParam("source", "Data", "synthetic", options={"synthetic": "Two Gaussian classes (set the prevalence)",
@@ -135,7 +134,7 @@ def reliability_figure(key: tuple, bins: int, strategy: str, _result: dict):
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def paradox_figure(tpr: float, fpr: float, one_in: int):
-    return paradox_animation(tpr, fpr, one_in if one_in in ONE_IN_STEPS else 102)
+    return paradox_animation(tpr, fpr, one_in)
 
 
 def paradox_row(name: str, row) -> dict:

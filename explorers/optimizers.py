@@ -4,9 +4,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.expressions import to_objective
-from core.objectives import OBJECTIVES
-from core.optimizers import (OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params, make_optimizer, race,
+from core.expressions import objective_for
+from core.optimizers import (OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params, optimizers_for, race,
                              race_summary, schedule_factors)
 from ui.errors import attempt
 from ui.export import export_buttons
@@ -75,20 +74,8 @@ PRESETS = {
 }
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
-def objective_for(surface, expr, condition, angle):
-    if surface == "custom":
-        return to_objective(expr)
-    if surface == "bowl":
-        return OBJECTIVES["bowl"](condition=condition, angle=angle)
-    return OBJECTIVES[surface]()
-
-
-def optimizers_for(opts, lrs, beta, beta2, wd):
-    """One optimizer per racing name; ``lrs[i]`` is racer i's learning rate."""
-    extra = {"momentum": {"beta": beta}, "nesterov": {"beta": beta}, "adam": {"beta2": beta2},
-             "adamw": {"beta2": beta2, "weight_decay": wd}}
-    return [make_optimizer(name, lr=lr, **extra.get(name, {})) for name, lr in zip(opts, lrs)]
+#: The surface, once per setting (a typed formula is parsed and checked once).
+objective_for = st.cache_resource(max_entries=16, show_spinner=False)(objective_for)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)

@@ -509,3 +509,18 @@ def test_objective_domain_and_bad_inputs():
 ])
 def test_latex(text, latex):
     assert parse(text).latex() == latex
+
+
+def test_objective_for_gives_the_formula_the_bowl_or_a_named_surface_and_refuses_others():
+    from core.objectives import OBJECTIVES
+
+    custom = expressions.objective_for("custom", "x**2 + 3*y**2")
+    np.testing.assert_allclose(custom.value(np.array([1.0, 2.0])), 13.0)
+    bowl = expressions.objective_for("bowl", condition=5.0, angle=30.0)
+    reference = OBJECTIVES["bowl"](condition=5.0, angle=30.0)
+    np.testing.assert_allclose(bowl.value(np.array([0.7, -1.2])), reference.value(np.array([0.7, -1.2])))
+    for name, factory in OBJECTIVES.items():
+        assert expressions.objective_for(name).name == factory().name
+    for bad in ("nope", ["bowl"], None):
+        with pytest.raises(ValueError, match="surface must be custom or one of"):
+            expressions.objective_for(bad)

@@ -567,6 +567,10 @@ case("optimizers.Optimizer.step", _step, name=st.sampled_from(list(opt.OPTIMIZER
      lr=st.one_of(st.none(), real((0, 1))).filter(lambda v: not isinstance(v, float) or abs(v) < 1e6))
 case("optimizers.make_optimizer", lambda name, **kw: opt.make_optimizer(name, **kw), name=choice(list(opt.OPTIMIZERS)),
      lr=real((1e-3, 1)), beta=real((0, 0.99)))
+case("optimizers.optimizers_for", opt.optimizers_for,
+     names=st.one_of(st.lists(choice(list(opt.OPTIMIZERS)), max_size=4).map(tuple), st.sampled_from(MALFORMED_ARRAYS)),
+     lrs=st.one_of(st.lists(real((1e-3, 1)), max_size=4).map(tuple), st.sampled_from(MALFORMED_ARRAYS)),
+     beta=real((0, 0.99)), beta2=real((0, 0.999)), weight_decay=real((0, 1)))
 for _name, _fn in opt.SCHEDULES.items():
     _kw = {"step_decay": dict(every=count((1, 10), 1, opt.MAX_STEPS), gamma=real((0.01, 1))),
            "exponential": dict(gamma=real((0.01, 1))), "cosine": dict(min_factor=real((0, 1))),

@@ -434,3 +434,17 @@ def test_race_summary_rows_follow_the_trajectory():
     assert rows[1]["diverged at step"] is not None  # 0.6 > 2/4
     assert rows[1]["final loss"] == result.loss[1][np.isfinite(result.loss[1])][-1]
     assert race_summary(result, np.empty((0, 2)))[0]["distance to nearest minimum"] is None
+
+
+def test_optimizers_for_gives_each_racer_its_rate_and_the_hyperparameters_it_takes():
+    from core.optimizers import optimizers_for
+
+    racers = optimizers_for(("sgd", "momentum", "adam", "adamw"), (0.1, 0.2, 0.3, 0.4), beta=0.8, beta2=0.95,
+                            weight_decay=0.05)
+    assert [type(r).__name__ for r in racers] == ["SGD", "Momentum", "Adam", "AdamW"]
+    assert [r.lr for r in racers] == [0.1, 0.2, 0.3, 0.4]
+    assert racers[1].beta == 0.8 and racers[2].beta2 == 0.95 and racers[3].weight_decay == 0.05
+    with pytest.raises(ValueError, match="one learning rate per optimizer"):
+        optimizers_for(("sgd", "adam"), (0.1,))
+    with pytest.raises(ValueError, match="list of optimizer names"):
+        optimizers_for("sgd", (0.1,))

@@ -16,9 +16,6 @@ import textwrap
 from dataclasses import dataclass
 from typing import Callable
 
-import nbformat
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
-
 from ui.registry import explorer
 
 #: Shown when a page's data is an uploaded table: the notebook could not recreate it from parameters.
@@ -173,27 +170,9 @@ OPTIMIZERS_RACE = Recipe(
     equations=lambda v: [r"g_k = \nabla f(\theta_k)", *[rule for name in _racers(v) for rule in UPDATE_RULES[name]]],
     params=_optimizer_params,
     steps=lambda v: [("## The surface and the race", _code('''
-        from core.expressions import to_objective
-        from core.objectives import OBJECTIVES
-        from core.optimizers import default_schedule_params, make_optimizer, race, race_summary
+        from core.expressions import objective_for
+        from core.optimizers import default_schedule_params, optimizers_for, race, race_summary
         from viz.race import race_animation
-
-
-        def objective_for(surface, expr, condition, angle):
-            """The loss surface: your formula, the bowl (with its condition number and rotation) or a built-in one."""
-            if surface == "custom":
-                return to_objective(expr)
-            if surface == "bowl":
-                return OBJECTIVES["bowl"](condition=condition, angle=angle)
-            return OBJECTIVES[surface]()
-
-
-        def optimizers_for(opts, lrs, beta, beta2, wd):
-            """One optimizer per racing name; ``lrs[i]`` is racer i's learning rate."""
-            extra = {"momentum": {"beta": beta}, "nesterov": {"beta": beta}, "adam": {"beta2": beta2},
-                     "adamw": {"beta2": beta2, "weight_decay": wd}}
-            return [make_optimizer(name, lr=lr, **extra.get(name, {})) for name, lr in zip(opts, lrs)]
-
 
         LEARNING_RATES
         if not opts:  # with no optimizer picked, the page races plain gradient descent
@@ -511,7 +490,7 @@ CALIBRATION = Recipe(
             from core.datasets_2d import train_test_split
             from core.imbalanced_data import make_imbalanced, with_copies
             from core.thresholds import at_threshold, average_precision_score, roc_auc_score, threshold_table
-            from viz.calibration import ONE_IN_STEPS, paradox_animation, score_histogram, threshold_explorer
+            from viz.calibration import paradox_animation, score_histogram, threshold_explorer
 
             TEST_SHARE = 0.3  # rows kept aside to judge the model and the calibrators
 
@@ -548,10 +527,9 @@ CALIBRATION = Recipe(
         threshold_fig.show()
 
         # The page's accuracy-paradox animation: the same recall and false-positive rate as positives get rarer,
-        # starting at the prevalence where the model is used — or at 1 in 102 if the animation has no step there
-        # (press ▶). Like the page, it takes the rates to 6 significant digits.
-        one_in = int(deploy)
-        fig = paradox_animation(float(f"{row.recall:.6g}"), float(f"{row.fpr:.6g}"), one_in if one_in in ONE_IN_STEPS else 102)
+        # starting at the prevalence where the model is used (press ▶). Like the page, it takes the rates to 6
+        # significant digits.
+        fig = paradox_animation(float(f"{row.recall:.6g}"), float(f"{row.fpr:.6g}"), int(deploy))
         fig.show()'''),
     uploaded=lambda v: v["source"] == "upload",
 )
@@ -630,6 +608,9 @@ def notebook_for(page: str, values: dict, link: str) -> str:
     Raises ``ValueError`` for an unknown page, missing values, or a view of uploaded data (which no
     notebook can recreate from parameters).
     """
+    import nbformat  # with its JSON-schema stack: ~0.2 s and ~100 modules, paid only when someone exports
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
     recipe = _recipe(page)
     values = {name: _plain(value) for name, value in values.items()}
     refusal = notebook_refusal(page, values)

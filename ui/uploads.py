@@ -316,9 +316,7 @@ def _formula_notices(df: pd.DataFrame) -> list[str]:
     for col in df.columns:
         if pd.api.types.is_numeric_dtype(df[col]) or pd.api.types.is_bool_dtype(df[col]):
             continue
-        text = df[col].dropna().astype(str)
-        looks = text.str.startswith(FORMULA_PREFIXES) & pd.to_numeric(text, errors="coerce").isna()
-        count += int(looks.sum())
+        count += int(_formula_like(df[col].dropna().astype(str), FORMULA_PREFIXES).sum())
     if not count:
         return []
     return [f"{count:,} cell{'s look' if count > 1 else ' looks'} like a spreadsheet formula (starting with "
@@ -337,17 +335,21 @@ def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
         column = safe[col]
         if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
             continue
-        filled = column.notna()
-        text = column.astype(str).str.replace("\r\n", "\n").str.replace("\r", "\n")
-        risky = text.str.startswith(_SPREADSHEET_TRIGGERS) & pd.to_numeric(text.where(filled, ""),
-                                                                           errors="coerce").isna()
-        safe[col] = ("'" + text).where(risky, text).astype(object).where(filled, column)
-    return safe.rename(columns=lambda name: _cell_safe(name) if isinstance(name, str) else name)
+        safe[col] = _escaped(column.astype(str)).astype(object).where(column.notna(), column)
+    names = [name for name in safe.columns if isinstance(name, str)]
+    return safe.rename(columns=dict(zip(names, _escaped(pd.Series(names, dtype=object)))))
 
 
-def _cell_safe(value: str) -> str:
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return "'" + value if value.startswith(_SPREADSHEET_TRIGGERS) and not _is_number(value) else value
+def _formula_like(text: pd.Series, prefixes: tuple[str, ...]) -> pd.Series:
+    """Which texts start with one of ``prefixes`` and are not simply a number (``-2`` is a number; ``=1+1`` and
+    ``-cmd`` are not)."""
+    return text.str.startswith(prefixes) & pd.to_numeric(text, errors="coerce").isna()
+
+
+def _escaped(text: pd.Series) -> pd.Series:
+    """``text`` with line breaks as line feeds and a ``'`` before anything a spreadsheet would run."""
+    text = text.str.replace("\r\n", "\n").str.replace("\r", "\n")
+    return ("'" + text).where(_formula_like(text, _SPREADSHEET_TRIGGERS), text)
 
 
 def _check_shape(df: pd.DataFrame, max_rows: int, min_columns: int) -> None:
