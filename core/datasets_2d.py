@@ -368,9 +368,9 @@ def make_grid(extent, resolution: int = 100) -> tuple[np.ndarray, np.ndarray, np
         raise ValueError(f"extent must be (x_min, x_max, y_min, y_max), got {extent!r}.") from None
     # linspace overflows over spans near the float limit; _MAX_EXTENT is far past any grid_extent of valid data.
     x_min, x_max, y_min, y_max = (check_float(n, v, low=-_MAX_EXTENT, high=_MAX_EXTENT)
-                                  for n, v in zip(("x_min", "x_max", "y_min", "y_max"), extent))
+                                  for n, v in zip(("x_min", "x_max", "y_min", "y_max"), (x_min, x_max, y_min, y_max)))
     if not (x_min < x_max and y_min < y_max):
-        raise ValueError(f"extent needs x_min < x_max and y_min < y_max, got {tuple(extent)!r}.")
+        raise ValueError(f"extent needs x_min < x_max and y_min < y_max, got {(x_min, x_max, y_min, y_max)!r}.")
     resolution = check_int("resolution", resolution, low=2, high=1000)
     xs, ys = np.linspace(x_min, x_max, resolution), np.linspace(y_min, y_max, resolution)
     gx, gy = np.meshgrid(xs, ys)

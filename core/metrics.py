@@ -29,8 +29,12 @@ def accuracy_score(y_true, y_pred) -> float:
 def _class_indices(name: str, labels, n_classes: int) -> np.ndarray:
     """Labels as ints in 0 … n_classes − 1, or raise saying which label is not one."""
     y = check_labels(name, labels)
-    whole = y.dtype.kind in "iub" or (y.dtype.kind == "f" and np.all(y == np.round(y)))
-    if not whole or (y.size and (y.min() < 0 or y.max() >= n_classes)):
-        bad = y if not whole else y[(y < 0) | (y >= n_classes)]
-        raise ValueError(f"{name} must hold class indices 0 … {n_classes - 1}, got {bad.tolist()[0]!r}.")
+    if y.dtype.kind == "O" and y.size and not isinstance(y[0], str):  # numbers held as objects (all of them are)
+        y = y.astype(float)
+    if y.dtype.kind in "iubf":
+        bad = (y < 0) | (y >= n_classes) | (y != np.floor(y) if y.dtype.kind == "f" else False)
+    else:  # text (or other objects): never a class index
+        bad = np.ones(y.shape, dtype=bool)
+    if bad.any():
+        raise ValueError(f"{name} must hold class indices 0 … {n_classes - 1}, got {np.asarray(y[bad][0]).item()!r}.")
     return y.astype(np.int64)

@@ -84,11 +84,21 @@ def check_labels(name: str, value, n: int | None = None) -> np.ndarray:
         raise ValueError(f"{name} must be a 1-D array of labels, got shape {y.shape}.")
     if n is not None and len(y) != n:
         raise ValueError(f"{name} must hold one label per row: {n} rows, {len(y)} labels.")
-    if y.dtype.kind == "O":
-        raise ValueError(f"{name} must hold numbers or text, all of one kind; got values of mixed types.")
+    if y.dtype.kind == "O":  # text from pandas comes as Python objects; so do None and mixed values
+        _check_label_objects(name, y.tolist())
     if y.dtype.kind in "fc" and not np.all(np.isfinite(y)):
         raise ValueError(f"{name} holds missing labels (NaN or inf); drop those rows first.")
     return y
+
+
+def _check_label_objects(name: str, items: list) -> None:
+    """Labels held as Python objects must be all text or all (finite) numbers."""
+    if any(v is None or (isinstance(v, float) and not math.isfinite(v)) for v in items):
+        raise ValueError(f"{name} holds missing labels (None or NaN); drop those rows first.")
+    text = [isinstance(v, str) for v in items]
+    numbers = [isinstance(v, (int, float, np.integer, np.floating)) for v in items]
+    if not (all(text) or all(numbers)):
+        raise ValueError(f"{name} must hold numbers or text, all of one kind; got values of mixed types.")
 
 
 def _is_finite(value) -> bool:

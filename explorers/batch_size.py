@@ -170,6 +170,11 @@ def sharpness(seed, lr, updates):
     return result, sharpness_figure(result)
 
 
+def noise_scale_text(b_simple: float) -> str:
+    """B_simple for reading; it is infinite where the run sits exactly at the minimum (G = 0)."""
+    return f"{b_simple:,.1f}" if np.isfinite(b_simple) else "∞ (G = 0: at the minimum)"
+
+
 def noise_table(exact, estimate, n) -> pd.DataFrame:
     g2, trace, b_simple = estimate
     return pd.DataFrame([
@@ -242,14 +247,14 @@ if raced is not None:
             view.chart(cloud_fig, key="cloud", summary=(
                 f"The {n} per-example gradients at the {cloud_at} of the full-batch run, their mean G, 150 "
                 "sampled mini-batch gradients and the 2σ ellipse of their covariance Σ/B; the slider steps B "
-                f"from 1 to 256 and the ellipse shrinks. Noise scale B_simple = {exact.b_simple:,.1f}."))
+                f"from 1 to 256 and the ellipse shrinks. Noise scale B_simple = {noise_scale_text(exact.b_simple)}."))
         with right:
             st.markdown("Each grey dot is **one example's gradient**; their mean is the full gradient **G**. A "
                         "mini-batch gradient averages B of them, so its covariance is **Σ/B** — the ellipse "
                         "shrinks as B grows (slide B under the chart)." +
                         (" Without replacement it shrinks faster still, by (N − B)/(N − 1): at B = N it is exactly G."
                          if sampling == "shuffle" else ""))
-            st.metric("Noise scale B_simple = tr Σ / |G|²", f"{exact.b_simple:,.1f}",
+            st.metric("Noise scale B_simple = tr Σ / |G|²", noise_scale_text(exact.b_simple),
                       help="Batches much smaller than this are mostly noise; much larger ones mostly waste "
                            "examples (McCandlish et al. 2018).")
             st.dataframe(noise_table(exact, estimate, n), hide_index=True, width="stretch",

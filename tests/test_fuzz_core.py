@@ -934,3 +934,36 @@ REGRESSIONS = {
 @pytest.mark.parametrize("name", REGRESSIONS)
 def test_former_crash(name):
     assert_result_or_clear_error(REGRESSIONS[name])
+
+
+def test_text_labels_held_as_python_objects_are_labels():
+    """pandas hands text columns over as object arrays; the label checks once refused them as "mixed types"."""
+    import pandas as pd
+
+    from core import metrics
+
+    y = pd.Series(["cat", "dog", "cat", "dog"]).to_numpy()
+    assert y.dtype == object
+    assert metrics.accuracy_score(y, pd.Series(["cat", "cat", "cat", "dog"]).to_numpy()) == 0.75
+    with pytest.raises(ValueError, match="missing labels"):
+        metrics.accuracy_score(np.array([1, None], dtype=object), [1, 1])
+    with pytest.raises(ValueError, match="mixed types"):
+        metrics.accuracy_score(np.array([1, "a"], dtype=object), [1, 1])
+
+
+@pytest.mark.parametrize("labels, named", [([0.0, 1.5], "1.5"), ([0, 7], "7"), (["a", "b"], "'a'"),
+                                           (np.array([], dtype=str), None)])
+def test_a_wrong_class_index_is_the_one_named(labels, named):
+    from core import metrics
+
+    if named is None:  # no labels: nothing wrong, an empty matrix
+        assert metrics.confusion_matrix(labels, labels, 2).sum() == 0
+        return
+    with pytest.raises(ValueError, match=f"got {named}"):
+        metrics.confusion_matrix(labels, [0] * len(labels), 2)
+
+
+def test_an_extent_given_as_an_iterator_is_read_once():
+    """``make_grid`` once read ``extent`` twice; an iterator was empty the second time (Python's own error)."""
+    xs, ys, points = d2.make_grid(iter([0, 1, 0, 2]), 3)
+    assert xs.tolist() == [0, 0.5, 1] and ys.tolist() == [0, 1, 2] and points.shape == (9, 2)

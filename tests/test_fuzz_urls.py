@@ -349,3 +349,8 @@ def test_known_batch_sweep_seeds_that_never_reach_the_target():
 def test_known_batch_sweep_fit_when_the_critical_batch_size_is_zero():
     _pinned("explorers/batch_size.py", {"rule": "none", "base_lr": "0.01", "seed": "9999", "noise": "2",
                                         "target": "0.5"}, r"^sweep: ")
+
+
+def test_known_batch_noise_scale_metric_at_the_minimum():
+    _pinned("explorers/batch_size.py", {"n": "485", "cloud_at": "end", "lr": "1", "steps": "1000",
+                                        "optimizer": "adam"}, r"^metric 'Noise scale")
