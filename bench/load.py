@@ -333,9 +333,16 @@ def machine_busy_seconds() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-async def sample_memory(pid: int, into: list, every: float = 0.5, t0: float = 0.0) -> None:
+async def sample_memory(pid: int, into: list, every: float = 0.5, t0: float = 0.0, cpu: list | None = None) -> None:
+    """The server's RSS every ``every`` s into ``into`` as (t, MB); with ``cpu``, also (t, server CPU s, machine
+    busy CPU s, this client's CPU s) — cumulative, so a stall shows as busy (the server computing), idle (waiting)
+    or as a gap in t (this client itself stalled)."""
     while True:
-        into.append((round(time.perf_counter() - t0, 2), round(rss_mb(pid), 1)))
+        t = round(time.perf_counter() - t0, 2)
+        into.append((t, round(rss_mb(pid), 1)))
+        if cpu is not None:
+            cpu.append((t, round(cpu_seconds(pid), 2), round(machine_busy_seconds(), 2),
+                        round(time.process_time(), 2)))
         await asyncio.sleep(every)
 
 
@@ -383,11 +390,13 @@ class Results:
     config: Config
     samples: list[Sample] = field(default_factory=list)
     memory: list = field(default_factory=list)  # (t, MB)
+    cpu: list = field(default_factory=list)  # (t, server CPU s, machine busy CPU s, client CPU s), cumulative
     reconnects: int = 0
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
     other_cpu_s: float = 0.0  # every other process on the machine: a busy machine makes the numbers worse
     wall_s: float = 0.0
+    t0_unix: float = 0.0  # when t = 0 was, to line samples up with a profiler's or the server log's clock
     server_tracebacks: list[str] = field(default_factory=list)
     warm_up: list = field(default_factory=list)  # (page, query, seconds, problems) of the unmeasured warm-up
 
@@ -492,12 +501,13 @@ async def classroom(host: str, port: int, server_pid: int | None, specs: dict[st
     if cfg.warm:
         await warm_up(host, port, specs, cfg, results, seen)
     t0 = time.perf_counter()
+    results.t0_unix = time.time()
     deadline = t0 + cfg.ramp + cfg.duration
     sampler = None
     cpu0, client0, machine0 = (cpu_seconds(server_pid) if server_pid else 0.0), time.process_time(), \
         machine_busy_seconds()
     if server_pid:
-        sampler = asyncio.create_task(sample_memory(server_pid, results.memory, t0=t0))
+        sampler = asyncio.create_task(sample_memory(server_pid, results.memory, t0=t0, cpu=results.cpu))
     try:
         await asyncio.gather(*[
             _session(i, host, port, specs, cfg, results, seen, t0, t0 + cfg.ramp * i / max(cfg.sessions, 1),
@@ -653,7 +663,7 @@ def report(results: Results, summary: dict) -> str:
 
 def to_json(results: Results, summary: dict) -> dict:
     return {"config": asdict(results.config), "summary": summary, "memory": results.memory,
-            "warm_up": results.warm_up,
+            "cpu": results.cpu, "t0_unix": results.t0_unix, "warm_up": results.warm_up,
             "server_tracebacks": results.server_tracebacks, "samples": [asdict(s) for s in results.samples]}
 
 
