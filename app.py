@@ -10,6 +10,7 @@ from ui.housekeeping import collect_now_and_then
 from ui.keyboard import keyboard_support
 from ui.lessons import LESSONS, step_link
 from ui.registry import EXPLORERS
+from ui.warmup import start_warm_up
 from viz.restyle import DEFAULT_PALETTE, PALETTES
 
 
@@ -95,3 +96,4 @@ pages = [st.Page(home, title="Home", icon="🏠", default=True)] + [
     st.Page(e.path, title=e.title, icon=e.icon, url_path=e.url_path) for e in EXPLORERS]
 run_safely(st.navigation(pages))
 collect_now_and_then()
+start_warm_up()  # once per server: opens every page, preset and lesson step in the background (ui/warmup.py)

@@ -1,7 +1,7 @@
 """``make load`` / ``python -m bench.load``: a simulated classroom against a real ``streamlit run``.
 
 N sessions (default 30) talk to the server exactly as browser tabs do — over Streamlit's websocket, with the
-protocol in ``bench/load_client.py`` — but without 30 Chromiums eating the two cores. Each session opens the
+protocol in ``ui/browser_tab.py`` — but without 30 Chromiums eating the two cores. Each session opens the
 app, then visits every explorer in its own order, and every 2–4 s changes the view the way a control change
 does: a rerun whose URL (query string) differs from the one the page last wrote, which ``ui/view.py`` turns
 into new control values. Mostly the page's presets and lesson steps (what a class is told to open), plus a share
@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.load_client import ERROR_KINDS, Problem, RunResult, Tab  # noqa: E402
+from ui.browser_tab import ERROR_KINDS, Problem, RunResult, Tab  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 HOME = ""  # the home page's url path
@@ -78,9 +78,9 @@ def discover(pages: list[str] | None = None) -> dict[str, PageSpec]:
         lambda record: "missing ScriptRunContext" not in record.getMessage())
     from streamlit.testing.v1 import AppTest
 
-    from ui.lessons import LESSONS, step_link
     from ui.registry import EXPLORERS
     from ui.view import DECLARED
+    from ui.warmup import views
 
     wanted = [e for e in EXPLORERS if pages is None or e.url_path in pages]
     unknown = set(pages or ()) - {e.url_path for e in EXPLORERS}
@@ -93,11 +93,8 @@ def discover(pages: list[str] | None = None) -> dict[str, PageSpec]:
             at.run().switch_page(explorer.path).run()
             if explorer.url_path not in DECLARED:
                 raise RuntimeError(f"{explorer.path} did not declare its controls (ui.view.View)")
-        params, presets = DECLARED[explorer.url_path]
-        views = [{}] + [{"preset": slug} for slug in presets]
-        views += [step_link(lesson, i) for lesson in LESSONS.values() for i, step in enumerate(lesson.steps)
-                  if step.page == explorer.url_path]
-        specs[explorer.url_path] = PageSpec(explorer.url_path, list(params), views)
+        params, _ = DECLARED[explorer.url_path]
+        specs[explorer.url_path] = PageSpec(explorer.url_path, list(params), views(explorer.url_path))
     return specs
 
 
@@ -217,8 +214,10 @@ def streamlit_command(port: int) -> list[str]:
 class Server:
     """``streamlit_command`` run from the repository root, logging to a file (the browser tests use it too)."""
 
-    def __init__(self, port: int | None = None, log_dir: Path = RESULTS, log_prefix: str = "load-server"):
+    def __init__(self, port: int | None = None, log_dir: Path = RESULTS, log_prefix: str = "load-server",
+                 warm_up: str = "0"):
         self.port = port or free_port()
+        self.warm_up = warm_up  # ML_EXPLORER_WARM_UP (ui/warmup.py): off unless asked, so tests time themselves
         self.url = f"http://127.0.0.1:{self.port}"
         Path(log_dir).mkdir(parents=True, exist_ok=True)
         self.log_path = Path(log_dir) / f"{log_prefix}-{self.port}.log"
@@ -228,6 +227,7 @@ class Server:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(
             streamlit_command(self.port), cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+            env={**os.environ, "ML_EXPLORER_WARM_UP": self.warm_up},
             preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
         return self
 
@@ -243,6 +243,18 @@ class Server:
                 time.sleep(0.2)
         self.stop()
         raise RuntimeError(f"streamlit did not become healthy on port {self.port}; see {self.log_path}")
+
+    def wait_warmed(self, timeout: float = 600.0) -> str:
+        """Wait for the server's warm-up to finish (it starts with the first run: open the app first); returns
+        its log line."""
+        deadline = time.time() + timeout
+        while time.time() < deadline and self.proc.poll() is None:
+            line = next((line for line in self.log_path.read_text(errors="replace").splitlines()
+                         if "warm-up finished" in line or "warm-up stopped" in line), None)
+            if line is not None:
+                return line.strip()
+            time.sleep(0.5)
+        raise RuntimeError(f"the warm-up did not finish within {timeout:g} s; see {self.log_path}")
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -364,6 +376,7 @@ class Config:
     pages: list[str] | None = None
     inject: list[str] = field(default_factory=list)  # faults for checking the harness: bogus-frame, missing-page
     warm: bool = False  # visit every preset and lesson view once before the class starts (not measured)
+    server_warm_up: str = "during"  # the server's own warm-up (ui/warmup.py): off, during the class, or before it
 
 
 @dataclass
@@ -399,6 +412,7 @@ class Results:
     t0_unix: float = 0.0  # when t = 0 was, to line samples up with a profiler's or the server log's clock
     server_tracebacks: list[str] = field(default_factory=list)
     warm_up: list = field(default_factory=list)  # (page, query, seconds, problems) of the unmeasured warm-up
+    server_warm_up: str = ""  # the server's "warm-up finished" log line, when the class waited for it
 
 
 def _view_key(page: str, query: str) -> tuple:
@@ -612,7 +626,10 @@ def report(results: Results, summary: dict) -> str:
         f"seed {cfg.seed}" + (f", pages {', '.join(cfg.pages)}" if cfg.pages else "")
         + (f", at most {cfg.actions} reruns per session" if cfg.actions else "")
         + (f", injected faults: {', '.join(cfg.inject)}" if cfg.inject else "")
-        + (f"; caches warmed first with {len(results.warm_up)} preset and lesson views" if cfg.warm else ""),
+        + (f"; caches warmed first with {len(results.warm_up)} preset and lesson views" if cfg.warm else "")
+        + {"off": "; server warm-up off", "during": "; the server's warm-up ran during the class",
+           "before": f"; the class came after the server's warm-up ({results.server_warm_up.split('warm-up ')[-1]})"
+           }.get(cfg.server_warm_up, ""),
         "",
         "| sessions | reruns | reruns/s | p50 ms | p95 ms | p99 ms | max ms | errors | peak RSS MB | final RSS MB "
         "| server CPU (cores) |",
@@ -698,6 +715,10 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
     ap.add_argument("--pages", default=None, help="comma-separated url paths (default: every explorer)")
     ap.add_argument("--warm", action="store_true",
                     help="open every preset and lesson view once before the class starts (not measured)")
+    ap.add_argument("--server-warm-up", choices=("off", "during", "before"), default="during",
+                    help="the server opens every page, preset and lesson step itself when it starts (ui/warmup.py): "
+                    "while the class is already there (during, the default), before the class comes (before: "
+                    "the teacher opened the app earlier), or not at all (off)")
     ap.add_argument("--inject", default="", help="faults to check the harness: bogus-frame,missing-page")
     ap.add_argument("--json", type=Path, default=None, help="write every sample and the summary here")
     args = ap.parse_args(argv)
@@ -706,8 +727,18 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
                  changes_per_page=(int(lo), int(hi)), random_share=args.random_share, timeout=args.timeout,
                  give_up=args.give_up, seed=args.seed, actions=args.actions,
                  pages=[p for p in args.pages.split(",") if p] if args.pages else None,
-                 inject=[f for f in args.inject.split(",") if f], warm=args.warm)
+                 inject=[f for f in args.inject.split(",") if f], warm=args.warm,
+                 server_warm_up=args.server_warm_up)
     return cfg, args
+
+
+async def _open_once(host: str, port: int) -> None:
+    """The app's home page in one tab, as the teacher opening it before class (this starts the warm-up)."""
+    tab = Tab(host, port)
+    try:
+        await tab.open(HOME)
+    finally:
+        await tab.close()
 
 
 def _terminate(signum, frame):  # `kill` stops the benchmark like Ctrl-C does: the server is stopped too
@@ -717,7 +748,7 @@ def _terminate(signum, frame):  # `kill` stops the benchmark like Ctrl-C does: t
 def main(argv=None) -> int:
     cfg, args = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    server = Server(args.port)
+    server = Server(args.port, warm_up="0" if cfg.server_warm_up == "off" else "1")
     print(f"starting streamlit on {server.url} (log: {server.log_path.relative_to(ROOT)})", flush=True)
     server.start()
     try:
@@ -725,9 +756,16 @@ def main(argv=None) -> int:
         specs = discover(cfg.pages)  # runs while the server boots
         print(f"read the controls of {len(specs)} pages in {time.perf_counter() - t:.1f} s", flush=True)
         server.wait_healthy()
+        warmed = ""
+        if cfg.server_warm_up == "before":
+            print("opening the app once and waiting for the server's warm-up …", flush=True)
+            asyncio.run(_open_once("127.0.0.1", server.port))
+            warmed = server.wait_warmed()
+            print(warmed, flush=True)
         print(("warming the caches, then " if cfg.warm else "")
               + f"{cfg.sessions} sessions for {cfg.ramp:g} + {cfg.duration:g} s …", flush=True)
         results = asyncio.run(classroom("127.0.0.1", server.port, server.proc.pid, specs, cfg))
+        results.server_warm_up = warmed
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

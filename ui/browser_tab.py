@@ -1,5 +1,5 @@
 """A browser's side of Streamlit's websocket protocol, without the browser: enough to load the server exactly as a
-tab does (used by ``bench/load.py``).
+tab does (``bench/load.py``'s simulated classroom; ``ui/warmup.py``'s one tab that opens the lessons at start).
 
 What a tab does, read from Streamlit 1.67's frontend (``static/js/index.*.js``) and server
 (``web/server/starlette/starlette_websocket.py``, ``runtime/app_session.py``):
@@ -150,9 +150,12 @@ class Tab:
     typed URL does; ``await tab.rerun(query, page=...)`` is the rerun that follows a control change (or a page
     switch). Not safe for two reruns at once (a tab waits for its run to end before the next change)."""
 
-    def __init__(self, host: str, port: int, timeout: float = 30.0, give_up: float | None = None):
-        self.base_url = f"http://{host}:{port}"
-        self.ws_url = f"ws://{host}:{port}/_stcore/stream"
+    def __init__(self, host: str, port: int, timeout: float = 30.0, give_up: float | None = None,
+                 base_path: str = "", agent: str = "bench.load (a simulated browser tab)"):
+        base = f"/{base_path.strip('/')}" if base_path.strip("/") else ""  # server.baseUrlPath
+        self.base_url = f"http://{host}:{port}{base}"
+        self.ws_url = f"ws://{host}:{port}{base}/_stcore/stream"
+        self.agent = agent  # the User-Agent header: the server log can tell who this tab is
         self.timeout = timeout  # a run slower than this is an error ...
         self.give_up = max(timeout, give_up if give_up is not None else 3 * timeout)  # ... but a tab waits this long
         self.ws = None
@@ -177,7 +180,7 @@ class Tab:
         headers = {"Cookie": f"_streamlit_xsrf={cookie}"} if cookie else {}
         self.ws = await connect(self.ws_url, subprotocols=protocols, origin=self.base_url,
                                 additional_headers=headers, max_size=None, open_timeout=self.timeout,
-                                user_agent_header="bench.load (a simulated browser tab)")
+                                user_agent_header=self.agent)
         self.closed_reason = None
         self._reader = asyncio.create_task(self._read(), name="tab-reader")
         self._heartbeat = asyncio.create_task(self._beat(), name="tab-heartbeat")

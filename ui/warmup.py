@@ -1,0 +1,123 @@
+"""Open what a class will open, once, when the server starts: every page, preset and lesson step.
+
+A view nobody has opened yet costs 0.2–3.5 s of computing (a network trained, a t-SNE run, a figure built);
+once open, it is a cached rerun of ~0.05–0.1 s for everyone. When a class of 30 opens a lesson step together,
+the first opener computes it and the other 29 wait for it; on a freshly started server every step of the
+lesson is such a wait. So the server opens each view itself first, through one simulated browser tab on its
+own port (``ui/browser_tab.py``, the load test's tab): the same code path as a student's click, so what it
+fills is exactly what the class will hit. One view at a time, so it never takes more than one script thread.
+
+``ML_EXPLORER_WARM_UP`` controls it: unset or ``1`` opens everything, ``0`` turns it off (the browser tests do,
+to keep their timing their own), and a comma-separated list of page paths (``fit-a-line,optimizers``) limits it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from urllib.parse import urlencode
+
+from ui.lessons import LESSONS, step_link
+from ui.registry import EXPLORERS
+
+ENV = "ML_EXPLORER_WARM_UP"
+OFF = {"0", "off", "false", "no"}
+#: A view may take long when real users compete with it; the warm-up waits, then moves on.
+TIMEOUT_S = 120.0
+
+_start_lock = threading.Lock()
+_started: list[threading.Thread] = []
+
+
+def views(url_path: str) -> list[dict]:
+    """The views a class is sent to on a page, as query dicts: its defaults, each preset, each lesson step that
+    opens it. The presets come from ``ui.view.DECLARED``, so the page must have run once in this process."""
+    from ui.view import DECLARED
+
+    _, presets = DECLARED[url_path]
+    return ([{}] + [{"preset": slug} for slug in presets]
+            + [step_link(lesson, i) for lesson in LESSONS.values() for i, step in enumerate(lesson.steps)
+               if step.page == url_path])
+
+
+def pages_to_warm(setting: str | None) -> list[str]:
+    """The page paths ``ML_EXPLORER_WARM_UP=setting`` asks for (unknown names are ignored, with the rest kept)."""
+    setting = (setting or "1").strip().lower()
+    if setting in OFF:
+        return []
+    known = [e.url_path for e in EXPLORERS]
+    if setting in {"1", "all", "on", "true", "yes"}:
+        return known
+    asked = {name.strip() for name in setting.split(",")}
+    return [page for page in known if page in asked]
+
+
+def in_server() -> bool:
+    """True in a real ``streamlit run`` (AppTest runs pages with a stand-in Runtime, and nothing listens)."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and type(Runtime.instance()) is Runtime
+
+
+def start_warm_up() -> threading.Thread | None:
+    """Start the warm-up once per server process (a no-op on every later call, under AppTest, or when off)."""
+    with _start_lock:
+        if _started or not in_server():
+            return None
+        pages = pages_to_warm(os.environ.get(ENV))
+        if not pages:
+            _started.append(threading.current_thread())  # decided: nothing to do
+            return None
+        import streamlit as st
+
+        address = st.get_option("server.address") or ""
+        host = "127.0.0.1" if address in {"", "0.0.0.0", "::", "localhost"} else address
+        thread = threading.Thread(target=_run, args=(host, int(st.get_option("server.port")),
+                                                     st.get_option("server.baseUrlPath") or "", pages),
+                                  name="warm-up", daemon=True)
+        _started.append(thread)
+    thread.start()
+    return thread
+
+
+def _run(host: str, port: int, base_path: str, pages: list[str]) -> None:
+    from streamlit.logger import get_logger
+
+    log = get_logger(__name__)
+    try:
+        opened, problems, seconds = asyncio.run(warm(host, port, base_path, pages))
+    except Exception as error:  # the app works without it: say so and stop
+        log.warning("warm-up stopped: %s: %s", type(error).__name__, error)
+        return
+    for view, problem in problems:
+        log.warning("warm-up: %s: %s", view, problem)
+    log.info("warm-up finished: %d views in %.1f s, %d with problems", opened, seconds, len(problems))
+
+
+async def warm(host: str, port: int, base_path: str, pages: list[str]) -> tuple[int, list, float]:
+    """Open every page at its defaults (which declares its presets), then its lesson steps and presets, one at a
+    time; returns (views opened, [(view, problem)], seconds)."""
+    from ui.browser_tab import Tab
+
+    t0 = time.perf_counter()
+    tab = Tab(host, port, timeout=TIMEOUT_S, base_path=base_path, agent="ml-math-explorer warm-up")
+    opened, problems = 0, []
+
+    async def visit(page: str, query: dict) -> None:
+        nonlocal opened
+        text = urlencode(query)
+        run = await (tab.open(page, text) if tab.ws is None else tab.rerun(text, page=page))
+        opened += 1
+        problems.extend((f"/{page}?{text}", f"{p.kind}: {p.detail}") for p in run.problems)
+
+    try:
+        for page in pages:  # the page as everyone first sees it; this also declares its presets
+            await visit(page, {})
+        for page in pages:
+            for query in views(page)[1:]:
+                await visit(page, query)
+    finally:
+        await tab.close()
+    return opened, problems, time.perf_counter() - t0
