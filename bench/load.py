@@ -337,24 +337,30 @@ def cpu_seconds(pid: int) -> float:
     return total / ticks
 
 
-def machine_busy_seconds() -> float:
-    """CPU time every process on the machine has used (from /proc/stat), to tell how busy the rest of it was."""
+def machine_cpu_seconds() -> tuple[float, float]:
+    """(CPU time every process on this machine has used, CPU time the host took from this virtual machine:
+    ``steal``), from /proc/stat: to tell how busy the rest of the machine was, and how much of the CPU the
+    host held back."""
     with open("/proc/stat") as f:
         fields = [int(x) for x in f.readline().split()[1:]]
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+    ticks = os.sysconf("SC_CLK_TCK")
+    steal = fields[7] if len(fields) > 7 else 0
+    busy = sum(fields[:7]) - fields[3] - (fields[4] if len(fields) > 4 else 0)  # user … softirq, not idle/iowait
+    return busy / ticks, steal / ticks
 
 
 async def sample_memory(pid: int, into: list, every: float = 0.5, t0: float = 0.0, cpu: list | None = None) -> None:
     """The server's RSS every ``every`` s into ``into`` as (t, MB); with ``cpu``, also (t, server CPU s, machine
-    busy CPU s, this client's CPU s) — cumulative, so a stall shows as busy (the server computing), idle (waiting)
-    or as a gap in t (this client itself stalled)."""
+    busy CPU s, this client's CPU s, CPU s the host stole) — cumulative, so a stall shows as busy (the server
+    computing), idle (waiting), stolen (the host running something else), or as a gap in t (this client itself
+    stalled)."""
     while True:
         t = round(time.perf_counter() - t0, 2)
         into.append((t, round(rss_mb(pid), 1)))
         if cpu is not None:
-            cpu.append((t, round(cpu_seconds(pid), 2), round(machine_busy_seconds(), 2),
-                        round(time.process_time(), 2)))
+            busy, steal = machine_cpu_seconds()
+            cpu.append((t, round(cpu_seconds(pid), 2), round(busy, 2), round(time.process_time(), 2),
+                        round(steal, 2)))
         await asyncio.sleep(every)
 
 
@@ -408,6 +414,7 @@ class Results:
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
     other_cpu_s: float = 0.0  # every other process on the machine: a busy machine makes the numbers worse
+    steal_s: float = 0.0  # CPU time the host took from this virtual machine (/proc/stat "steal"): it slows us too
     wall_s: float = 0.0
     t0_unix: float = 0.0  # when t = 0 was, to line samples up with a profiler's or the server log's clock
     server_tracebacks: list[str] = field(default_factory=list)
@@ -518,8 +525,8 @@ async def classroom(host: str, port: int, server_pid: int | None, specs: dict[st
     results.t0_unix = time.time()
     deadline = t0 + cfg.ramp + cfg.duration
     sampler = None
-    cpu0, client0, machine0 = (cpu_seconds(server_pid) if server_pid else 0.0), time.process_time(), \
-        machine_busy_seconds()
+    cpu0, client0 = (cpu_seconds(server_pid) if server_pid else 0.0), time.process_time()
+    machine0, steal0 = machine_cpu_seconds()
     if server_pid:
         sampler = asyncio.create_task(sample_memory(server_pid, results.memory, t0=t0, cpu=results.cpu))
     try:
@@ -535,8 +542,9 @@ async def classroom(host: str, port: int, server_pid: int | None, specs: dict[st
             results.server_cpu_s = cpu_seconds(server_pid) - cpu0
         results.client_cpu_s = time.process_time() - client0
         results.wall_s = time.perf_counter() - t0
-        results.other_cpu_s = max(0.0, machine_busy_seconds() - machine0 - results.server_cpu_s
-                                  - results.client_cpu_s)
+        machine, steal = machine_cpu_seconds()
+        results.other_cpu_s = max(0.0, machine - machine0 - results.server_cpu_s - results.client_cpu_s)
+        results.steal_s = steal - steal0
     return results
 
 
@@ -566,6 +574,29 @@ def error_counts(results: Results) -> Counter:
     return counts
 
 
+#: A rerun during which the host took less than this (cores, /proc/stat steal) had the machine to itself.
+QUIET_STEAL_CORES = 0.15
+
+
+def steal_during(cpu: list, start: float, end: float) -> float:
+    """Cores the host took from this machine, on average, between ``start`` and ``end`` (from the ``cpu`` series:
+    rows (t, …, steal seconds), cumulative); 0 without a series."""
+    rows = [row for row in cpu if len(row) > 4]
+    if len(rows) < 2:
+        return 0.0
+
+    def at(t: float) -> float:  # cumulative steal at t, interpolated
+        if t <= rows[0][0]:
+            return rows[0][4]
+        for (t0, *_, s0), (t1, *_, s1) in zip(rows, rows[1:]):
+            if t <= t1:
+                return s0 + (s1 - s0) * (t - t0) / max(t1 - t0, 1e-9)
+        return rows[-1][4]
+
+    end = max(end, start + 0.5)  # at least one sampling step: a 50-ms rerun still shows its surroundings
+    return (at(end) - at(start)) / (end - start)
+
+
 def summarize(results: Results) -> dict:
     xs = [s.seconds for s in results.samples]
     peak = max((m for _, m in results.memory), default=math.nan)
@@ -590,6 +621,8 @@ def summarize(results: Results) -> dict:
         if s.control:
             by_control[f"{s.page}?{s.control}"].append(s)
     steady = [m for t, m in results.memory if t >= results.config.ramp]
+    quiet = [s.seconds for s in results.samples
+             if steal_during(results.cpu, s.t, s.t + s.seconds) < QUIET_STEAL_CORES]
     summary = {
         "sessions": results.config.sessions, "reruns": len(xs), "p50": percentile(xs, 50),
         "p95": percentile(xs, 95), "p99": percentile(xs, 99), "max": max(xs, default=math.nan),
@@ -599,6 +632,8 @@ def summarize(results: Results) -> dict:
         "server_cpu_cores": results.server_cpu_s / results.wall_s if results.wall_s else math.nan,
         "client_cpu_cores": results.client_cpu_s / results.wall_s if results.wall_s else math.nan,
         "other_cpu_cores": results.other_cpu_s / results.wall_s if results.wall_s else math.nan,
+        "steal_cores": results.steal_s / results.wall_s if results.wall_s else math.nan,
+        "quiet_reruns": len(quiet), "quiet_p50": percentile(quiet, 50), "quiet_p95": percentile(quiet, 95),
         "cores": os.cpu_count(),
         "reconnects": results.reconnects, "wall_s": results.wall_s,
         "pages": {p: stats(g) for p, g in sorted(by_page.items())},
@@ -643,9 +678,12 @@ def report(results: Results, summary: dict) -> str:
             if kv[0] in ERROR_KINDS + ("server_traceback",) else 99)) or "none")
         + f"; reconnects {summary['reconnects']}",
         f"CPU ({summary['cores']} cores): server {summary['server_cpu_cores']:.2f}, load client "
-        f"{summary['client_cpu_cores']:.2f}, other processes {summary['other_cpu_cores']:.2f} cores"
-        + (" — the machine was busy with other work: latencies are inflated" if summary["other_cpu_cores"] > 0.25
-           else ""),
+        f"{summary['client_cpu_cores']:.2f}, other processes {summary['other_cpu_cores']:.2f}, taken by the host "
+        f"(steal) {summary['steal_cores']:.2f} cores"
+        + (" — the machine was busy with other work: latencies are inflated"
+           if summary["other_cpu_cores"] + summary["steal_cores"] > 0.25 else ""),
+        f"Reruns while the host took < {QUIET_STEAL_CORES:g} cores: {summary['quiet_reruns']} of {summary['reruns']}, "
+        f"p50 {_ms(summary['quiet_p50'])} ms, p95 {_ms(summary['quiet_p95'])} ms",
         "",
         "Per page (novel = the first request of that exact view by any session, a likely cache miss):",
         "",

@@ -137,3 +137,21 @@ def test_percentiles_and_goals():
     summary = load.summarize(results)
     assert summary["goals"] == {"p95 < 1 s": False, "0 errors": True, "peak RSS < 600 MB": False}
     assert not summary["passed"] and summary["peak_rss_mb"] == 700.0
+
+
+def test_reruns_are_told_apart_by_how_much_cpu_the_host_took():
+    # cumulative (t, server, busy, client, steal): the host takes nothing for 10 s, then a whole core for 10 s
+    cpu = [(t, 0.0, 0.0, 0.0, 0.0 if t <= 10 else float(t - 10)) for t in range(21)]
+    assert load.steal_during(cpu, 2.0, 8.0) == 0.0
+    assert load.steal_during(cpu, 12.0, 18.0) == pytest.approx(1.0)
+    assert load.steal_during(cpu, 8.0, 12.0) == pytest.approx(0.5)
+    assert load.steal_during(cpu, 15.0, 15.05) == pytest.approx(1.0)  # a short rerun sees its surroundings
+    assert load.steal_during([], 0.0, 1.0) == 0.0
+    results = load.Results(load.Config(sessions=1))
+    results.cpu = cpu
+    results.samples = [load.Sample(0, t, "fit-a-line", "preset", "", s, True, False, 10, 0, 0)
+                       for t, s in ((1.0, 0.1), (3.0, 0.2), (14.0, 3.0), (16.0, 4.0))]
+    summary = load.summarize(results)
+    assert summary["quiet_reruns"] == 2
+    assert summary["quiet_p95"] == load.percentile([0.1, 0.2], 95)  # the two slow ones ran while the host took
+    assert summary["p95"] == load.percentile([0.1, 0.2, 3.0, 4.0], 95)
