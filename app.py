@@ -10,7 +10,7 @@ from ui.housekeeping import collect_now_and_then
 from ui.keyboard import keyboard_support
 from ui.lessons import LESSONS, step_link
 from ui.registry import EXPLORERS
-from ui.warmup import start_warm_up
+from ui.warmup import note_run, start_warm_up
 from viz.restyle import DEFAULT_PALETTE, PALETTES
 
 
@@ -89,6 +89,7 @@ def palette_choice() -> None:
 
 
 st.set_page_config(page_title="ML Math Explorer", page_icon="📐", layout="wide")
+note_run()  # a visitor's run holds the background warm-up back (ui/warmup.py)
 keyboard_support()
 motion_switch()
 palette_choice()

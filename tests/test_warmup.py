@@ -65,16 +65,41 @@ def warmed_server():
         server.stop()
 
 
-def test_a_started_server_opens_every_view_of_the_pages_asked_for(warmed_server):
+def test_it_waits_for_a_quiet_moment():
+    assert warmup.wait_needed(now=10.0, last_visit=float("-inf")) == 0.0
+    assert warmup.wait_needed(now=10.0, last_visit=10.0) == warmup.QUIET_S
+    assert warmup.wait_needed(now=10.0, last_visit=10.0 - warmup.QUIET_S / 3) == pytest.approx(2 * warmup.QUIET_S / 3)
+    assert warmup.wait_needed(now=10.0, last_visit=10.0 - 2 * warmup.QUIET_S) == 0.0
+
+
+async def busy_visitor(port: int, seconds: float) -> int:
+    """A visitor changing something every 0.3 s for ``seconds``; returns how many runs it made."""
+    tab = load.Tab("127.0.0.1", port)
+    runs = 0
+    try:
+        await tab.open("fit-a-line")
+        end = asyncio.get_running_loop().time() + seconds
+        while asyncio.get_running_loop().time() < end:
+            await tab.rerun(f"lr={0.01 + 0.001 * (runs % 10):.3f}")
+            runs += 1
+            await asyncio.sleep(0.3)
+    finally:
+        await tab.close()
+    return runs
+
+
+def test_a_started_server_opens_every_view_of_the_pages_asked_for_when_visitors_let_it(warmed_server):
     server, specs = warmed_server
     assert "warm-up" not in server.log_path.read_text()  # nothing before the first visit ...
-    asyncio.run(load._open_once("127.0.0.1", server.port))  # ... which starts it
-    line = server.wait_warmed(timeout=240)
+    # ... which starts it; but while a visitor keeps the server busy, it holds back (alone, it takes ~3 s)
+    assert asyncio.run(busy_visitor(server.port, seconds=8.0)) >= 3
+    assert "warm-up finished" not in server.log_path.read_text()
+    line = server.wait_warmed(timeout=240)  # the visitor left: now it runs
     match = FINISHED.search(line)
     assert match, line
     assert int(match[1]) == sum(len(specs[page].views) for page in PAGES)
     assert int(match[2]) == 0, server.log_path.read_text()[-3000:]
     assert server.tracebacks() == []
-    # a second visitor does not start it again
+    # a later visitor does not start it again
     asyncio.run(load._open_once("127.0.0.1", server.port))
     assert server.log_path.read_text().count("warm-up finished") == 1

@@ -5,7 +5,10 @@ once open, it is a cached rerun of ~0.05–0.1 s for everyone. When a class of 3
 the first opener computes it and the other 29 wait for it; on a freshly started server every step of the
 lesson is such a wait. So the server opens each view itself first, through one simulated browser tab on its
 own port (``ui/browser_tab.py``, the load test's tab): the same code path as a student's click, so what it
-fills is exactly what the class will hit. One view at a time, so it never takes more than one script thread.
+fills is exactly what the class will hit. It only uses idle time: one view at a time, and only after visitors
+have left the server alone for ``QUIET_S`` (a class already there computes what it opens itself; opening views
+nobody asked for yet would only make it wait longer — measured: p95 13 s without the warm-up, 20 s with one that
+did not wait).
 
 ``ML_EXPLORER_WARM_UP`` controls it: unset or ``1`` opens everything, ``0`` turns it off (the browser tests do,
 to keep their timing their own), and a comma-separated list of page paths (``fit-a-line,optimizers``) limits it.
@@ -26,9 +29,30 @@ ENV = "ML_EXPLORER_WARM_UP"
 OFF = {"0", "off", "false", "no"}
 #: A view may take long when real users compete with it; the warm-up waits, then moves on.
 TIMEOUT_S = 120.0
+#: The warm-up opens its next view only when no visitor has started a run for this long.
+QUIET_S = 1.5
+AGENT = "ml-math-explorer warm-up"  # its tab's User-Agent: how a run tells the warm-up from a visitor
 
 _start_lock = threading.Lock()
 _started: list[threading.Thread] = []
+_last_visit = [float("-inf")]  # time.monotonic() of the last run a visitor started
+
+
+def note_run() -> None:
+    """Called at the start of every run of the app: a visitor's run makes the warm-up hold back."""
+    import streamlit as st
+
+    try:
+        agent = st.context.headers.get("User-Agent", "")
+    except Exception:  # no request behind this run (AppTest): nothing to tell apart
+        agent = ""
+    if agent != AGENT:
+        _last_visit[0] = time.monotonic()
+
+
+def wait_needed(now: float, last_visit: float) -> float:
+    """Seconds the warm-up should still wait at ``now`` when a visitor's last run started at ``last_visit``."""
+    return max(0.0, QUIET_S - (now - last_visit))
 
 
 def views(url_path: str) -> list[dict]:
@@ -102,11 +126,13 @@ async def warm(host: str, port: int, base_path: str, pages: list[str]) -> tuple[
     from ui.browser_tab import Tab
 
     t0 = time.perf_counter()
-    tab = Tab(host, port, timeout=TIMEOUT_S, base_path=base_path, agent="ml-math-explorer warm-up")
+    tab = Tab(host, port, timeout=TIMEOUT_S, base_path=base_path, agent=AGENT)
     opened, problems = 0, []
 
     async def visit(page: str, query: dict) -> None:
         nonlocal opened
+        while (wait := wait_needed(time.monotonic(), _last_visit[0])) > 0:
+            await asyncio.sleep(wait)
         text = urlencode(query)
         run = await (tab.open(page, text) if tab.ws is None else tab.rerun(text, page=page))
         opened += 1
