@@ -40,6 +40,25 @@ def test_loss_and_gradient_vectorise_over_a_grid():
     assert mse_gradient(grid, x, y).shape == (5, 7, 2)
 
 
+@pytest.mark.parametrize("block", [1, 25, 26 * 25 + 7, 1 << 18])
+def test_a_big_grid_is_computed_in_blocks_with_the_same_numbers(monkeypatch, block):
+    import core.linear_model as linear_model
+
+    x, y = make_line(25, random_state=4)
+    grid = np.stack(np.meshgrid(np.linspace(-2, 3, 13), np.linspace(-1, 1, 11)), axis=-1)
+    looped = np.array([[mse_loss(p, x, y) for p in row] for row in grid])
+    # the reference: a quadratic bowl around the least-squares line, L(θ) = L* + (θ − θ*)ᵀ M (θ − θ*)
+    features = np.column_stack([x, np.ones_like(x)])
+    best = np.linalg.lstsq(features, y, rcond=None)[0]
+    d = grid - best
+    bowl = np.mean((features @ best - y) ** 2) + np.einsum("...i,ij,...j->...", d, features.T @ features / len(x), d)
+    monkeypatch.setattr(linear_model, "BLOCK_ELEMENTS", block)  # 1 line per block, … , all in one go
+    blocked = mse_loss(grid, x, y)
+    assert blocked.shape == (11, 13)
+    np.testing.assert_array_equal(blocked, looped)
+    np.testing.assert_allclose(blocked, bowl, rtol=1e-10)
+
+
 def test_loss_is_numpys_mean_squared_residual():
     x, y = make_line(50, random_state=1)
     assert mse_loss([1.5, 0.2], x, y) == pytest.approx(np.mean((1.5 * x + 0.2 - y) ** 2))
