@@ -155,3 +155,42 @@ def test_a_failed_computation_lets_the_next_one_run():
         raise ValueError("diverged")
     assert housekeeping._heavy.acquire(timeout=1)  # free again (a failure that kept it would stall every page)
     housekeeping._heavy.release()
+
+
+def test_trimming_drops_the_least_recently_used_half_of_each_bounded_cache():
+    import streamlit as st
+
+    computed = []
+
+    @st.cache_resource(max_entries=10, show_spinner=False)
+    def view(key: int):
+        computed.append(key)
+        return [key] * 1000
+
+    @st.cache_resource(show_spinner=False)  # unbounded: a singleton store, never trimmed
+    def store(name: str):
+        computed.append(name)
+        return {}
+
+    try:
+        for key in range(8):
+            view(key)
+        view(0)  # used again: now the most recent
+        store("a"), store("b")
+        assert housekeeping.trim_caches(0.5) >= 4
+        computed.clear()
+        for key in (0, 5, 6, 7):  # the four most recently used are still there
+            view(key)
+        store("a"), store("b")
+        assert computed == []
+        for key in (1, 2, 3, 4):  # the four least recently used were dropped
+            view(key)
+        assert computed == [1, 2, 3, 4]
+    finally:
+        view.clear()
+        store.clear()
+
+
+def test_memory_is_only_trimmed_in_a_real_server():
+    assert not housekeeping.in_server()  # AppTest and this test process: a test's memory is not the server's
+    assert 0.0 < housekeeping.rss_mb() < 100_000
