@@ -45,9 +45,7 @@ def test_a_page_s_views_are_its_defaults_presets_and_lesson_steps():
 
 def test_it_does_not_start_under_apptest():
     open_page()
-    from ui.housekeeping import in_server
-
-    assert not in_server()
+    assert not warmup.in_server()
     assert warmup.start_warm_up() is None
     assert not any(t.name == "warm-up" for t in threading.enumerate())
 

@@ -12,7 +12,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import gc
-import os
 import sys
 import threading
 import time
@@ -28,12 +27,6 @@ SWITCH_INTERVAL = 0.0005
 #: session, freed memory stays spread over many arenas and the process's RSS only grows. Two suffice here.
 MALLOC_ARENAS = 2
 _M_ARENA_MAX = -8  # mallopt's parameter number (glibc malloc.h)
-
-#: Above this resident memory (MB) the server drops the least recently used half of every bounded cache's
-#: entries. With every preset and lesson view cached it sits at 460–530 MB; a class trying random values adds
-#: ~1.5 MB/s of new cached views, up to 660 MB in 2 minutes (the load goal is 600 MB, and Community Cloud's
-#: smallest tier has 690 MB). Least recently used first: the lesson step the class is on stays.
-MEMORY_SOFT_LIMIT_MB = 540.0
 
 _lock = threading.Lock()
 _heavy = threading.Lock()
@@ -83,58 +76,10 @@ def collect_now_and_then(clock=time.monotonic) -> bool:
     gc.collect()
     if first:
         gc.freeze()
-    _give_back()
-    if in_server() and rss_mb() > MEMORY_SOFT_LIMIT_MB and trim_caches(0.5):  # (a test process's memory is not ours)
-        gc.collect()
-        _give_back()
-    return True
-
-
-def in_server() -> bool:
-    """True in a real ``streamlit run`` (AppTest runs pages with a stand-in Runtime, and nothing listens)."""
-    from streamlit.runtime import Runtime
-
-    return Runtime.exists() and type(Runtime.instance()) is Runtime
-
-
-def _give_back() -> None:
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)
-
-
-def rss_mb() -> float:
-    """This process's resident memory in MB (0 where /proc is missing)."""
-    try:
-        with open("/proc/self/statm") as f:
-            resident_pages = int(f.read().split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0.0
-    return resident_pages * (os.sysconf("SC_PAGE_SIZE") / 1e6)
-
-
-def trim_caches(fraction: float) -> int:
-    """Drop the least recently used ``fraction`` of the entries of every bounded ``st.cache_resource`` cache
-    (unbounded ones are singletons: a shared results store, the uploads); returns how many were dropped.
-
-    Streamlit has no public way to shrink a cache; this pops entries the way its own ``max_entries`` eviction
-    does (``TTLCleanupCache.popitem`` under the cache's lock, so release hooks run). Checked by a test against
-    the pinned Streamlit version.
-    """
-    from streamlit.runtime.caching.cache_resource_api import _resource_caches
-
-    with _resource_caches._caches_lock:
-        caches = [cache for by_key in _resource_caches._function_caches.values() for cache in by_key.values()]
-    dropped = 0
-    for cache in caches:
-        entries, lock = getattr(cache, "_mem_cache", None), getattr(cache, "_mem_cache_lock", None)
-        if entries is None or lock is None or entries.maxsize == float("inf"):
-            continue
-        with lock:
-            for _ in range(int(len(entries) * fraction)):
-                entries.popitem()
-                dropped += 1
-    return dropped
+    return True
 
 
 @contextlib.contextmanager

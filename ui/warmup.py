@@ -78,10 +78,15 @@ def pages_to_warm(setting: str | None) -> list[str]:
     return [page for page in known if page in asked]
 
 
+def in_server() -> bool:
+    """True in a real ``streamlit run`` (AppTest runs pages with a stand-in Runtime, and nothing listens)."""
+    from streamlit.runtime import Runtime
+
+    return Runtime.exists() and type(Runtime.instance()) is Runtime
+
+
 def start_warm_up() -> threading.Thread | None:
     """Start the warm-up once per server process (a no-op on every later call, under AppTest, or when off)."""
-    from ui.housekeeping import in_server  # (importing it tunes the process: only in the app)
-
     with _start_lock:
         if _started or not in_server():
             return None
