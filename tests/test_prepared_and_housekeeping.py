@@ -123,6 +123,21 @@ def test_the_server_takes_turns_between_threads_sooner_than_cpython_default():
     assert np.isfinite(housekeeping.GC_EVERY)
 
 
+def test_malloc_keeps_two_arenas_and_maps_big_blocks_on_their_own(monkeypatch):
+    calls = []
+
+    class FakeGlibc:
+        def mallopt(self, param, value):
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(housekeeping, "_glibc", lambda: FakeGlibc())
+    housekeeping.tune_process()
+    assert calls == [(-8, 2), (-3, 512 * 1024)]  # M_ARENA_MAX and M_MMAP_THRESHOLD in glibc's malloc.h
+    if housekeeping._libc:  # and the real glibc accepts both (mallopt returns 1 on success)
+        assert housekeeping._libc.mallopt(-3, housekeeping.MMAP_THRESHOLD) == 1
+
+
 def test_long_computations_run_one_at_a_time_and_in_turn():
     import threading
     import time
