@@ -7,8 +7,8 @@ lesson is such a wait. So the server opens each view itself first, through one s
 own port (``ui/browser_tab.py``, the load test's tab): the same code path as a student's click, so what it
 fills is exactly what the class will hit. It only uses idle time: one view at a time, and only after visitors
 have left the server alone for ``QUIET_S`` (a class already there computes what it opens itself; opening views
-nobody asked for yet would only make it wait longer — measured: p95 13 s without the warm-up, 20 s with one that
-did not wait).
+nobody asked for yet would only make it wait longer: with a class arriving at a cold server, p95 was 13 s without
+a warm-up, 20 s with one that did not wait, 11 s with the wait).
 
 ``ML_EXPLORER_WARM_UP`` controls it: unset or ``1`` opens everything, ``0`` turns it off (the browser tests do,
 to keep their timing their own), and a comma-separated list of page paths (``fit-a-line,optimizers``) limits it.
@@ -27,7 +27,8 @@ from ui.registry import EXPLORERS
 
 ENV = "ML_EXPLORER_WARM_UP"
 OFF = {"0", "off", "false", "no"}
-#: A view may take long when real users compete with it; the warm-up waits, then moves on.
+#: A view may take long when visitors compete with it: slower than this it is logged as a problem (the tab still
+#: waits up to three times as long for it, then the warm-up moves on).
 TIMEOUT_S = 120.0
 #: The warm-up opens its next view only when no visitor has started a run for this long.
 QUIET_S = 1.5
