@@ -4,6 +4,7 @@ import gc
 import weakref
 
 import numpy as np
+import plotly.graph_objects as go
 import plotly.io as pio
 
 from core import LinearRegressionGD, make_line
@@ -11,7 +12,7 @@ from ui import housekeeping
 from viz.animation import final_frame
 from viz.describe import describe_figure
 from viz.line_fit import fit_animation
-from viz.prepared import PreparedFigure, prepare, spec_of
+from viz.prepared import AnimatedFigure, PreparedFigure, prepare, spec_of
 from viz.restyle import restyle
 
 
@@ -30,20 +31,37 @@ def test_a_prepared_figure_draws_exactly_what_the_figure_draws_and_keeps_its_des
     assert prepare(prepared) is prepared
 
 
-def test_a_prepared_figure_leaves_far_fewer_objects_for_the_garbage_collector():
+def test_prepared_and_animated_figures_leave_far_fewer_objects_for_the_garbage_collector():
     x, y = make_line(40, random_state=0)
     trajectory = LinearRegressionGD(learning_rate=0.1, n_steps=30).fit(x, y).trajectory_
-    gc.collect()
-    before = len(gc.get_objects())
-    fig = fit_animation(x, y, trajectory, optimum=np.array([2.0, -1.0]))
-    gc.collect()
-    as_figure = len(gc.get_objects()) - before
-    prepared = prepare(fig)
-    del fig
-    gc.collect()
-    as_prepared = len(gc.get_objects()) - before
-    assert prepared.to_dict()["frames"]
-    assert as_prepared < as_figure / 2, (as_prepared, as_figure)  # 871 against 2,176 here
+    spec = fit_animation(x, y, trajectory, optimum=np.array([2.0, -1.0])).to_dict()
+
+    def objects_made(build):
+        gc.collect()
+        before = len(gc.get_objects())
+        made = build()
+        gc.collect()
+        return made, len(gc.get_objects()) - before
+
+    as_objects, n_objects = objects_made(lambda: go.Figure(spec, _validate=False))  # every frame trace an object
+    animated, n_animated = objects_made(lambda: AnimatedFigure(spec))  # what animate() returns
+    prepared, n_prepared = objects_made(lambda: prepare(as_objects))  # what the caches keep
+    assert len(as_objects.frames) == animated.frame_count() == prepared.frame_count() == len(spec["frames"]) > 10
+    assert n_animated < n_objects / 2, (n_animated, n_objects)  # 782 against 2,176 here
+    assert n_prepared < n_objects / 2, (n_prepared, n_objects)
+
+
+def test_an_animated_figure_draws_what_plotly_would_and_hands_out_copies():
+    fig = animation()
+    assert isinstance(fig, AnimatedFigure) and not fig.frames
+    # the same figure as Plotly's own objects would give (its frames list "data" first: key order aside)
+    assert fig.to_dict() == go.Figure(fig.to_dict(), _validate=False).to_dict()
+    spec = fig.to_dict()
+    spec["frames"][0]["data"][0]["name"] = "changed by a caller"
+    assert fig.to_dict()["frames"][0]["data"][0].get("name") != "changed by a caller"
+    fig.update_layout(height=321)  # still an ordinary figure underneath
+    assert fig.to_dict()["layout"]["height"] == 321 and fig.to_dict()["frames"]
+    assert "Animated: " in describe_figure(fig)
 
 
 def test_changing_a_prepared_figure_starts_from_a_copy_and_leaves_the_shared_dict_alone():

@@ -62,7 +62,12 @@ def describe_figure(fig: go.Figure, max_series: int = 12) -> str:
     if series:
         more = f" and {len(series) - max_series} more" if len(series) > max_series else ""
         parts.append("Series: " + ", ".join(series[:max_series]) + more + ".")
-    if fig.frames:
-        parts.append(f"Animated: {len(fig.frames)} frames, played with the ▶ Play / ⏸ Pause buttons or stepped "
+    if frames := _frame_count(fig):
+        parts.append(f"Animated: {frames} frames, played with the ▶ Play / ⏸ Pause buttons or stepped "
                      "with the slider under the chart (Tab to reach them, arrow keys to step).")
     return " ".join(parts)
+
+
+def _frame_count(fig: go.Figure) -> int:
+    counted = getattr(fig, "frame_count", None)  # viz.prepared's figures keep their frames as dicts
+    return counted() if callable(counted) else len(fig.frames or ())
