@@ -99,6 +99,7 @@ def start_warm_up() -> threading.Thread | None:
 
         address = st.get_option("server.address") or ""
         host = "127.0.0.1" if address in {"", "0.0.0.0", "::", "localhost"} else address
+        host = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL
         thread = threading.Thread(target=_run, args=(host, int(st.get_option("server.port")),
                                                      st.get_option("server.baseUrlPath") or "", pages),
                                   name="warm-up", daemon=True)
