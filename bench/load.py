@@ -409,7 +409,7 @@ class Results:
     config: Config
     samples: list[Sample] = field(default_factory=list)
     memory: list = field(default_factory=list)  # (t, MB)
-    cpu: list = field(default_factory=list)  # (t, server CPU s, machine busy CPU s, client CPU s), cumulative
+    cpu: list = field(default_factory=list)  # (t, server, machine busy, client, host steal: CPU s), cumulative
     reconnects: int = 0
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
