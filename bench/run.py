@@ -29,6 +29,7 @@ from ui.registry import EXPLORERS  # noqa: E402
 from viz.boundary import BoundaryData, boundary_animation  # noqa: E402
 from viz.network import tile_size  # noqa: E402
 from viz.animation import PAYLOAD_BUDGET_BYTES, payload_bytes  # noqa: E402
+from viz.describe import frame_count  # noqa: E402
 from viz.line_fit import fit_animation  # noqa: E402
 from viz.race import race_animation  # noqa: E402
 
@@ -160,7 +161,7 @@ def boundary_figure(layers, features, epochs=200):
                         [FEATURES[n].label for n in f], [str(u) for u in layers], 2, tile)
     t = time.perf_counter()
     fig = boundary_animation(run, data)
-    return train_s, time.perf_counter() - t, payload_bytes(fig), len(fig.frames)
+    return train_s, time.perf_counter() - t, payload_bytes(fig), frame_count(fig)
 
 
 def _times(ours: float, reference: float) -> str:
@@ -240,7 +241,7 @@ def tsne_rows() -> list[tuple]:
     fig = side_by_side(PCA(2).fit_transform(data.X), tsne.frames_, tsne.frame_iters_, data.labels, data.label_names,
                        hover_texts(data.n_samples, data.labels, data.label_names, data.images))
     size = payload_bytes(fig)
-    rows.append((f"figure JSON: PCA vs t-SNE, digits ({len(fig.frames)} frames, image hovers)",
+    rows.append((f"figure JSON: PCA vs t-SNE, digits ({frame_count(fig)} frames, image hovers)",
                  f"{size / 1e6:.2f} MB", f"budget {PAYLOAD_BUDGET_BYTES / 1e6:.0f} MB",
                  f"{size / PAYLOAD_BUDGET_BYTES:.2f}×", "< 1× budget"))
     return rows

@@ -62,12 +62,13 @@ def describe_figure(fig: go.Figure, max_series: int = 12) -> str:
     if series:
         more = f" and {len(series) - max_series} more" if len(series) > max_series else ""
         parts.append("Series: " + ", ".join(series[:max_series]) + more + ".")
-    if frames := _frame_count(fig):
+    if frames := frame_count(fig):
         parts.append(f"Animated: {frames} frames, played with the ▶ Play / ⏸ Pause buttons or stepped "
                      "with the slider under the chart (Tab to reach them, arrow keys to step).")
     return " ".join(parts)
 
 
-def _frame_count(fig: go.Figure) -> int:
+def frame_count(fig: go.Figure) -> int:
+    """How many animation frames a figure has, also when it keeps them as dicts (viz.prepared)."""
     counted = getattr(fig, "frame_count", None)  # viz.prepared's figures keep their frames as dicts
     return counted() if callable(counted) else len(fig.frames or ())
