@@ -11,6 +11,7 @@ from ui.keyboard import keyboard_support
 from ui.lessons import LESSONS, step_link
 from ui.registry import EXPLORERS
 from ui.warmup import note_run, start_warm_up
+from ui.workers import server_pool
 from viz.restyle import DEFAULT_PALETTE, PALETTES
 
 
@@ -89,6 +90,7 @@ def palette_choice() -> None:
 
 
 st.set_page_config(page_title="ML Math Explorer", page_icon="📐", layout="wide")
+server_pool()  # once per server: starts the worker process for long computations (ui/workers.py)
 note_run()  # a visitor's run holds the background warm-up back (ui/warmup.py)
 keyboard_support()
 motion_switch()

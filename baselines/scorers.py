@@ -21,9 +21,6 @@ Fits run on one thread (see ``baselines.sklearn_zoo``).
 from __future__ import annotations
 
 import numpy as np
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.naive_bayes import GaussianNB
-from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 
 from core.logistic_regression import LogisticRegression
@@ -35,15 +32,23 @@ def _logistic(*, random_state: int = 0):
     return LogisticRegression(C=1.0)
 
 
+# scikit-learn's models are imported when first fitted: the server only needs this module's labels (the fits run in
+# its worker process, ui/workers.py), and importing scikit-learn there would cost it ~70 MB.
 def _naive_bayes(*, random_state: int = 0):
+    from sklearn.naive_bayes import GaussianNB
+
     return GaussianNB()
 
 
 def _forest(*, random_state: int = 0):
+    from sklearn.ensemble import RandomForestClassifier
+
     return RandomForestClassifier(n_estimators=100, max_depth=6, n_jobs=1, random_state=random_state)
 
 
 def _svm(*, random_state: int = 0):
+    from sklearn.svm import SVC
+
     return SVC(kernel="rbf", gamma="scale", C=1.0, random_state=random_state)
 
 

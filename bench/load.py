@@ -308,19 +308,30 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and its descendants, in MB (from /proc)."""
+def _summed_kb(pid: int, file: str, field: str) -> int:
+    """``field`` (kB) of /proc/<p>/``file``, summed over ``pid`` and its descendants."""
     total = 0
     for p in _tree(pid):
         try:
-            with open(f"/proc/{p}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                        break
+            with open(f"/proc/{p}/{file}") as f:
+                total += next((int(line.split()[1]) for line in f if line.startswith(field)), 0)
         except OSError:
             pass
-    return total / 1024
+    return total
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its descendants, in MB (from /proc)."""
+    return _summed_kb(pid, "status", "VmRSS:") / 1024
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional memory of ``pid`` and its descendants, in MB: each page shared by k processes counts 1/k.
+
+    With worker processes (``ui/workers.py``) the RSS sum counts every shared library page once per process
+    (about 80 MB a worker); the PSS sum counts it once, as a container's memory limit does. Both are reported.
+    """
+    return _summed_kb(pid, "smaps_rollup", "Pss:") / 1024
 
 
 def cpu_seconds(pid: int) -> float:
@@ -349,7 +360,8 @@ def machine_cpu_seconds() -> tuple[float, float]:
     return busy / ticks, steal / ticks
 
 
-async def sample_memory(pid: int, into: list, every: float = 0.5, t0: float = 0.0, cpu: list | None = None) -> None:
+async def sample_memory(pid: int, into: list, every: float = 0.5, t0: float = 0.0, cpu: list | None = None,
+                        pss: list | None = None) -> None:
     """The server's RSS every ``every`` s into ``into`` as (t, MB); with ``cpu``, also (t, server CPU s, machine
     busy CPU s, this client's CPU s, CPU s the host stole) — cumulative, so a stall shows as busy (the server
     computing), idle (waiting), stolen (the host running something else), or as a gap in t (this client itself
@@ -357,6 +369,8 @@ async def sample_memory(pid: int, into: list, every: float = 0.5, t0: float = 0.
     while True:
         t = round(time.perf_counter() - t0, 2)
         into.append((t, round(rss_mb(pid), 1)))
+        if pss is not None:
+            pss.append((t, round(pss_mb(pid), 1)))
         if cpu is not None:
             busy, steal = machine_cpu_seconds()
             cpu.append((t, round(cpu_seconds(pid), 2), round(busy, 2), round(time.process_time(), 2),
@@ -408,7 +422,8 @@ class Sample:
 class Results:
     config: Config
     samples: list[Sample] = field(default_factory=list)
-    memory: list = field(default_factory=list)  # (t, MB)
+    memory: list = field(default_factory=list)  # (t, MB): RSS of the server and its workers, summed
+    pss: list = field(default_factory=list)  # (t, MB): the same processes' proportional set size, summed
     cpu: list = field(default_factory=list)  # (t, server, machine busy, client, host steal: CPU s), cumulative
     reconnects: int = 0
     server_cpu_s: float = 0.0
@@ -528,7 +543,7 @@ async def classroom(host: str, port: int, server_pid: int | None, specs: dict[st
     cpu0, client0 = (cpu_seconds(server_pid) if server_pid else 0.0), time.process_time()
     machine0, steal0 = machine_cpu_seconds()
     if server_pid:
-        sampler = asyncio.create_task(sample_memory(server_pid, results.memory, t0=t0, cpu=results.cpu))
+        sampler = asyncio.create_task(sample_memory(server_pid, results.memory, t0=t0, cpu=results.cpu, pss=results.pss))
     try:
         await asyncio.gather(*[
             _session(i, host, port, specs, cfg, results, seen, t0, t0 + cfg.ramp * i / max(cfg.sessions, 1),
@@ -628,6 +643,7 @@ def summarize(results: Results) -> dict:
         "p95": percentile(xs, 95), "p99": percentile(xs, 99), "max": max(xs, default=math.nan),
         "errors": dict(errors), "error_total": sum(errors.values()), "peak_rss_mb": peak, "final_rss_mb": final,
         "steady_mean_rss_mb": statistics.fmean(steady) if steady else math.nan,
+        "peak_pss_mb": max((m for _, m in results.pss), default=math.nan),
         "reruns_per_s": len(xs) / results.wall_s if results.wall_s else math.nan,
         "server_cpu_cores": results.server_cpu_s / results.wall_s if results.wall_s else math.nan,
         "client_cpu_cores": results.client_cpu_s / results.wall_s if results.wall_s else math.nan,
@@ -667,11 +683,12 @@ def report(results: Results, summary: dict) -> str:
            }.get(cfg.server_warm_up, ""),
         "",
         "| sessions | reruns | reruns/s | p50 ms | p95 ms | p99 ms | max ms | errors | peak RSS MB | final RSS MB "
-        "| server CPU (cores) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| peak PSS MB | server CPU (cores) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         f"| {summary['sessions']} | {summary['reruns']} | {summary['reruns_per_s']:.1f} | {_ms(summary['p50'])} "
         f"| {_ms(summary['p95'])} | {_ms(summary['p99'])} | {_ms(summary['max'])} | {summary['error_total']} "
-        f"| {summary['peak_rss_mb']:.0f} | {summary['final_rss_mb']:.0f} | {summary['server_cpu_cores']:.2f} |",
+        f"| {summary['peak_rss_mb']:.0f} | {summary['final_rss_mb']:.0f} | {summary['peak_pss_mb']:.0f} "
+        f"| {summary['server_cpu_cores']:.2f} |",
         "",
         "Errors by kind: " + (", ".join(f"{k} {v}" for k, v in sorted(
             summary["errors"].items(), key=lambda kv: (ERROR_KINDS + ("server_traceback",)).index(kv[0])
@@ -717,7 +734,7 @@ def report(results: Results, summary: dict) -> str:
 
 
 def to_json(results: Results, summary: dict) -> dict:
-    return {"config": asdict(results.config), "summary": summary, "memory": results.memory,
+    return {"config": asdict(results.config), "summary": summary, "memory": results.memory, "pss": results.pss,
             "cpu": results.cpu, "t0_unix": results.t0_unix, "warm_up": results.warm_up,
             "server_tracebacks": results.server_tracebacks, "samples": [asdict(s) for s in results.samples]}
 

@@ -11,15 +11,16 @@ from core.minibatch import (DEMO_LINE, DEMO_SWEEP, DEMO_TARGET_FRACTION, DEMO_TH
                             batch_gradient_covariance, batch_gradients, batch_size_sweep, gradient_noise,
                             linear_regression_sum, lr_for_batch, minibatch_sgd, noise_scale_along, relative_target,
                             two_batch_estimate)
-from core.neural_net import MLPClassifier
 from core.optimizers import OPTIMIZERS
-from core.sharpness import sharpness_by_batch_size, top_hessian_eigenvalue
+from core.sharpness import top_hessian_eigenvalue
+from explorers.jobs import sharpness_runs
 from ui.errors import attempt
 from ui.export import export_buttons
 from ui.housekeeping import one_heavy_at_a_time
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
 from ui.view import View
+from ui.workers import run_heavy
 from viz.batch_lab import batch_label, gradient_cloud, paths_animation, sharpness_figure, sweep_figure
 from viz.prepared import prepare
 
@@ -163,10 +164,7 @@ def sweep(n, noise, seed, rule, base_lr, cap, warmup, target, sampling):
 def sharpness(seed, lr, updates):
     X, y = make_dataset("moons", 400, 0.3, seed)
     X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, seed)
-    with one_heavy_at_a_time():
-        result = sharpness_by_batch_size(
-            lambda B: MLPClassifier((16, 16), "tanh", learning_rate_init=lr, batch_size=B, random_state=seed),
-            X_train, y_train, X_test, y_test, SHARP_SIZES, n_updates=updates)
+    result = run_heavy(sharpness_runs, X_train, y_train, X_test, y_test, SHARP_SIZES, lr, updates, seed)
     return result, sharpness_figure(result)
 
 

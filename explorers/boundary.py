@@ -15,11 +15,11 @@ from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params
 from core.training import continued, record_training
 from ui.errors import attempt
 from ui.export import export_buttons
-from ui.housekeeping import one_heavy_at_a_time
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
+from ui.workers import run_heavy
 from viz.baseline_grid import baseline_grid
 from viz.boundary import BoundaryData, boundary_animation, boundary_still
 from viz.network import tile_size
@@ -221,9 +221,8 @@ def settings_key(s: dict) -> tuple:
 def train(key: tuple):
     s = dict(key)
     data, (F_train, F_test, F_grid, F_tiles) = inputs(s)
-    with one_heavy_at_a_time():
-        run = record_training(network(s), F_train, data.y_train, F_test, data.y_test, F_grid, F_tiles,
-                              epochs=s["epochs"])
+    run = run_heavy(record_training, network(s), F_train, data.y_train, F_test, data.y_test, F_grid, F_tiles,
+                    epochs=s["epochs"])
     return run, data, (F_train, F_test, F_grid, F_tiles)
 
 

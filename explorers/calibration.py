@@ -13,11 +13,11 @@ from core.thresholds import (always_negative_baseline, at_threshold, bayes_thres
                              expected_cost, roc_auc_score, average_precision_score, threshold_table)
 from ui.errors import attempt
 from ui.export import export_buttons
-from ui.housekeeping import one_heavy_at_a_time
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
+from ui.workers import run_heavy
 from viz.calibration import (ONE_IN_STEPS, cost_curve, paradox_animation, per_10k_table, prevalence_curve,
                              reliability, score_histogram, threshold_explorer)
 
@@ -94,8 +94,7 @@ def scored(source_key: tuple, model: str, cal_share: float, seed: int, _table=No
     if model == GIVEN:  # the table's own score column: nothing to train
         s_cal, s_test = X_cal[:, 0], X_test[:, 0]
     else:
-        with one_heavy_at_a_time():
-            scores = fit_scores(model, X_train, y_train, np.vstack([X_cal, X_test]), seed)
+        scores = run_heavy(fit_scores, model, X_train, y_train, np.vstack([X_cal, X_test]), seed)
         s_cal, s_test = scores[:len(X_cal)], scores[len(X_cal):]
     calibrated = {name: cls().fit(s_cal, y_cal).predict(s_test) for name, (_, cls) in CALIBRATORS.items()}
     return {"y_test": y_test, "calibrated": calibrated, "train_prevalence": float(np.mean(y_train)),

@@ -1,7 +1,6 @@
 """PCA vs t-SNE: the same points through a linear projection and through a neighbour-keeping optimisation."""
 
 import hashlib
-import time
 
 import numpy as np
 import pandas as pd
@@ -10,15 +9,16 @@ import streamlit as st
 from core.embedding_data import EMBEDDING_DATASETS, Embeddable, make_embeddable, subsample
 from core.pca import PCA, top_loadings
 import core.tsne as tsne_module
-from core.tsne import TSNE, knn_preservation, trustworthiness
+from core.tsne import trustworthiness
+from explorers.jobs import embed_table, scaled, tsne_multiples
 from ui.errors import attempt
 from ui.export import export_buttons
-from ui.housekeeping import one_heavy_at_a_time
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
 from ui.progress_cache import ProgressCache
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
+from ui.workers import run_heavy
 from viz.embedding import hover_texts, loadings, scree, side_by_side, small_multiples
 from viz.prepared import prepare
 
@@ -123,27 +123,8 @@ def embed(key: str, data: Embeddable, standardize: bool, perplexity: float, lr: 
           iterations: int, seed: int) -> dict:
     """PCA and t-SNE of the same table, with the quality of each (cached on ``key``, which names the data)."""
     return runs().get_or_run((key, standardize, perplexity, lr, exaggeration, iterations, seed),
-                           lambda report: _embed(data, standardize, perplexity, lr, exaggeration, iterations, seed,
-                                                 report), "t-SNE iteration")
-
-
-def _embed(data, standardize, perplexity, lr, exaggeration, iterations, seed, report) -> dict:
-    X = _scaled(data.X, standardize)
-    t = time.perf_counter()
-    pca = PCA(min(10, *X.shape)).fit(X)
-    scores = pca.transform(X)
-    pca_seconds = time.perf_counter() - t
-    tsne = TSNE(perplexity=perplexity, learning_rate=lr if lr == "auto" else float(lr),
-                early_exaggeration=exaggeration, max_iter=iterations, random_state=seed,
-                snapshot_every=max(1, iterations // 100))
-    t = time.perf_counter()
-    with one_heavy_at_a_time():
-        tsne.fit(X, callback=report)
-    tsne_seconds = time.perf_counter() - t
-    k = min(10, len(X) - 2)
-    return {"pca": pca, "scores": scores, "tsne": tsne, "pca_seconds": pca_seconds, "tsne_seconds": tsne_seconds,
-            "quality": {name: (trustworthiness(X, Y, n_neighbors=5), knn_preservation(X, Y, k=k))
-                        for name, Y in (("pca", scores[:, :2]), ("tsne", tsne.embedding_))}}
+                           lambda report: run_heavy(embed_table, data.X, standardize, perplexity, lr, exaggeration,
+                                                    iterations, seed, report=report), "t-SNE iteration")
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
@@ -159,21 +140,12 @@ def embedding_figure(run_key: tuple, pc_x: int, pc_y: int, _data: Embeddable, _r
     return prepare(fig)
 
 
-def _scaled(X, standardize: bool) -> np.ndarray:
-    if not standardize:
-        return X
-    scale = X.std(axis=0)
-    return (X - X.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
-
-
 @st.cache_resource(max_entries=4, show_spinner="Running t-SNE at several perplexities and seeds…")
 def multiples(key: str, _data: Embeddable, standardize: bool, perplexity: float, seed: int):
     small, _ = subsample(_data, MULTIPLE_ROWS, seed) if _data.n_samples > MULTIPLE_ROWS else (_data, None)
-    X = _scaled(small.X, standardize)
+    X = scaled(small.X, standardize)
     perplexities = [p for p in PERPLEXITIES if p < len(X) / 3]
-    with one_heavy_at_a_time():
-        by_perplexity = [TSNE(perplexity=p, max_iter=500, random_state=seed).fit_transform(X) for p in perplexities]
-        by_seed = [TSNE(perplexity=perplexity, max_iter=500, random_state=s).fit_transform(X) for s in SEEDS]
+    by_perplexity, by_seed = run_heavy(tsne_multiples, X, perplexities, perplexity, SEEDS, seed)
     return (small_multiples(by_perplexity, [f"perplexity {p}" for p in perplexities], small.labels,
                             small.label_names, cols=len(perplexities)),
             small_multiples(by_seed, [f"seed {s}" for s in SEEDS], small.labels, small.label_names, cols=3),

@@ -125,12 +125,23 @@ def test_probability_columns_follow_labels_when_the_model_saw_a_subset():
     np.testing.assert_allclose(proba[:, [0, 2]], model.predict_proba(X), rtol=1e-6)
 
 
-def test_importing_baselines_loads_no_ui_library():
-    code = "import json, sys, baselines; print(json.dumps(sorted(m.split('.')[0] for m in sys.modules)))"
+def loaded_after(code: str) -> set[str]:
+    code += "; import json, sys; print(json.dumps(sorted(m.split('.')[0] for m in sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    loaded = set(json.loads(out.stdout))
+    return set(json.loads(out.stdout))
+
+
+def test_importing_baselines_loads_no_ui_library():
+    loaded = loaded_after("from baselines import compare")
     assert "sklearn" in loaded
     assert not loaded & {"streamlit", "plotly"}
+
+
+def test_the_scorers_labels_load_no_scikit_learn_until_a_model_is_fitted():
+    # The calibration page reads the labels in the server; the fits run in its worker process (ui/workers.py).
+    assert "sklearn" not in loaded_after("from baselines.scorers import SCORERS")
+    assert "sklearn" in loaded_after("import numpy as np; from baselines.scorers import fit_scores; "
+                                     "X = np.arange(20.0).reshape(10, 2); fit_scores('forest', X, np.arange(10) % 2, X)")
 
 
 # ---- baseline_grid ---------------------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ def test_two_sessions_rerun_every_page_they_visit_without_errors(served):
     randoms = [s for s in results.samples if s.kind == "random"]
     assert any(s.control and f"{s.control}=" in s.echo for s in randoms)  # a moved control lands in the URL
     assert summary["peak_rss_mb"] > 50  # the server's memory was sampled
+    assert 50 < summary["peak_pss_mb"] <= summary["peak_rss_mb"] + 1  # shared pages count at most once in PSS
     assert all(page in summary["pages"] for page in PAGES)
 
 
@@ -104,6 +105,24 @@ def _delta(element_setter) -> ForwardMsg:
     msg = ForwardMsg()
     element_setter(msg.delta.new_element)
     return msg
+
+
+def test_proportional_memory_splits_pages_a_child_shares_with_its_parent():
+    import os
+    import subprocess
+    import sys
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c", "import numpy; print(flush=True); import time; time.sleep(30)"],
+                             stdout=subprocess.PIPE)
+    try:
+        child.stdout.readline()  # the child has loaded NumPy
+        time.sleep(0.1)
+        rss, pss = load.rss_mb(os.getpid()), load.pss_mb(os.getpid())  # this process and its child
+        assert 0 < pss < rss  # the interpreter's and NumPy's library pages are shared: counted once, not twice
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_what_counts_as_an_error_in_the_messages():

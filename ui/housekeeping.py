@@ -89,6 +89,14 @@ def collect_now_and_then(clock=time.monotonic) -> bool:
     return True
 
 
+def release_memory() -> None:
+    """A full collection, then freed memory handed back to the system (a worker process, after each job)."""
+    gc.collect()
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
 @contextlib.contextmanager
 def one_heavy_at_a_time():
     """Run a long computation (training, t-SNE, a sweep) only when no other session is running one.

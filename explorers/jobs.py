@@ -1,0 +1,65 @@
+"""The explorers' long computations as module-level functions of plain values and arrays.
+
+:func:`ui.workers.run_heavy` sends these to a worker process by pickle, and the worker imports this module, so
+it imports ``core`` and NumPy only (no Streamlit, no Plotly). A job that is already a ``core`` function of
+plain values (``record_training``, ``fit_scores``) is sent as it is; the ones here build what does not pickle
+(a model factory, a t-SNE with a progress callback) on the worker's side.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+
+import numpy as np
+
+from core.neural_net import MLPClassifier
+from core.pca import PCA
+from core.sharpness import sharpness_by_batch_size
+from core.tsne import TSNE, knn_preservation, trustworthiness
+
+
+def scaled(X, standardize: bool) -> np.ndarray:
+    """Columns standardised (a constant column stays 0), or X as it is."""
+    if not standardize:
+        return X
+    scale = X.std(axis=0)
+    return (X - X.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
+
+
+def embed_table(X, standardize: bool, perplexity: float, lr: str, exaggeration: float, iterations: int, seed: int,
+                report=None) -> dict:
+    """PCA and t-SNE of the same table, each timed, with the quality of each (trustworthiness, kNN kept)."""
+    X = scaled(X, standardize)
+    t = time.perf_counter()
+    pca = PCA(min(10, *X.shape)).fit(X)
+    scores = pca.transform(X)
+    pca_seconds = time.perf_counter() - t
+    tsne = TSNE(perplexity=perplexity, learning_rate=lr if lr == "auto" else float(lr),
+                early_exaggeration=exaggeration, max_iter=iterations, random_state=seed,
+                snapshot_every=max(1, iterations // 100))
+    t = time.perf_counter()
+    tsne.fit(X, callback=report)
+    tsne_seconds = time.perf_counter() - t
+    k = min(10, len(X) - 2)
+    return {"pca": pca, "scores": scores, "tsne": tsne, "pca_seconds": pca_seconds, "tsne_seconds": tsne_seconds,
+            "quality": {name: (trustworthiness(X, Y, n_neighbors=5), knn_preservation(X, Y, k=k))
+                        for name, Y in (("pca", scores[:, :2]), ("tsne", tsne.embedding_))}}
+
+
+def tsne_multiples(X, perplexities, perplexity: float, seeds, seed: int) -> tuple[list, list]:
+    """500-iteration t-SNE maps of X at each of ``perplexities`` (seed ``seed``) and each of ``seeds``
+    (perplexity ``perplexity``)."""
+    by_perplexity = [TSNE(perplexity=p, max_iter=500, random_state=seed).fit_transform(X) for p in perplexities]
+    by_seed = [TSNE(perplexity=perplexity, max_iter=500, random_state=s).fit_transform(X) for s in seeds]
+    return by_perplexity, by_seed
+
+
+def _sharpness_model(batch_size: int, lr: float, seed: int) -> MLPClassifier:
+    return MLPClassifier((16, 16), "tanh", learning_rate_init=lr, batch_size=batch_size, random_state=seed)
+
+
+def sharpness_runs(X_train, y_train, X_test, y_test, sizes, lr: float, updates: int, seed: int):
+    """:func:`core.sharpness.sharpness_by_batch_size` for a 16-16 tanh network per batch size."""
+    make_model = functools.partial(_sharpness_model, lr=lr, seed=seed)
+    return sharpness_by_batch_size(make_model, X_train, y_train, X_test, y_test, sizes, n_updates=updates)

@@ -1,0 +1,186 @@
+"""The worker process (``ui/workers.py``): the same results as computing in the server, progress passed on,
+errors re-raised as themselves, and a pool that survives a killed worker or a script stopped mid-job."""
+
+import os
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from core.datasets_2d import make_dataset, train_test_split
+from core.neural_net import MLPClassifier
+from core.training import record_training
+from explorers.jobs import embed_table, sharpness_runs, tsne_multiples
+from ui import workers
+from ui.workers import RemoteTraceback, WorkerDied, WorkerPool, run_heavy
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="workers hand their pipes over with pass_fds (POSIX)")
+
+
+# Jobs for the tests: module-level, so that the worker can import them by name (tests.test_workers).
+def counting(n, pause=0.0, report=None):
+    for i in range(1, n + 1):
+        time.sleep(pause)
+        if report is not None:
+            report(i, n)
+    return n
+
+
+def failing(message):
+    raise ValueError(message)
+
+
+class Unpicklable(Exception):
+    def __init__(self, a, b):  # pickle re-creates an exception from .args (one here): that call fails
+        super().__init__(f"{a}/{b}")
+
+
+def failing_oddly():
+    raise Unpicklable(1, 2)
+
+
+def loaded_libraries():
+    return sorted({m.split(".")[0] for m in sys.modules} & {"streamlit", "plotly", "pandas", "sklearn", "pytest"})
+
+
+def process_id():
+    return os.getpid()
+
+
+@pytest.fixture(scope="module")
+def pool():
+    pool = WorkerPool(1)
+    yield pool
+    pool.close()
+
+
+def digits_like(n=150, d=8, seed=0):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(0, 5, (3, d))
+    return np.vstack([c + rng.normal(0, 1, (n // 3, d)) for c in centres])
+
+
+def test_a_t_sne_in_the_worker_is_the_t_sne_computed_here_with_its_progress(pool):
+    X = digits_like()
+    here, there = [], []
+    local = embed_table(X, True, 20.0, "auto", 12.0, 250, 3, report=lambda *a: here.append(a))
+    remote = pool.run(embed_table, X, True, 20.0, "auto", 12.0, 250, 3, report=lambda *a: there.append(a))
+    np.testing.assert_array_equal(remote["tsne"].embedding_, local["tsne"].embedding_)
+    np.testing.assert_array_equal(remote["scores"], local["scores"])
+    assert remote["quality"] == local["quality"]
+    assert there == here and there[-1] == (250, 250) and len(there) > 5  # every progress report, in order
+
+
+def test_a_network_trained_in_the_worker_matches_one_trained_here(pool):
+    X, y = make_dataset("moons", 200, 0.2, 0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, 0.3, 0)
+    grid = np.stack(np.meshgrid(np.linspace(-2, 2, 12), np.linspace(-2, 2, 12)), -1).reshape(-1, 2)
+    args = (X_train, y_train, X_test, y_test, grid, grid[:16])
+
+    def model():
+        return MLPClassifier((6,), ("tanh",), learning_rate_init=0.1, batch_size=16, random_state=1)
+
+    local = record_training(model(), *args, epochs=20)
+    remote = pool.run(record_training, model(), *args, epochs=20)
+    np.testing.assert_array_equal(remote.model.theta_, local.model.theta_)
+    np.testing.assert_array_equal(remote.train_loss, local.train_loss)
+    np.testing.assert_array_equal(remote.proba, local.proba)
+
+
+def test_the_sharpness_and_multiples_jobs_match_here(pool):
+    X, y = make_dataset("moons", 120, 0.3, 0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, 0)
+    parts = (X_train, y_train, X_test, y_test)
+    local = sharpness_runs(*parts, (4, 60), 0.1, 30, 0)
+    remote = pool.run(sharpness_runs, *parts, (4, 60), 0.1, 30, 0)
+    np.testing.assert_array_equal(remote.sharpness, local.sharpness)
+    X = digits_like(90)
+    assert all(np.array_equal(a, b) for a, b in zip(pool.run(tsne_multiples, X, [5], 5.0, [0, 1], 0)[1],
+                                                    tsne_multiples(X, [5], 5.0, [0, 1], 0)[1]))
+
+
+def test_the_worker_loads_no_streamlit_plotly_or_pandas(pool):
+    pool.run(embed_table, digits_like(60), False, 5.0, "auto", 12.0, 50, 0)
+    loaded = pool.run(loaded_libraries)
+    assert "streamlit" not in loaded and "plotly" not in loaded and "pandas" not in loaded, loaded
+    assert pool.run(process_id) != os.getpid()  # and it really is another process
+
+
+def test_an_error_is_raised_here_as_itself_with_the_workers_traceback(pool):
+    with pytest.raises(ValueError, match="perplexity must be smaller") as info:
+        pool.run(failing, "perplexity must be smaller than the number of points")
+    assert isinstance(info.value.__cause__, RemoteTraceback)
+    assert "in failing" in str(info.value.__cause__)  # where it happened, in the worker
+    with pytest.raises(RuntimeError, match="Unpicklable: 1/2"):
+        pool.run(failing_oddly)
+    assert pool.run(counting, 3) == 3  # and the worker goes on
+
+
+def test_a_killed_worker_is_reported_and_replaced(pool):
+    before = pool.pids()
+    with pytest.raises(WorkerDied, match="worker process ended"):
+        pool.run(os._exit, 3)
+    assert pool.run(counting, 2) == 2
+    assert pool.pids() != before and len(pool.pids()) == 1
+
+
+def test_a_script_stopped_mid_job_returns_at_once_and_leaves_the_worker_clean(pool):
+    class Stop(BaseException):  # what Streamlit raises inside a stopped script's calls
+        pass
+
+    def report(done, total):
+        if done == 2:
+            raise Stop
+
+    started = time.perf_counter()
+    with pytest.raises(Stop):
+        pool.run(counting, 20, 0.05, report=report)
+    assert time.perf_counter() - started < 0.5  # did not wait for the other 18 steps
+    # The next job waits for the worker to finish the stopped one, then gets its own answer, not stale messages.
+    seen = []
+    assert pool.run(counting, 4, report=lambda *a: seen.append(a)) == 4
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_jobs_from_many_threads_each_get_their_own_answer():
+    pool = WorkerPool(2)
+    try:
+        answers = {}
+
+        def ask(i):
+            answers[i] = pool.run(counting, i, 0.001)
+
+        threads = [threading.Thread(target=ask, args=(i,)) for i in range(1, 9)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+        assert answers == {i: i for i in range(1, 9)}
+        assert len(set(pool.pids())) == 2
+    finally:
+        pool.close()
+    assert pool.pids() == []
+
+
+def test_outside_a_server_run_heavy_computes_here_in_turn(monkeypatch):
+    assert workers.server_pool() is None  # pytest is not a Streamlit server
+    seen = []
+    assert run_heavy(counting, 3, report=lambda *a: seen.append(a)) == 3 and seen[-1] == (3, 3)
+    with pytest.raises(ValueError, match="nope"):
+        run_heavy(failing, "nope")
+
+
+@pytest.mark.parametrize("value, expected", [("0", 0), ("2", 2), ("99", 8), ("-1", 0), ("lots", 0)])
+def test_the_worker_count_comes_from_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv(workers.WORKERS_ENV, value)
+    assert workers.default_workers() == expected
+
+
+def test_by_default_a_second_core_gets_a_worker(monkeypatch):
+    monkeypatch.delenv(workers.WORKERS_ENV, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    assert workers.default_workers() == 1
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    assert workers.default_workers() == 0

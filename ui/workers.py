@@ -1,0 +1,242 @@
+"""Long computations in a worker process, so that they run on the server's second core.
+
+Every session's script runs in one Python process, and its threads share one interpreter lock: under load the
+whole server used about one core of two (``make load``: 0.93–1.06 cores), and a network training or a t-SNE
+made every cached rerun of every other session wait behind it. Here such a computation runs in a separate
+Python process instead (``python -m ui.workers``), which computes while the server keeps answering.
+
+- :func:`run_heavy` is the one entry point. In a Streamlit server with workers enabled it sends the call to a
+  worker; anywhere else (tests, AppTest, a notebook, ``ML_EXPLORER_WORKERS=0``) it runs the call here, one at a
+  time (:func:`ui.housekeeping.one_heavy_at_a_time`). The result is the same either way.
+- The call travels by pickle, so ``fn`` must be a module-level function of plain values and arrays (see
+  ``explorers/jobs.py``) and its result must pickle. The worker imports only what ``fn`` needs (``core``, NumPy,
+  scikit-learn for the calibration models): no Streamlit, no Plotly.
+- Progress: a job that takes ``report`` gets a ``report(done, total)`` that sends a message back; the waiting
+  script thread passes it on to its progress bar.
+
+Why not :class:`concurrent.futures.ProcessPoolExecutor`: it cannot stream progress messages back to the caller
+while the job runs, and ``multiprocessing`` starts its children by re-running the parent's ``__main__`` (for
+``streamlit run``, the Streamlit command line: a second copy of Streamlit in every worker). A child started
+with ``python -m ui.workers`` and :mod:`multiprocessing.connection`'s framed pickles over two pipes is small.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from ui.housekeeping import one_heavy_at_a_time
+
+#: Environment variable: how many worker processes a server starts (0 runs every computation in the server).
+WORKERS_ENV = "ML_EXPLORER_WORKERS"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class WorkerDied(RuntimeError):
+    """The worker process ended in the middle of a job (killed, or out of memory)."""
+
+
+class RemoteTraceback(Exception):
+    """The worker's traceback, chained to the re-raised exception so a log shows where it happened."""
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+def default_workers() -> int:
+    """Workers a server starts: ``ML_EXPLORER_WORKERS`` if set, else one when the machine has a second core."""
+    value = os.environ.get(WORKERS_ENV, "").strip()
+    if value:
+        try:
+            return max(0, min(int(value), 8))
+        except ValueError:
+            return 0
+    if os.name != "posix":  # the pipes are handed over with pass_fds (POSIX only)
+        return 0
+    return 1 if len(os.sched_getaffinity(0)) >= 2 else 0
+
+
+@dataclass
+class _Worker:
+    process: subprocess.Popen
+    to_worker: Connection
+    from_worker: Connection
+
+
+class WorkerPool:
+    """``workers`` processes, each running one job at a time; :meth:`run` waits for a free one."""
+
+    def __init__(self, workers: int = 1):
+        if workers < 1:
+            raise ValueError("a pool needs at least one worker")
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: list[_Worker] = []
+        self._lock = threading.Lock()
+        for _ in range(workers):
+            self._idle.put(self._start())
+
+    def _start(self) -> _Worker:
+        down_r, down_w = os.pipe()  # server -> worker
+        up_r, up_w = os.pipe()      # worker -> server
+        process = subprocess.Popen([sys.executable, "-m", "ui.workers", str(down_r), str(up_w)], cwd=ROOT,
+                                   pass_fds=(down_r, up_w), stdin=subprocess.DEVNULL)
+        os.close(down_r)
+        os.close(up_w)
+        worker = _Worker(process, Connection(down_w, readable=False), Connection(up_r, writable=False))
+        with self._lock:
+            self._all.append(worker)
+        return worker
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [w.process.pid for w in self._all if w.process.poll() is None]
+
+    def run(self, fn, *args, report=None, **kwargs):
+        """``fn(*args, **kwargs)`` (plus ``report=`` when given) in a worker: its result, or its exception."""
+        worker = self._idle.get()
+        try:
+            worker.to_worker.send((fn, args, kwargs, report is not None))
+            return self._wait(worker, report)
+        except (EOFError, OSError) as exc:  # the pipe closed: the worker is gone
+            worker = self._replace(worker)
+            raise WorkerDied("The computation stopped: its worker process ended (it may have run out of memory). "
+                             "Try smaller settings.") from exc
+        except _Interrupted as stop:
+            # The script was stopped (the user changed a control) while the worker still computes: read the job
+            # to its end in the background, then hand the worker to the next caller.
+            threading.Thread(target=self._drain, args=(worker,), daemon=True).start()
+            worker = None
+            raise stop.cause
+        finally:
+            if worker is not None:
+                self._idle.put(worker)
+
+    @staticmethod
+    def _wait(worker: _Worker, report):
+        while True:
+            kind, *payload = worker.from_worker.recv()
+            if kind == "progress":
+                try:
+                    report(*payload)
+                except BaseException as exc:  # Streamlit stops a script by raising inside its calls
+                    raise _Interrupted(exc) from None
+            elif kind == "done":
+                return payload[0]
+            else:
+                exc, text = payload
+                raise exc from RemoteTraceback(text)
+
+    def _drain(self, worker: _Worker) -> None:
+        try:
+            while worker.from_worker.recv()[0] == "progress":
+                pass
+        except (EOFError, OSError):
+            worker = self._replace(worker)
+        self._idle.put(worker)
+
+    def _replace(self, worker: _Worker) -> _Worker:
+        worker.process.kill()
+        worker.process.wait()
+        for conn in (worker.to_worker, worker.from_worker):
+            conn.close()
+        with self._lock:
+            self._all.remove(worker)
+        return self._start()
+
+    def close(self) -> None:
+        with self._lock:
+            workers, self._all = self._all, []
+        for worker in workers:
+            worker.to_worker.close()  # the worker's recv() ends: it exits
+            try:
+                worker.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                worker.process.kill()
+            worker.from_worker.close()
+
+
+class _Interrupted(Exception):
+    def __init__(self, cause: BaseException):
+        super().__init__()
+        self.cause = cause
+
+
+# ------------------------------------------------------------------------------------------- the server's pool
+
+_pool: list[WorkerPool | None] = []
+_pool_lock = threading.Lock()
+
+
+def server_pool() -> WorkerPool | None:
+    """The running server's pool, started at the first call; None outside a server or with 0 workers."""
+    from ui.warmup import in_server  # Streamlit's runtime; imported here so a worker never loads Streamlit
+
+    with _pool_lock:
+        if not _pool:
+            workers = default_workers() if in_server() else 0
+            _pool.append(WorkerPool(workers) if workers else None)
+        return _pool[0]
+
+
+def run_heavy(fn, *args, report=None, **kwargs):
+    """A long computation: in the server's worker process when it has one, else here, one at a time."""
+    pool = server_pool()
+    if pool is None:
+        with one_heavy_at_a_time():
+            return fn(*args, **kwargs) if report is None else fn(*args, report=report, **kwargs)
+    return pool.run(fn, *args, report=report, **kwargs)
+
+
+# ------------------------------------------------------------------------------------------- the worker
+
+
+def _picklable(exc: BaseException) -> BaseException:
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+
+
+def serve(inbox: Connection, outbox: Connection) -> None:
+    """The worker's loop: run each job sent, answer with its result or its exception, until the server leaves."""
+    from ui.housekeeping import release_memory, tune_process
+
+    tune_process()
+    import explorers.jobs  # noqa: F401  (what most jobs need, imported before the first one arrives)
+    import core.training  # noqa: F401
+
+    while True:
+        try:
+            fn, args, kwargs, wants_report = inbox.recv()
+        except (EOFError, OSError):
+            return
+        if wants_report:
+            kwargs["report"] = lambda done, total: outbox.send(("progress", done, total))
+        try:
+            message = ("done", fn(*args, **kwargs))
+        except Exception as exc:
+            message = ("error", _picklable(exc), traceback.format_exc())
+        try:
+            outbox.send(message)
+        except Exception as exc:  # the result itself would not pickle
+            outbox.send(("error", RuntimeError(f"the result could not be sent back: {exc}"), traceback.format_exc()))
+        del message
+        release_memory()  # hand a big job's memory back to the system at once
+
+
+if __name__ == "__main__":
+    try:
+        serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
+    except KeyboardInterrupt:  # Ctrl-C in the terminal reaches the whole process group
+        pass
+    gc.collect()
