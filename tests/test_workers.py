@@ -184,3 +184,36 @@ def test_by_default_a_second_core_gets_a_worker(monkeypatch):
     assert workers.default_workers() == 1
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
     assert workers.default_workers() == 0
+
+
+def exit_as_if_idle_once(marker):
+    """Leave like an idle worker the first time (as if the job arrived just as it left), then answer."""
+    if not os.path.exists(marker):
+        open(marker, "w").close()
+        os._exit(workers.IDLE_EXIT_CODE)
+    return "answered"
+
+
+def test_an_idle_worker_leaves_and_the_next_job_starts_another(tmp_path):
+    pool = WorkerPool(1, idle_exit=0.3)
+    try:
+        first = pool.run(process_id)
+        deadline = time.monotonic() + 10
+        while pool.pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pool.pids() == []  # it left: its memory is back with the system
+        assert pool.run(counting, 3) == 3 and pool.run(process_id) not in (first, os.getpid())
+        # A job that meets a worker leaving at that very moment is sent again, not lost:
+        assert pool.run(exit_as_if_idle_once, str(tmp_path / "left-once")) == "answered"
+    finally:
+        pool.close()
+
+
+def test_a_worker_waits_for_jobs_for_ever_when_idle_exit_is_zero():
+    pool = WorkerPool(1, idle_exit=0)
+    try:
+        pid = pool.run(process_id)
+        time.sleep(0.5)
+        assert pool.pids() == [pid]
+    finally:
+        pool.close()

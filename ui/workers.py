@@ -22,7 +22,6 @@ with ``python -m ui.workers`` and :mod:`multiprocessing.connection`'s framed pic
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import queue
@@ -38,6 +37,11 @@ from ui.housekeeping import one_heavy_at_a_time
 
 #: Environment variable: how many worker processes a server starts (0 runs every computation in the server).
 WORKERS_ENV = "ML_EXPLORER_WORKERS"
+#: A worker with no job for this long (s) exits, handing its memory back (~50 MB idle, 120 MB once it has
+#: imported scikit-learn); the next job starts a new one (~0.5 s). A class on a warmed server asks for none.
+IDLE_EXIT_S = 30.0
+#: The exit status of a worker that left because it was idle (a job sent at that moment is sent again).
+IDLE_EXIT_CODE = 75
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -75,9 +79,10 @@ class _Worker:
 class WorkerPool:
     """``workers`` processes, each running one job at a time; :meth:`run` waits for a free one."""
 
-    def __init__(self, workers: int = 1):
+    def __init__(self, workers: int = 1, idle_exit: float = IDLE_EXIT_S):
         if workers < 1:
             raise ValueError("a pool needs at least one worker")
+        self.idle_exit = idle_exit
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
@@ -87,8 +92,8 @@ class WorkerPool:
     def _start(self) -> _Worker:
         down_r, down_w = os.pipe()  # server -> worker
         up_r, up_w = os.pipe()      # worker -> server
-        process = subprocess.Popen([sys.executable, "-m", "ui.workers", str(down_r), str(up_w)], cwd=ROOT,
-                                   pass_fds=(down_r, up_w), stdin=subprocess.DEVNULL)
+        process = subprocess.Popen([sys.executable, "-m", "ui.workers", str(down_r), str(up_w), str(self.idle_exit)],
+                                   cwd=ROOT, pass_fds=(down_r, up_w), stdin=subprocess.DEVNULL)
         os.close(down_r)
         os.close(up_w)
         worker = _Worker(process, Connection(down_w, readable=False), Connection(up_r, writable=False))
@@ -104,8 +109,17 @@ class WorkerPool:
         """``fn(*args, **kwargs)`` (plus ``report=`` when given) in a worker: its result, or its exception."""
         worker = self._idle.get()
         try:
-            worker.to_worker.send((fn, args, kwargs, report is not None))
-            return self._wait(worker, report)
+            for attempt in range(2):
+                if worker.process.poll() is not None:  # it left while idle: start another
+                    worker = self._replace(worker)
+                try:
+                    worker.to_worker.send((fn, args, kwargs, report is not None))
+                    return self._wait(worker, report)
+                except (EOFError, OSError):
+                    # It left for idleness just as the job was sent (the job never started): send it again.
+                    if attempt == 0 and _exit_code(worker) == IDLE_EXIT_CODE:
+                        continue
+                    raise
         except (EOFError, OSError) as exc:  # the pipe closed: the worker is gone
             worker = self._replace(worker)
             raise WorkerDied("The computation stopped: its worker process ended (it may have run out of memory). "
@@ -164,6 +178,13 @@ class WorkerPool:
             worker.from_worker.close()
 
 
+def _exit_code(worker: _Worker) -> int | None:
+    try:
+        return worker.process.wait(timeout=5)
+    except subprocess.TimeoutExpired:  # the pipe broke but the process lingers: it is gone for us all the same
+        return None
+
+
 class _Interrupted(Exception):
     def __init__(self, cause: BaseException):
         super().__init__()
@@ -207,8 +228,9 @@ def _picklable(exc: BaseException) -> BaseException:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
-def serve(inbox: Connection, outbox: Connection) -> None:
-    """The worker's loop: run each job sent, answer with its result or its exception, until the server leaves."""
+def serve(inbox: Connection, outbox: Connection, idle_exit: float = 0.0) -> int:
+    """The worker's loop: run each job sent, answer with its result or its exception, until the server leaves
+    (0) or no job came for ``idle_exit`` seconds (IDLE_EXIT_CODE; 0 s waits for ever)."""
     from ui.housekeeping import release_memory, tune_process
 
     tune_process()
@@ -217,9 +239,11 @@ def serve(inbox: Connection, outbox: Connection) -> None:
 
     while True:
         try:
+            if idle_exit > 0 and not inbox.poll(idle_exit):
+                return IDLE_EXIT_CODE
             fn, args, kwargs, wants_report = inbox.recv()
         except (EOFError, OSError):
-            return
+            return 0
         if wants_report:
             kwargs["report"] = lambda done, total: outbox.send(("progress", done, total))
         try:
@@ -236,7 +260,7 @@ def serve(inbox: Connection, outbox: Connection) -> None:
 
 if __name__ == "__main__":
     try:
-        serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False))
+        sys.exit(serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False),
+                       float(sys.argv[3])))
     except KeyboardInterrupt:  # Ctrl-C in the terminal reaches the whole process group
         pass
-    gc.collect()
