@@ -154,8 +154,8 @@ class WorkerPool:
             while worker.from_worker.recv()[0] == "progress":
                 pass
         except (EOFError, OSError):
-            worker = self._replace(worker)
-        self._idle.put(worker)
+            pass  # it died: the next run() finds it gone and starts another
+        self._idle.put(worker)  # always back in the queue, or the pool would lose it for good
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.process.kill()
@@ -163,7 +163,8 @@ class WorkerPool:
         for conn in (worker.to_worker, worker.from_worker):
             conn.close()
         with self._lock:
-            self._all.remove(worker)
+            if worker in self._all:
+                self._all.remove(worker)
         return self._start()
 
     def close(self) -> None:
