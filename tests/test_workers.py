@@ -180,10 +180,27 @@ def test_the_worker_count_comes_from_the_environment(monkeypatch, value, expecte
 
 def test_by_default_a_second_core_gets_a_worker(monkeypatch):
     monkeypatch.delenv(workers.WORKERS_ENV, raising=False)
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(workers, "available_cores", lambda: 2.0)
     assert workers.default_workers() == 1
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0})
+    monkeypatch.setattr(workers, "available_cores", lambda: 1.0)
     assert workers.default_workers() == 0
+
+
+@pytest.mark.parametrize("files, expected", [
+    ({}, 4.0),                                                              # no cgroup files: the CPUs
+    ({"cpu.max": "max 100000\n"}, 4.0),                                    # v2, no quota
+    ({"cpu.max": "150000 100000\n"}, 1.5),                                 # v2, 1.5 cores' worth
+    ({"cpu.max": "800000 100000\n"}, 4.0),                                 # a quota above the CPUs
+    ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, 4.0),  # v1, no quota
+    ({"cpu/cpu.cfs_quota_us": "50000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 0.5),  # v1, half a core
+    ({"cpu.max": "garbage\n"}, 4.0),                                       # unreadable: the CPUs
+])
+def test_available_cores_respect_a_containers_cpu_quota(monkeypatch, tmp_path, files, expected):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3})
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    assert workers.available_cores(tmp_path) == expected
 
 
 def exit_as_if_idle_once(marker):

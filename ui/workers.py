@@ -57,7 +57,7 @@ class RemoteTraceback(Exception):
 
 
 def default_workers() -> int:
-    """Workers a server starts: ``ML_EXPLORER_WORKERS`` if set, else one when the machine has a second core."""
+    """Workers a server starts: ``ML_EXPLORER_WORKERS`` if set, else one when two cores are available."""
     value = os.environ.get(WORKERS_ENV, "").strip()
     if value:
         try:
@@ -66,7 +66,27 @@ def default_workers() -> int:
             return 0
     if os.name != "posix":  # the pipes are handed over with pass_fds (POSIX only)
         return 0
-    return 1 if len(os.sched_getaffinity(0)) >= 2 else 0
+    return 1 if available_cores() >= 2 else 0
+
+
+def available_cores(cgroup: Path = Path("/sys/fs/cgroup")) -> float:
+    """The cores this process may use: the CPUs it may run on, capped by its container's CPU quota (a hosted
+    container may see every core of its host but be allowed only a share of one)."""
+    cores = float(len(os.sched_getaffinity(0)))
+    try:  # cgroup v2: "max 100000" or "<quota> <period>" in microseconds
+        quota, period = (cgroup / "cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
+        try:  # cgroup v1: a quota of -1 means none
+            quota = (cgroup / "cpu" / "cpu.cfs_quota_us").read_text().strip()
+            period = (cgroup / "cpu" / "cpu.cfs_period_us").read_text().strip()
+        except OSError:
+            return cores
+    try:
+        if quota in ("max", "-1"):
+            return cores
+        return min(cores, int(quota) / int(period))
+    except (ValueError, ZeroDivisionError):
+        return cores
 
 
 @dataclass
