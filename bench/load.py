@@ -11,7 +11,8 @@ session's sequence.
 Latency is from sending the rerun to the run's ``script_finished``. Errors: an exception element, the app's
 catch-all "Something went wrong", a run that ends in error, page not found, a timeout (a run slower than
 ``--timeout``, 30 s; the session goes on waiting, as a browser does, up to ``--give-up``, 90 s, then reconnects),
-a disconnect, and tracebacks in the server's log. Memory: the server's RSS (with any children), every 0.5 s.
+a disconnect, and tracebacks in the server's log. Memory: the RSS and the PSS of the server and its worker, every
+0.5 s.
 Bounded: sessions start over ``--ramp`` s, stop changing things after ``--duration`` s more, and the last runs
 get at most ``--give-up`` s to finish; the server is always stopped at the end (also on Ctrl-C).
 
@@ -543,7 +544,8 @@ async def classroom(host: str, port: int, server_pid: int | None, specs: dict[st
     cpu0, client0 = (cpu_seconds(server_pid) if server_pid else 0.0), time.process_time()
     machine0, steal0 = machine_cpu_seconds()
     if server_pid:
-        sampler = asyncio.create_task(sample_memory(server_pid, results.memory, t0=t0, cpu=results.cpu, pss=results.pss))
+        sampler = asyncio.create_task(sample_memory(server_pid, results.memory, t0=t0, cpu=results.cpu,
+                                                    pss=results.pss))
     try:
         await asyncio.gather(*[
             _session(i, host, port, specs, cfg, results, seen, t0, t0 + cfg.ramp * i / max(cfg.sessions, 1),
