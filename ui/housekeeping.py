@@ -80,17 +80,14 @@ def collect_now_and_then(clock=time.monotonic) -> bool:
             return False
         _last_collect[0] = clock()
         _frozen[0] = True
-    gc.collect()
+    release_memory()
     if first:
         gc.freeze()
-    libc = _glibc()
-    if libc is not None:
-        libc.malloc_trim(0)
     return True
 
 
 def release_memory() -> None:
-    """A full collection, then freed memory handed back to the system (a worker process, after each job)."""
+    """A full collection, then freed memory handed back to the system (``malloc_trim``)."""
     gc.collect()
     libc = _glibc()
     if libc is not None:

@@ -220,6 +220,8 @@ _pool_lock = threading.Lock()
 
 def server_pool() -> WorkerPool | None:
     """The running server's pool, started at the first call; None outside a server or with 0 workers."""
+    if _pool:  # decided already (every run of app.py asks)
+        return _pool[0]
     from ui.warmup import in_server  # Streamlit's runtime; imported here so a worker never loads Streamlit
 
     with _pool_lock:
@@ -252,9 +254,8 @@ def _picklable(exc: BaseException) -> BaseException:
 def serve(inbox: Connection, outbox: Connection, idle_exit: float = 0.0) -> int:
     """The worker's loop: run each job sent, answer with its result or its exception, until the server leaves
     (0) or no job came for ``idle_exit`` seconds (IDLE_EXIT_CODE; 0 s waits for ever)."""
-    from ui.housekeeping import release_memory, tune_process
+    from ui.housekeeping import release_memory  # importing it tuned this process too (tune_process)
 
-    tune_process()
     import explorers.jobs  # noqa: F401  (what most jobs need, imported before the first one arrives)
     import core.training  # noqa: F401
 
