@@ -20,6 +20,7 @@ from ui.view import View
 from ui.workers import run_heavy
 from viz.calibration import (ONE_IN_STEPS, cost_curve, paradox_animation, per_10k_table, prevalence_curve,
                              reliability, score_histogram, threshold_explorer)
+from viz.prepared import prepare
 
 TEST_SHARE = 0.3
 UPLOAD = "upload"
@@ -129,6 +130,11 @@ def reliability_figure(key: tuple, bins: int, strategy: str, _result: dict):
                expected_calibration_error(y, _result["calibrated"][name], bins, strategy),
                brier_score_loss(y, _result["calibrated"][name])) for name, (label, _) in CALIBRATORS.items()]
     return reliability(panels)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def prevalence_figure(tpr: float, fpr: float, train_prevalence: float, deploy: float):
+    return prepare(prevalence_curve(tpr, fpr, train_prevalence, deploy))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -284,7 +290,7 @@ if result is not None:
             "mcc": table.mcc, "balanced accuracy": table.balanced_accuracy})}, view=view)
         left, right = st.columns([3, 2])
         with left:
-            view.chart(prevalence_curve(ours.recall, ours.fpr, result["train_prevalence"], deploy),
+            view.chart(prevalence_figure(ours.recall, ours.fpr, result["train_prevalence"], deploy),
                        key="prevalence", summary=(
                            f"Precision against prevalence (log scale) for TPR {ours.recall:.2f} and FPR "
                            f"{ours.fpr:.3f}, with the training prevalence {result['train_prevalence']:.3g} and the "

@@ -140,6 +140,12 @@ def embedding_figure(run_key: tuple, pc_x: int, pc_y: int, _data: Embeddable, _r
     return prepare(fig)
 
 
+@st.cache_resource(max_entries=8, show_spinner=False)
+def pca_figures(run_key: tuple, pc_x: int, _ratio: np.ndarray, _names: list, _weights: np.ndarray):
+    """The scree plot and the loadings of PC ``pc_x`` (cached: every rerun draws them, inside the expander)."""
+    return prepare(scree(_ratio)), prepare(loadings(_names, _weights, pc_x))
+
+
 @st.cache_resource(max_entries=4, show_spinner="Running t-SNE at several perplexities and seeds…")
 def multiples(key: str, _data: Embeddable, standardize: bool, perplexity: float, seed: int):
     small, _ = subsample(_data, MULTIPLE_ROWS, seed) if _data.n_samples > MULTIPLE_ROWS else (_data, None)
@@ -220,14 +226,15 @@ if result is not None:
 
     with st.expander("PCA: variance per component and loadings", expanded=False):
         left, right = st.columns(2)
+        names, weights = top_loadings(pca, data.feature_names, pc_x - 1, k=min(8, len(data.feature_names)))
+        scree_fig, loadings_fig = pca_figures(run_key, pc_x, ratio, names, weights)
         with left:
-            view.chart(scree(ratio), key="scree", summary=(
+            view.chart(scree_fig, key="scree", summary=(
                 "Share of the variance per principal component: " + ", ".join(
                     f"PC{i + 1} {r:.1%}" for i, r in enumerate(ratio[:10])) + (", …" if len(ratio) > 10 else "")
                 + f"; the first two together {ratio[:2].sum():.0%}."))
         with right:
-            names, weights = top_loadings(pca, data.feature_names, pc_x - 1, k=min(8, len(data.feature_names)))
-            view.chart(loadings(names, weights, pc_x), key="loadings", summary=(
+            view.chart(loadings_fig, key="loadings", summary=(
                 f"The features that weigh most in PC{pc_x}: " + ", ".join(
                     f"{name} {w:+.2f}" for name, w in zip(names, weights)) + "."))
 

@@ -11,6 +11,7 @@ from core import LinearRegressionGD, make_line
 from ui import housekeeping
 from viz.animation import final_frame
 from viz.describe import describe_figure
+from viz.json_cache import plotly_to_json  # uncached: these tests look at the dict itself
 from viz.line_fit import fit_animation
 from viz.prepared import AnimatedFigure, PreparedFigure, prepare, spec_of
 from viz.restyle import restyle
@@ -72,18 +73,18 @@ def test_an_animated_figure_draws_what_plotly_would_and_hands_out_copies():
 def test_changing_a_prepared_figure_starts_from_a_copy_and_leaves_the_shared_dict_alone():
     fig = animation()
     prepared = prepare(fig)
-    before = pio.to_json(prepared, validate=False)
+    before = plotly_to_json(prepared, validate=False)
     last = final_frame(prepared)
     styled = restyle(prepared, "classic", 1.4, narrow=True)
-    assert pio.to_json(prepared, validate=False) == before
+    assert plotly_to_json(prepared, validate=False) == before
     # the same results as from the figure itself
-    assert pio.to_json(last, validate=False) == pio.to_json(final_frame(fig), validate=False)
-    assert pio.to_json(styled, validate=False) == pio.to_json(restyle(fig, "classic", 1.4, narrow=True),
-                                                               validate=False)
+    assert plotly_to_json(last, validate=False) == plotly_to_json(final_frame(fig), validate=False)
+    assert plotly_to_json(styled, validate=False) == plotly_to_json(restyle(fig, "classic", 1.4, narrow=True),
+                                                                    validate=False)
     copy = spec_of(prepared)
     copy["layout"]["title"] = "changed"
     copy["data"][0]["name"] = "changed"
-    assert pio.to_json(prepared, validate=False) == before
+    assert plotly_to_json(prepared, validate=False) == before
 
 
 def test_the_default_style_of_a_prepared_figure_is_the_figure_itself():

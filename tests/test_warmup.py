@@ -4,6 +4,7 @@ once, through a real tab on its own port — and never runs outside a real serve
 import asyncio
 import re
 import threading
+import time
 
 import pytest
 
@@ -100,6 +101,11 @@ def test_a_started_server_opens_every_view_of_the_pages_asked_for_when_visitors_
     assert int(match[1]) == sum(len(specs[page].views) for page in PAGES)
     assert int(match[2]) == 0, server.log_path.read_text()[-3000:]
     assert server.tracebacks() == []
+    # its worker process (ui/workers.py) has left too: the class that comes next needs none of its memory
+    deadline = time.monotonic() + 10
+    while len(load._tree(server.proc.pid)) > 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert load._tree(server.proc.pid) == [server.proc.pid]
     # a later visitor does not start it again
     asyncio.run(load._open_once("127.0.0.1", server.port))
     assert server.log_path.read_text().count("warm-up finished") == 1

@@ -226,6 +226,18 @@ def test_an_idle_worker_leaves_and_the_next_job_starts_another(tmp_path):
         pool.close()
 
 
+def test_retired_idle_workers_leave_at_once_and_the_next_job_starts_another():
+    pool = WorkerPool(1, idle_exit=0)
+    try:
+        first = pool.run(process_id)
+        assert pool.retire_idle() == 1
+        assert pool.pids() == []
+        assert pool.run(process_id) not in (first, os.getpid())
+        assert pool.retire_idle() == 1 and pool.retire_idle() == 0  # one already gone is not counted again
+    finally:
+        pool.close()
+
+
 def test_a_worker_waits_for_jobs_for_ever_when_idle_exit_is_zero():
     pool = WorkerPool(1, idle_exit=0)
     try:

@@ -12,7 +12,6 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import streamlit as st
 
 
@@ -295,5 +294,5 @@ def _same(a, b) -> bool:
     if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):  # a multiselect holds a list
         return tuple(a) == tuple(b)
     if isinstance(a, float) or isinstance(b, float):
-        return bool(np.isclose(float(a), float(b), rtol=1e-12, atol=0.0))
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=0.0)  # np.isclose: 20× slower on scalars
     return a == b

@@ -16,8 +16,11 @@ import streamlit as st
 from ui.params import APP_KEYS, PRESET_KEY, Param, Preset, parse_url, to_url
 from viz.animation import final_frame
 from viz.describe import describe_figure
+from viz import json_cache
 from viz.prepared import PreparedFigure
 from viz.restyle import DEFAULT_PALETTE, PALETTES, restyle
+
+json_cache.install()  # st.plotly_chart encodes a cached figure once, not on every rerun
 
 NO_PRESET = "—"
 #: Every page's declared controls and presets, by URL path (filled as pages run; tests fuzz them).
@@ -233,9 +236,10 @@ class View:
             st.caption(_described(fig))
         return result
 
-    def share_link(self, presenter: tuple | None = None) -> str:
+    def share_link(self, presenter: tuple | None = None, url: dict | None = None) -> str:
+        """The link to this view (``url``: ``self.url()`` if the caller already has it)."""
         base = (st.context.url or LOCAL_URL).rstrip("/")
-        url = {k: v for k, v in self.url().items() if k not in ("present", "hide")}
+        url = {k: v for k, v in (url or self.url()).items() if k not in ("present", "hide")}
         if presenter is not None:
             url = {**url, "present": "1", **({"hide": ",".join(presenter)} if presenter else {})}
         query = urlencode(url)
@@ -244,13 +248,14 @@ class View:
     def share_button(self) -> None:
         """A popover with the link to this exact view (every control and the seed), ready to copy, and a
         builder for a presenter link (large type, no sidebar, chosen controls hidden)."""
+        url = self.url()
         with st.popover("🔗 Copy link to this view"):
-            st.code(self.share_link(), language=None, wrap_lines=True)
+            st.code(self.share_link(url=url), language=None, wrap_lines=True)
             st.caption("Use the copy icon at the right of the link. Whoever opens it sees this exact view, "
                        "with the same controls and random seed.")
             st.markdown("**For a projector**")
             hide = st.multiselect("Controls to hide", [p.name for p in self.params], key=f"_hide.{self.page}",
                                   format_func=lambda n: self.by_name[n].label)
-            st.code(self.share_link(presenter=tuple(hide)), language=None, wrap_lines=True)
+            st.code(self.share_link(presenter=tuple(hide), url=url), language=None, wrap_lines=True)
             st.caption("Presenter mode: larger type, no sidebar, the full width of the screen, and only the "
                        "controls you keep.")

@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from ui.lessons import LESSONS, step_link
 from ui.registry import EXPLORERS
+from ui.workers import server_pool
 
 ENV = "ML_EXPLORER_WARM_UP"
 OFF = {"0", "off", "false", "no"}
@@ -120,6 +121,9 @@ def _run(host: str, port: int, base_path: str, pages: list[str]) -> None:
     for view, problem in problems:
         log.warning("warm-up: %s: %s", view, problem)
     log.info("warm-up finished: %d views in %.1f s, %d with problems", opened, seconds, len(problems))
+    pool = server_pool()
+    if pool is not None:
+        pool.retire_idle()  # the class that comes next finds every view cached: the worker's memory can go
 
 
 async def warm(host: str, port: int, base_path: str, pages: list[str]) -> tuple[int, list, float]:

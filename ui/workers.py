@@ -187,6 +187,26 @@ class WorkerPool:
                 self._all.remove(worker)
         return self._start()
 
+    def retire_idle(self) -> int:
+        """Let every idle worker leave now (the next job starts another, ~0.5 s); returns how many left.
+
+        For the end of the server's warm-up: a worker holds its imports and the heap of the last job (80–180 MB)
+        for ``idle_exit`` more seconds, just as a class arrives, and a warmed class asks it for nothing.
+        """
+        idle = []
+        while True:
+            try:
+                idle.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        retired = 0
+        for worker in idle:
+            if worker.process.poll() is None:
+                worker.to_worker.close()  # its recv() ends: it exits (run() replaces an exited worker)
+                retired += _exit_code(worker) is not None
+            self._idle.put(worker)
+        return retired
+
     def close(self) -> None:
         with self._lock:
             workers, self._all = self._all, []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from viz.describe import describe_figure
+from viz.json_cache import PreparedSpec
 
 
 class PreparedFigure(go.Figure):
@@ -25,7 +26,7 @@ class PreparedFigure(go.Figure):
 
     def __init__(self, fig: go.Figure, description: str | None = None):
         super().__init__()  # an empty figure: cheap; the content lives in the prepared dict
-        self._prepared = fig.to_dict()
+        self._prepared = PreparedSpec(fig.to_dict())  # its JSON text is cached too (viz.json_cache)
         self._description = description
 
     @property
