@@ -8,7 +8,7 @@ weights and the confusion matrix — are taken at up to ``n_frames`` epochs spre
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -55,6 +55,16 @@ class TrainingRun:
     @property
     def n_frames(self) -> int:
         return len(self.epochs)
+
+    def last(self, frames: int = 1) -> TrainingRun:
+        """The run with only its last ``frames`` snapshots; curves, model and the rest unchanged.
+
+        What a page keeps once the snapshots are drawn into an animation: they are most of a run's memory
+        (``proba`` and ``hidden`` are 1–8 MB for 100 frames), the curves a few KB.
+        """
+        frames = check_int("frames", frames, low=1)
+        return replace(self, **{key: getattr(self, key)[-frames:].copy()  # a copy: a view would keep them all
+                                for key in ("epochs", "proba", "hidden", "params", "confusion")})
 
 
 def continued(run: TrainingRun, more: TrainingRun, keep_frames: int = 1) -> TrainingRun:

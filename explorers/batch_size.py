@@ -143,7 +143,7 @@ def cloud(n, noise, seed, theta: tuple, sampling):
     covariances = {B: batch_gradient_covariance(exact, B, n, replacement=sampling == "replace") for B in sizes}
     estimate = two_batch_estimate(problem, theta, 1, 64, n_pairs=200, random_state=seed)
     figure = gradient_cloud(problem.example_gradients(theta, None), exact.gradient, samples, covariances)
-    return exact, estimate, figure
+    return exact, estimate, prepare(figure)
 
 
 @st.cache_resource(max_entries=12, show_spinner="Sweeping batch sizes…")
@@ -157,7 +157,7 @@ def sweep(n, noise, seed, rule, base_lr, cap, warmup, target, sampling):
                                   rule=rule, target_loss=goal, warmup_steps=warmup,
                                   replacement=sampling == "replace", seeds=DEMO_SWEEP["seeds"],
                                   patience=DEMO_SWEEP["patience"], max_lr=max_lr, random_state=seed)
-    return result, sweep_figure(result)
+    return result, prepare(sweep_figure(result))
 
 
 @st.cache_resource(max_entries=6, show_spinner="Training a network per batch size…")
@@ -165,7 +165,7 @@ def sharpness(seed, lr, updates):
     X, y = make_dataset("moons", 400, 0.3, seed)
     X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, seed)
     result = run_heavy(sharpness_runs, X_train, y_train, X_test, y_test, SHARP_SIZES, lr, updates, seed)
-    return result, sharpness_figure(result)
+    return result, prepare(sharpness_figure(result))
 
 
 def noise_scale_text(b_simple: float) -> str:

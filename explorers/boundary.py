@@ -217,8 +217,10 @@ def settings_key(s: dict) -> tuple:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in s.items() if k not in NOT_TRAINING))
 
 
-@st.cache_resource(max_entries=16, show_spinner="Training the network…")
-def train(key: tuple):
+@st.cache_resource(max_entries=6, show_spinner="Training the network…")
+def recorded(key: tuple):
+    """The whole recorded run, every snapshot: what the animation is drawn from (1–8 MB a run, so few are kept;
+    the page reads ``train``, and a view whose animation is cached never comes back here)."""
     s = dict(key)
     data, (F_train, F_test, F_grid, F_tiles) = inputs(s)
     run = run_heavy(record_training, network(s), F_train, data.y_train, F_test, data.y_test, F_grid, F_tiles,
@@ -227,9 +229,16 @@ def train(key: tuple):
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
+def train(key: tuple):
+    """The run as the page reads it: curves, model and the last snapshot (the others live on in the animation)."""
+    run, data, mapped = recorded(key)
+    return run.last(), data, mapped
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
 def animation(key: tuple, show_test: bool):
     """The run as one animated figure (showing the test points or not costs a figure, not a training run)."""
-    run, data, _ = train(key)
+    run, data, _ = recorded(key)
     return prepare(boundary_animation(run, replace(data, show_test=show_test)))
 
 
@@ -242,7 +251,7 @@ def baseline_figure(data_key: tuple):
     xs, ys, grid = make_grid(extent, GRID)
     n_classes = int(y_train.max()) + 1
     results = compare(X_train, y_train, X_test, y_test, grid, n_classes, random_state=s["seed"])
-    return results, baseline_grid(results, X_train, y_train, X_test, y_test, xs, ys, n_classes)
+    return results, prepare(baseline_grid(results, X_train, y_train, X_test, y_test, xs, ys, n_classes))
 
 
 def data_key_values(s: dict) -> tuple:

@@ -115,12 +115,12 @@ def tables(key: tuple, use: str, _result: dict):
 # a class moving the same slider to the same places shares them). ``key`` names the table.
 @st.cache_resource(max_entries=64, show_spinner=False)
 def threshold_figure(key: tuple, t: float, _table, _hist):
-    return threshold_explorer(_table, _hist, t)
+    return prepare(threshold_explorer(_table, _hist, t))
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cost_figure(key: tuple, cost_fp: float, cost_fn: float, marks: tuple, _table, _costs, best, bayes):
-    return cost_curve(_table, cost_fp, cost_fn, _costs, best, bayes, dict(marks))
+    return prepare(cost_curve(_table, cost_fp, cost_fn, _costs, best, bayes, dict(marks)))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -129,7 +129,7 @@ def reliability_figure(key: tuple, bins: int, strategy: str, _result: dict):
     panels = [(label, reliability_bins(y, _result["calibrated"][name], bins, strategy),
                expected_calibration_error(y, _result["calibrated"][name], bins, strategy),
                brier_score_loss(y, _result["calibrated"][name])) for name, (label, _) in CALIBRATORS.items()]
-    return reliability(panels)
+    return prepare(reliability(panels))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -139,7 +139,7 @@ def prevalence_figure(tpr: float, fpr: float, train_prevalence: float, deploy: f
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def paradox_figure(tpr: float, fpr: float, one_in: int):
-    return paradox_animation(tpr, fpr, one_in)
+    return prepare(paradox_animation(tpr, fpr, one_in))
 
 
 def paradox_row(name: str, row) -> dict:

@@ -152,9 +152,9 @@ def multiples(key: str, _data: Embeddable, standardize: bool, perplexity: float,
     X = scaled(small.X, standardize)
     perplexities = [p for p in PERPLEXITIES if p < len(X) / 3]
     by_perplexity, by_seed = run_heavy(tsne_multiples, X, perplexities, perplexity, SEEDS, seed)
-    return (small_multiples(by_perplexity, [f"perplexity {p}" for p in perplexities], small.labels,
-                            small.label_names, cols=len(perplexities)),
-            small_multiples(by_seed, [f"seed {s}" for s in SEEDS], small.labels, small.label_names, cols=3),
+    return (prepare(small_multiples(by_perplexity, [f"perplexity {p}" for p in perplexities], small.labels,
+                                    small.label_names, cols=len(perplexities))),
+            prepare(small_multiples(by_seed, [f"seed {s}" for s in SEEDS], small.labels, small.label_names, cols=3)),
             len(X))
 
 

@@ -83,7 +83,7 @@ def derivative_figure(n, noise, w_true, b_true, seed, lr, steps, w0, b0, k, h):
     with np.errstate(divide="ignore"):
         errors = (hs, np.maximum(np.abs(forward_difference(f, wk, hs) - slope), 1e-17),
                   np.maximum(np.abs(central_difference(f, wk, hs) - slope), 1e-17))
-    return derivative_limit(f, wk, slope, h, errors=errors)
+    return prepare(derivative_limit(f, wk, slope, h, errors=errors))
 
 
 view = View("fit-a-line", PARAMS, PRESETS)

@@ -260,6 +260,25 @@ def test_warm_started_recording_continues_the_same_run():
     assert joined.epochs.tolist() == [30] and np.allclose(joined.proba[-1], whole.proba[-1], atol=1e-6)
 
 
+def test_the_last_snapshots_of_a_run_keep_its_curves_and_model_and_can_still_be_continued():
+    rng = np.random.default_rng(9)
+    X = rng.uniform(-5, 5, size=(60, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    grid = X[:7]
+    whole = record_training(MLPClassifier((4,), random_state=3), X, y, X[:0], y[:0], grid, grid, epochs=30)
+    slim = whole.last()
+    assert slim.epochs.tolist() == [30] and slim.proba.shape == (1, 7, 2) and slim.hidden.shape == (1, 7, 4)
+    for key in ("proba", "hidden", "params", "confusion"):
+        assert np.array_equal(getattr(slim, key)[0], getattr(whole, key)[-1])
+        assert not np.shares_memory(getattr(slim, key), getattr(whole, key))  # the rest can be freed
+    assert slim.train_loss is whole.train_loss and slim.model is whole.model and slim.seconds == whole.seconds
+    assert whole.last(3).epochs.tolist() == whole.epochs[-3:].tolist() and whole.n_frames == 31
+    more = record_training(slim.model, X, y, X[:0], y[:0], grid, grid, epochs=5, n_frames=2, warm_start=True)
+    assert continued(slim, more).epochs.tolist() == [35]  # what "keep training" does with a cached run
+    with pytest.raises(ValueError, match="frames"):
+        whole.last(0)
+
+
 def test_dead_relu_units_are_found_and_get_no_gradient():
     X = np.array([[1.0, 2.0], [2.0, 1.0], [0.5, 0.5]])
     y = np.array([0, 1, 0])
