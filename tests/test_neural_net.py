@@ -243,11 +243,14 @@ def test_snapshot_epochs_spread_over_the_run():
     assert shots[0] == 0 and shots[-1] == 1000 and len(shots) == 50
 
 
+def quadrants(seed: int):
+    """60 points labelled by the sign of x₁·x₂, and 7 of them as the grid."""
+    X = np.random.default_rng(seed).uniform(-5, 5, size=(60, 2))
+    return X, (X[:, 0] * X[:, 1] > 0).astype(int), X[:7]
+
+
 def test_warm_started_recording_continues_the_same_run():
-    rng = np.random.default_rng(8)
-    X = rng.uniform(-5, 5, size=(60, 2))
-    y = (X[:, 0] * X[:, 1] > 0).astype(int)
-    grid = X[:7]
+    X, y, grid = quadrants(8)
     whole = record_training(MLPClassifier((4,), random_state=3), X, y, X[:0], y[:0], grid, grid, epochs=30)
     first = record_training(MLPClassifier((4,), random_state=3), X, y, X[:0], y[:0], grid, grid, epochs=30)
     first.model.max_iter = 30  # the same schedule (constant) either way
@@ -261,10 +264,7 @@ def test_warm_started_recording_continues_the_same_run():
 
 
 def test_the_last_snapshots_of_a_run_keep_its_curves_and_model_and_can_still_be_continued():
-    rng = np.random.default_rng(9)
-    X = rng.uniform(-5, 5, size=(60, 2))
-    y = (X[:, 0] * X[:, 1] > 0).astype(int)
-    grid = X[:7]
+    X, y, grid = quadrants(9)
     whole = record_training(MLPClassifier((4,), random_state=3), X, y, X[:0], y[:0], grid, grid, epochs=30)
     slim = whole.last()
     assert slim.epochs.tolist() == [30] and slim.proba.shape == (1, 7, 2) and slim.hidden.shape == (1, 7, 4)
