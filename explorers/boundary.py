@@ -19,6 +19,7 @@ from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
+from explorers.jobs import baseline_results
 from ui.workers import run_heavy
 from viz.baseline_grid import baseline_grid
 from viz.boundary import BoundaryData, boundary_animation, boundary_still
@@ -244,13 +245,12 @@ def animation(key: tuple, show_test: bool):
 
 @st.cache_resource(max_entries=8, show_spinner="Fitting the scikit-learn models…")
 def baseline_figure(data_key: tuple):
-    from baselines import compare  # scikit-learn's models load only when someone asks to compare
-
     s = dict(data_key)
     X_train, X_test, y_train, y_test, extent = split_data(*data_key_values(s))
     xs, ys, grid = make_grid(extent, GRID)
     n_classes = int(y_train.max()) + 1
-    results = compare(X_train, y_train, X_test, y_test, grid, n_classes, random_state=s["seed"])
+    # the fits, and scikit-learn itself, stay in the worker process
+    results = run_heavy(baseline_results, X_train, y_train, X_test, y_test, grid, n_classes, s["seed"])
     return results, prepare(baseline_grid(results, X_train, y_train, X_test, y_test, xs, ys, n_classes))
 
 

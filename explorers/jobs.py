@@ -63,3 +63,11 @@ def sharpness_runs(X_train, y_train, X_test, y_test, sizes, lr: float, updates: 
     """:func:`core.sharpness.sharpness_by_batch_size` for a 16-16 tanh network per batch size."""
     make_model = functools.partial(_sharpness_model, lr=lr, seed=seed)
     return sharpness_by_batch_size(make_model, X_train, y_train, X_test, y_test, sizes, n_updates=updates)
+
+
+def baseline_results(X_train, y_train, X_test, y_test, grid, n_classes: int, random_state: int):
+    """scikit-learn's reference models fitted on the page's data (``baselines.compare``), imported here so that
+    only the worker ever loads scikit-learn (~70 MB) and spends its time on the fits."""
+    from baselines import compare
+
+    return compare(X_train, y_train, X_test, y_test, grid, n_classes, random_state=random_state)

@@ -142,6 +142,8 @@ def test_the_scorers_labels_load_no_scikit_learn_until_a_model_is_fitted():
     assert "sklearn" not in loaded_after("from baselines.scorers import SCORERS")
     assert "sklearn" in loaded_after("import numpy as np; from baselines.scorers import fit_scores; "
                                      "X = np.arange(20.0).reshape(10, 2); fit_scores('forest', X, np.arange(10) % 2, X)")
+    # the decision-boundary page's comparison is sent to the worker by name: naming it loads nothing
+    assert "sklearn" not in loaded_after("from explorers.jobs import baseline_results")
 
 
 # ---- baseline_grid ---------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from core.datasets_2d import make_dataset, train_test_split
 from core.neural_net import MLPClassifier
 from core.training import record_training
-from explorers.jobs import embed_table, sharpness_runs, tsne_multiples
+from explorers.jobs import baseline_results, embed_table, sharpness_runs, tsne_multiples
 from ui import workers
 from ui.workers import RemoteTraceback, WorkerDied, WorkerPool, run_heavy
 
@@ -99,6 +99,23 @@ def test_the_sharpness_and_multiples_jobs_match_here(pool):
     X = digits_like(90)
     assert all(np.array_equal(a, b) for a, b in zip(pool.run(tsne_multiples, X, [5], 5.0, [0, 1], 0)[1],
                                                     tsne_multiples(X, [5], 5.0, [0, 1], 0)[1]))
+
+
+def test_the_baseline_models_fit_in_the_worker_as_here_and_load_scikit_learn_there_only():
+    X, y = make_dataset("moons", 120, 0.3, 0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, 0)
+    grid = X[:20]
+    args = (X_train, y_train, X_test, y_test, grid, 2, 0)
+    pool = WorkerPool(1)  # its own: scikit-learn (which loads pandas) stays out of the shared pool's worker
+    try:
+        remote = pool.run(baseline_results, *args)
+        assert "sklearn" in pool.run(loaded_libraries)
+    finally:
+        pool.close()
+    for there, here in zip(remote, baseline_results(*args)):
+        assert (there.name, there.train_accuracy, there.test_accuracy) == (here.name, here.train_accuracy,
+                                                                            here.test_accuracy)
+        np.testing.assert_array_equal(there.proba, here.proba)
 
 
 def test_the_worker_loads_no_streamlit_plotly_or_pandas(pool):
