@@ -9,11 +9,11 @@ from core.datasets_2d import make_dataset, train_test_split
 from core.linear_model import least_squares_line, mse_hessian, mse_loss
 from core.minibatch import (DEMO_LINE, DEMO_SWEEP, DEMO_TARGET_FRACTION, DEMO_THETA0, LR_RULE_LABELS,
                             batch_gradient_covariance, batch_gradients, batch_size_sweep, gradient_noise,
-                            linear_regression_sum, lr_for_batch, minibatch_sgd, noise_scale_along, relative_target,
+                            linear_regression_sum, lr_for_batch, minibatch_sgd, relative_target,
                             two_batch_estimate)
 from core.optimizers import OPTIMIZERS
 from core.sharpness import top_hessian_eigenvalue
-from explorers.jobs import sharpness_runs
+from explorers.jobs import batch_race, sharpness_runs
 from ui.errors import attempt
 from ui.export import export_buttons
 from ui.housekeeping import one_heavy_at_a_time
@@ -103,12 +103,8 @@ def sizes_of(names, n: int) -> list[int]:
 @st.cache_resource(max_entries=12, show_spinner="Racing the batch sizes…")
 def race(n, noise, seed, sizes, lr, scale_lr, steps, sampling, optimizer):
     x, y = line_data(n, noise, seed)
-    problem = linear_regression_sum(x, y)
-    with one_heavy_at_a_time():
-        runs = [minibatch_sgd(problem, np.array(THETA0), B, lr * (B / sizes[0] if scale_lr else 1.0), steps,
-                              replacement=sampling == "replace", random_state=seed, optimizer=optimizer)
-                for B in sizes]
-    noise_along = [noise_scale_along(problem, run.params) for run in runs]
+    runs, noise_along = run_heavy(batch_race, x, y, THETA0, sizes, lr, scale_lr, steps, sampling == "replace",
+                                  optimizer, seed)
     optimum = least_squares_line(x, y)
     return runs, [batch_label(B, n) for B in sizes], noise_along, surface(x, y, runs, optimum), optimum
 

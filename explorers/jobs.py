@@ -71,3 +71,15 @@ def baseline_results(X_train, y_train, X_test, y_test, grid, n_classes: int, ran
     from baselines import compare
 
     return compare(X_train, y_train, X_test, y_test, grid, n_classes, random_state=random_state)
+
+
+def batch_race(x, y, theta0, sizes, lr: float, scale_lr: bool, steps: int, replacement: bool, optimizer: str,
+               seed: int):
+    """Mini-batch SGD at each batch size from ``theta0`` on the line-fit loss (the learning rate scaled by
+    B / sizes[0] when ``scale_lr``), and the gradient noise scale along each path."""
+    from core.minibatch import linear_regression_sum, minibatch_sgd, noise_scale_along
+
+    problem = linear_regression_sum(x, y)
+    runs = [minibatch_sgd(problem, np.array(theta0), B, lr * (B / sizes[0] if scale_lr else 1.0), steps,
+                          replacement=replacement, random_state=seed, optimizer=optimizer) for B in sizes]
+    return runs, [noise_scale_along(problem, run.params) for run in runs]

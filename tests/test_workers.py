@@ -12,7 +12,7 @@ import pytest
 from core.datasets_2d import make_dataset, train_test_split
 from core.neural_net import MLPClassifier
 from core.training import record_training
-from explorers.jobs import baseline_results, embed_table, sharpness_runs, tsne_multiples
+from explorers.jobs import baseline_results, batch_race, embed_table, sharpness_runs, tsne_multiples
 from ui import workers
 from ui.workers import RemoteTraceback, WorkerDied, WorkerPool, run_heavy
 
@@ -116,6 +116,17 @@ def test_the_baseline_models_fit_in_the_worker_as_here_and_load_scikit_learn_the
         assert (there.name, there.train_accuracy, there.test_accuracy) == (here.name, here.train_accuracy,
                                                                             here.test_accuracy)
         np.testing.assert_array_equal(there.proba, here.proba)
+
+
+def test_the_batch_size_race_in_the_worker_matches_here(pool):
+    from core.datasets import make_line
+
+    x, y = make_line(200, noise=0.5, random_state=0)
+    args = (x, y, (-2.0, 3.0), [1, 16, 200], 0.05, True, 40, False, "sgd", 0)
+    (runs, noise), (here, noise_here) = pool.run(batch_race, *args), batch_race(*args)
+    for there, mine, a, b in zip(runs, here, noise, noise_here):
+        np.testing.assert_array_equal(there.params, mine.params)
+        np.testing.assert_array_equal(a, b)
 
 
 def test_the_worker_loads_no_streamlit_plotly_or_pandas(pool):
