@@ -16,11 +16,11 @@ import streamlit as st
 from ui.params import APP_KEYS, PRESET_KEY, Param, Preset, parse_url, to_url
 from viz.animation import final_frame
 from viz.describe import describe_figure
-from viz import json_cache
+from viz import wire
 from viz.prepared import PreparedFigure
 from viz.restyle import DEFAULT_PALETTE, PALETTES, restyle
 
-json_cache.install()  # st.plotly_chart encodes a cached figure once, not on every rerun
+wire.install()  # st.plotly_chart sends a prepared figure's JSON text as it is, not re-encoded each rerun
 
 NO_PRESET = "—"
 #: Every page's declared controls and presets, by URL path (filled as pages run; tests fuzz them).

@@ -1,32 +1,36 @@
-"""A finished figure kept as its plain dict only: what a server holding many cached animations should keep.
+"""A finished figure kept as its JSON text only: what a server holding many cached animations should keep.
 
 A ``go.Figure`` of a 60-frame animation is tens of thousands of Python objects (every frame's every trace is
 an object with its own dicts and validators): about 4 MB for the decision-boundary animation, against 1 MB
 for the same figure as a dict. With a cache full of them, those objects made each full garbage collection
-stop the server for ~0.4 s. ``prepare(fig)`` keeps the dict (and the figure's description in words) and lets
-the ``go.Figure`` go.
+stop the server for ~0.4 s. ``prepare(fig)`` keeps the figure as the JSON text Streamlit sends for it
+(``viz.wire``), made once, with its description in words, and lets the ``go.Figure`` go: smaller again than
+the dict (one string instead of thousands of dicts), and no encoding on each rerun.
 """
 
 from __future__ import annotations
 
+import orjson
 import plotly.graph_objects as go
 
 from viz.describe import describe_figure
-from viz.json_cache import PreparedSpec
+from viz.wire import WireSpec, encode
 
 
 class PreparedFigure(go.Figure):
-    """A finished figure whose ``to_dict()`` is computed once and shared.
+    """A finished figure kept as its JSON text, for the caches.
 
-    ``st.plotly_chart`` and ``to_html`` call ``to_dict()`` on every rerun: for a ``go.Figure`` a deep copy of
-    every frame (100–170 ms for the larger animations). Nothing downstream mutates that dict (Streamlit only
-    serialises it), so one copy serves every rerun of every session. Code that changes a figure (restyling,
-    opening on the last frame) starts from ``spec()``, a copy of the dict's structure.
+    ``st.plotly_chart`` sends the text as it is (``viz.wire.install``). Code that reads or changes a prepared
+    figure (restyling, opening on the last frame, exports) gets a fresh dict of it from ``to_dict()`` or
+    ``spec()``: decoded from the text each time (5–80 ms), so it may change it freely.
     """
 
     def __init__(self, fig: go.Figure, description: str | None = None):
-        super().__init__()  # an empty figure: cheap; the content lives in the prepared dict
-        self._prepared = PreparedSpec(fig.to_dict())  # its JSON text is cached too (viz.json_cache)
+        super().__init__()  # an empty figure: cheap; the content lives in the text
+        spec = fig.to_dict()
+        layout = spec.get("layout") or {}
+        self._wire = WireSpec(encode(spec), {k: layout[k] for k in ("width", "height") if k in layout})
+        self._frames = len(spec.get("frames") or [])
         self._description = description
 
     @property
@@ -34,17 +38,21 @@ class PreparedFigure(go.Figure):
         """The original figure's description in words (``viz.describe``), if it was prepared with one."""
         return self._description
 
+    def wire(self) -> WireSpec:
+        """What ``st.plotly_chart`` sends: the JSON text (and the layout's size)."""
+        return self._wire
+
     def to_dict(self) -> dict:
-        return self._prepared
+        return orjson.loads(self._wire.text)
 
     def to_plotly_json(self) -> dict:
-        return self._prepared
+        return self.to_dict()
 
     def spec(self) -> dict:
-        return _copy_structure(self._prepared)
+        return self.to_dict()
 
     def frame_count(self) -> int:
-        return len(self._prepared.get("frames") or [])
+        return self._frames
 
 
 class AnimatedFigure(go.Figure):

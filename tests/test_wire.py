@@ -1,0 +1,94 @@
+"""What ``st.plotly_chart`` sends for a prepared figure (``viz/wire.py``): Plotly's own JSON, made once."""
+
+import json
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.io.json import to_json_plotly
+from streamlit.testing.v1 import AppTest
+
+from viz import wire
+from viz.prepared import PreparedFigure, prepare
+from viz.wire import WireSpec, ascii_json, plotly_to_json
+
+
+def page_with_a_cached_animation():
+    import numpy as np
+    import streamlit as st
+
+    from core import LinearRegressionGD, make_line
+    from viz import wire
+    from viz.line_fit import fit_animation
+    from viz.prepared import prepare
+
+    wire.install()  # what ui.view does when a page imports it
+
+    @st.cache_resource
+    def figure():
+        x, y = make_line(40, random_state=0)
+        model = LinearRegressionGD(learning_rate=0.1, n_steps=30).fit(x, y)
+        return prepare(fit_animation(x, y, model.trajectory_, optimum=np.array([2.0, -1.0]),
+                                     true_line=lambda t: 2 * t - 1).update_layout(height=640))
+
+    st.plotly_chart(figure(), key="animation", height="content")
+
+
+def the_same_animation() -> go.Figure:
+    import numpy as np
+
+    from core import LinearRegressionGD, make_line
+    from viz.line_fit import fit_animation
+
+    x, y = make_line(40, random_state=0)
+    model = LinearRegressionGD(learning_rate=0.1, n_steps=30).fit(x, y)
+    return fit_animation(x, y, model.trajectory_, optimum=np.array([2.0, -1.0]),
+                         true_line=lambda t: 2 * t - 1).update_layout(height=640)
+
+
+def test_streamlit_sends_a_cached_figure_as_plotlys_own_json_encoded_once_over_many_reruns(monkeypatch):
+    encodings = []
+    monkeypatch.setattr(wire, "plotly_to_json",
+                        lambda *args, **kwargs: encodings.append(1) or plotly_to_json(*args, **kwargs))
+    at = AppTest.from_function(page_with_a_cached_animation, default_timeout=60)
+    charts = [at.run().get("plotly_chart")[0].proto for _ in range(3)]
+    assert not at.exception
+    plotlys = plotly_to_json(the_same_animation(), validate=False)
+    assert charts[0].spec == charts[1].spec == charts[2].spec and json.loads(charts[0].spec) == json.loads(plotlys)
+    assert charts[0].spec.isascii() and not plotlys.isascii()  # its ▶ and ⏮ as \\u escapes: one byte a character
+    assert len(encodings) == 1  # when the figure was prepared; 3 more if Streamlit encoded it on each run
+    # what Streamlit reads from the dict it got (its element's height when asked for the content's)
+    from streamlit.elements.plotly_chart import _resolve_content_height, _resolve_content_width
+
+    seen = wire.figure_or_data(prepare(the_same_animation()), True)
+    assert _resolve_content_height("content", seen) == 640 and _resolve_content_width("content", seen) == 700
+
+
+def test_a_prepared_figure_is_its_text_and_decodes_to_a_fresh_dict_each_time():
+    fig = the_same_animation()
+    prepared = prepare(fig)
+    assert isinstance(prepared.wire(), WireSpec) and prepared.wire()["layout"] == {"height": 640}
+    first, second = prepared.to_dict(), prepared.to_dict()
+    assert first == second and first is not second  # a caller may change its copy
+    assert json.loads(json.dumps(first)) == json.loads(plotly_to_json(fig, validate=False))
+    assert prepared.frame_count() == len(fig.to_dict()["frames"]) > 0
+
+
+def test_ascii_json_escapes_every_character_as_json_does():
+    value = {"label": "▶ Play", "math": "η∇L · w₀ − 1×", "emoji": "😀", "html": "<br>", "plain": "a/b"}
+    text = to_json_plotly(value)  # Plotly's encoder of any JSON value
+    assert ascii_json(text).isascii() and json.loads(ascii_json(text)) == value
+    assert ascii_json("[1,2]") == "[1,2]"
+
+
+def test_other_figures_and_encodings_go_to_plotly_as_before():
+    wire.install()
+    fig = the_same_animation()
+    prepared = prepare(fig)
+    plain = fig.to_dict()
+    assert pio.to_json(plain, validate=False) == plotly_to_json(plain, validate=False)
+    assert pio.to_json(fig) == plotly_to_json(fig)
+    assert json.loads(pio.to_json(prepared, pretty=True)) == json.loads(plotly_to_json(fig, pretty=True))
+    assert pio.to_json(prepared) is prepared.wire().text  # as fig.to_json() passes a figure itself
+    assert wire.figure_or_data(prepared, True) is prepared.wire()
+    assert wire.figure_or_data(plain, False) is plain
+    assert isinstance(prepared, PreparedFigure)
