@@ -100,7 +100,7 @@ def sizes_of(names, n: int) -> list[int]:
     return sorted({n if s == "full" else min(int(s), n) for s in names})
 
 
-@st.cache_resource(max_entries=12, show_spinner="Racing the batch sizes…")
+@st.cache_resource(max_entries=16, show_spinner="Racing the batch sizes…")
 def race(n, noise, seed, sizes, lr, scale_lr, steps, sampling, optimizer):
     x, y = line_data(n, noise, seed)
     runs, noise_along = run_heavy(batch_race, x, y, THETA0, sizes, lr, scale_lr, steps, sampling == "replace",
@@ -109,7 +109,7 @@ def race(n, noise, seed, sizes, lr, scale_lr, steps, sampling, optimizer):
     return runs, [batch_label(B, n) for B in sizes], noise_along, surface(x, y, runs, optimum), optimum
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def race_figure(n, noise, seed, sizes, lr, scale_lr, steps, sampling, optimizer, x_axis):
     """The race drawn against ``x_axis`` (changing the axis redraws; it does not rerun the racers)."""
     runs, labels, noise_along, loss_surface, optimum = race(n, noise, seed, sizes, lr, scale_lr, steps, sampling,

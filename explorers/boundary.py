@@ -229,14 +229,14 @@ def recorded(key: tuple):
     return run, data, (F_train, F_test, F_grid, F_tiles)
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=24, show_spinner=False)
 def train(key: tuple):
     """The run as the page reads it: curves, model and the last snapshot (the others live on in the animation)."""
     run, data, mapped = recorded(key)
     return run.last(), data, mapped
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=24, show_spinner=False)
 def animation(key: tuple, show_test: bool):
     """The run as one animated figure (showing the test points or not costs a figure, not a training run)."""
     run, data, _ = recorded(key)

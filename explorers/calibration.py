@@ -81,7 +81,7 @@ PRESETS = {
 # ------------------------------------------------------------------------------------------- computing
 
 
-@st.cache_resource(max_entries=8, show_spinner="Fitting the model and the calibrators…")
+@st.cache_resource(max_entries=12, show_spinner="Fitting the model and the calibrators…")
 def scored(source_key: tuple, model: str, cal_share: float, seed: int, _table=None):
     """Train / calibration / test split, the model's scores, and each calibrator's probabilities on test."""
     if _table is None:

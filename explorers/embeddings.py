@@ -127,7 +127,7 @@ def embed(key: str, data: Embeddable, standardize: bool, perplexity: float, lr: 
                                                     iterations, seed, report=report), "t-SNE iteration")
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=12, show_spinner=False)
 def embedding_figure(run_key: tuple, pc_x: int, pc_y: int, _data: Embeddable, _result: dict):
     """PCA beside the t-SNE replay (``run_key`` names the data and the run)."""
     ratio = _result["pca"].explained_variance_ratio_
@@ -140,7 +140,7 @@ def embedding_figure(run_key: tuple, pc_x: int, pc_y: int, _data: Embeddable, _r
     return prepare(fig)
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=12, show_spinner=False)
 def pca_figures(run_key: tuple, pc_x: int, _ratio: np.ndarray, _names: list, _weights: np.ndarray):
     """The scree plot and the loadings of PC ``pc_x`` (cached: every rerun draws them, inside the expander)."""
     return prepare(scree(_ratio)), prepare(loadings(_names, _weights, pc_x))

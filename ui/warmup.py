@@ -118,12 +118,12 @@ def _run(host: str, port: int, base_path: str, pages: list[str]) -> None:
     except Exception as error:  # the app works without it: say so and stop
         log.warning("warm-up stopped: %s: %s", type(error).__name__, error)
         return
-    for view, problem in problems:
-        log.warning("warm-up: %s: %s", view, problem)
-    log.info("warm-up finished: %d views in %.1f s, %d with problems", opened, seconds, len(problems))
     pool = server_pool()
     if pool is not None:
         pool.retire_idle()  # the class that comes next finds every view cached: the worker's memory can go
+    for view, problem in problems:
+        log.warning("warm-up: %s: %s", view, problem)
+    log.info("warm-up finished: %d views in %.1f s, %d with problems", opened, seconds, len(problems))
 
 
 async def warm(host: str, port: int, base_path: str, pages: list[str]) -> tuple[int, list, float]:
