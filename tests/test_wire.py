@@ -73,6 +73,13 @@ def test_a_prepared_figure_is_its_text_and_decodes_to_a_fresh_dict_each_time():
     assert prepared.frame_count() == len(fig.to_dict()["frames"]) > 0
 
 
+def test_a_prepared_figure_exports_the_same_standalone_html_as_the_figure():
+    from ui.export import standalone_html
+
+    fig = the_same_animation()
+    assert standalone_html(prepare(fig), "fit") == standalone_html(fig, "fit")  # the download decodes the text
+
+
 def test_ascii_json_escapes_every_character_as_json_does():
     value = {"label": "▶ Play", "math": "η∇L · w₀ − 1×", "emoji": "😀", "html": "<br>", "plain": "a/b"}
     text = to_json_plotly(value)  # Plotly's encoder of any JSON value

@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from ui.params import APP_KEYS, PRESET_KEY, Param, Preset, parse_url, to_url
+from viz import wire
 from viz.animation import final_frame
 from viz.describe import describe_figure
-from viz import wire
 from viz.prepared import PreparedFigure
 from viz.restyle import DEFAULT_PALETTE, PALETTES, restyle
 
