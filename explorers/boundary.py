@@ -13,13 +13,13 @@ from core.features import FEATURES, feature_map
 from core.neural_net import ACTIVATIONS, LOSSES, MAX_LAYERS, PENALTIES, MLPClassifier, output_delta
 from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params
 from core.training import continued, record_training
+from explorers.jobs import baseline_results
 from ui.errors import attempt
 from ui.export import export_buttons
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
-from explorers.jobs import baseline_results
 from ui.workers import run_heavy
 from viz.baseline_grid import baseline_grid
 from viz.boundary import BoundaryData, boundary_animation, boundary_still

@@ -14,7 +14,7 @@ from viz.animation import final_frame
 from viz.describe import describe_figure
 from viz.wire import plotly_to_json  # Plotly's own: these tests look at the dict itself
 from viz.line_fit import fit_animation
-from viz.prepared import AnimatedFigure, PreparedFigure, prepare, spec_of
+from viz.prepared import AnimatedFigure, prepare, spec_of
 from viz.restyle import restyle
 
 
