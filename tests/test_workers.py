@@ -1,6 +1,7 @@
 """The worker process (``ui/workers.py``): the same results as computing in the server, progress passed on,
 errors re-raised as themselves, and a pool that survives a killed worker or a script stopped mid-job."""
 
+import contextlib
 import os
 import sys
 import threading
@@ -51,9 +52,18 @@ def process_id():
 
 @pytest.fixture(scope="module")
 def pool():
-    pool = WorkerPool(1)
-    yield pool
-    pool.close()
+    with own_pool() as shared:
+        yield shared
+
+
+@contextlib.contextmanager
+def own_pool(workers: int = 1, **kwargs):
+    """A pool of its own for one test (closed however the test ends)."""
+    pool = WorkerPool(workers, **kwargs)
+    try:
+        yield pool
+    finally:
+        pool.close()
 
 
 def digits_like(n=150, d=8, seed=0):
@@ -106,12 +116,9 @@ def test_the_baseline_models_fit_in_the_worker_as_here_and_load_scikit_learn_the
     X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, 0)
     grid = X[:20]
     args = (X_train, y_train, X_test, y_test, grid, 2, 0)
-    pool = WorkerPool(1)  # its own: scikit-learn (which loads pandas) stays out of the shared pool's worker
-    try:
+    with own_pool() as pool:  # its own: scikit-learn (which loads pandas) stays out of the shared pool's worker
         remote = pool.run(baseline_results, *args)
         assert "sklearn" in pool.run(loaded_libraries)
-    finally:
-        pool.close()
     for there, here in zip(remote, baseline_results(*args)):
         assert (there.name, there.train_accuracy, there.test_accuracy) == (here.name, here.train_accuracy,
                                                                             here.test_accuracy)
@@ -173,8 +180,7 @@ def test_a_script_stopped_mid_job_returns_at_once_and_leaves_the_worker_clean(po
 
 
 def test_jobs_from_many_threads_each_get_their_own_answer():
-    pool = WorkerPool(2)
-    try:
+    with own_pool(2) as pool:
         answers = {}
 
         def ask(i):
@@ -187,8 +193,6 @@ def test_jobs_from_many_threads_each_get_their_own_answer():
             t.join(30)
         assert answers == {i: i for i in range(1, 9)}
         assert len(set(pool.pids())) == 2
-    finally:
-        pool.close()
     assert pool.pids() == []
 
 
@@ -240,8 +244,7 @@ def exit_as_if_idle_once(marker):
 
 
 def test_an_idle_worker_leaves_and_the_next_job_starts_another(tmp_path):
-    pool = WorkerPool(1, idle_exit=0.3)
-    try:
+    with own_pool(1, idle_exit=0.3) as pool:
         first = pool.run(process_id)
         deadline = time.monotonic() + 10
         while pool.pids() and time.monotonic() < deadline:
@@ -250,27 +253,19 @@ def test_an_idle_worker_leaves_and_the_next_job_starts_another(tmp_path):
         assert pool.run(counting, 3) == 3 and pool.run(process_id) not in (first, os.getpid())
         # A job that meets a worker leaving at that very moment is sent again, not lost:
         assert pool.run(exit_as_if_idle_once, str(tmp_path / "left-once")) == "answered"
-    finally:
-        pool.close()
 
 
 def test_retired_idle_workers_leave_at_once_and_the_next_job_starts_another():
-    pool = WorkerPool(1, idle_exit=0)
-    try:
+    with own_pool(1, idle_exit=0) as pool:
         first = pool.run(process_id)
         assert pool.retire_idle() == 1
         assert pool.pids() == []
         assert pool.run(process_id) not in (first, os.getpid())
         assert pool.retire_idle() == 1 and pool.retire_idle() == 0  # one already gone is not counted again
-    finally:
-        pool.close()
 
 
 def test_a_worker_waits_for_jobs_for_ever_when_idle_exit_is_zero():
-    pool = WorkerPool(1, idle_exit=0)
-    try:
+    with own_pool(1, idle_exit=0) as pool:
         pid = pool.run(process_id)
         time.sleep(0.5)
         assert pool.pids() == [pid]
-    finally:
-        pool.close()

@@ -64,10 +64,10 @@ class WireSpec(dict):
 
 
 def _wire_of(fig) -> WireSpec | None:
+    if isinstance(fig, WireSpec):  # what Streamlit passes on every rerun: answered before anything else
+        return fig
     from viz.prepared import PreparedFigure  # here: viz.prepared imports this module
 
-    if isinstance(fig, WireSpec):
-        return fig
     return fig.wire() if isinstance(fig, PreparedFigure) else None
 
 
