@@ -116,13 +116,25 @@ def test_the_baseline_models_fit_in_the_worker_as_here_and_load_scikit_learn_the
     X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, 0)
     grid = X[:20]
     args = (X_train, y_train, X_test, y_test, grid, 2, 0)
-    with own_pool() as pool:  # its own: scikit-learn (which loads pandas) stays out of the shared pool's worker
+    with own_pool() as pool:  # its own: scikit-learn stays out of the shared pool's worker
         remote = pool.run(baseline_results, *args)
-        assert "sklearn" in pool.run(loaded_libraries)
+        loaded = pool.run(loaded_libraries)
+        assert "sklearn" in loaded and "pandas" not in loaded, loaded  # scikit-learn would import pandas
     for there, here in zip(remote, baseline_results(*args)):
         assert (there.name, there.train_accuracy, there.test_accuracy) == (here.name, here.train_accuracy,
                                                                             here.test_accuracy)
         np.testing.assert_array_equal(there.proba, here.proba)
+
+
+def test_the_calibration_models_fit_in_the_worker_without_pandas_as_here():
+    from baselines.scorers import SCORERS, fit_scores
+
+    X, y = make_dataset("moons", 200, 0.3, 0)
+    with own_pool() as pool:
+        for name in SCORERS:
+            np.testing.assert_array_equal(pool.run(fit_scores, name, X[:150], y[:150], X[150:], 0),
+                                          fit_scores(name, X[:150], y[:150], X[150:], 0))
+        assert "pandas" not in pool.run(loaded_libraries)
 
 
 def test_the_batch_size_race_in_the_worker_matches_here(pool):
