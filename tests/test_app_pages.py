@@ -153,6 +153,45 @@ def test_math_panel_shows_the_running_source_and_the_step_numbers():
         assert f"{value:.4g}" in latex
 
 
+def test_sources_are_read_one_at_a_time_whatever_the_threads(monkeypatch):
+    # CPython 3.11 parses a class's module with an AST constructor that is not thread-safe (python/cpython#106905)
+    import threading
+    import time
+
+    import ui.math_panel as panel
+
+    inside, most = [0], [0]
+
+    def slow_read(obj):
+        inside[0] += 1
+        most[0] = max(most[0], inside[0])
+        time.sleep(0.02)
+        inside[0] -= 1
+        return "where", "source"
+
+    monkeypatch.setattr(panel, "_source_of", slow_read)
+    threads = [threading.Thread(target=panel.source_of, args=(obj,)) for obj in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert most[0] == 1
+
+
+def test_a_source_that_cannot_be_read_leaves_the_page_and_the_equations(monkeypatch):
+    import ui.math_panel as panel
+
+    def failing(obj):
+        raise SystemError("AST constructor recursion depth mismatch (before=54, after=50)")
+
+    monkeypatch.setattr(panel, "_source_of", failing)
+    at = open_page("explorers/fit_line.py", seed="4243")
+    assert_clean(at)
+    assert at.latex  # the equations are drawn, and no source is
+    assert not [c for c in at.get("code") if c.proto.language == "python"]
+    assert any("could not be read" in c.value for c in at.caption)
+
+
 def test_unexpected_errors_are_caught_and_explained(monkeypatch):
     import viz.line_fit
 

@@ -6,6 +6,7 @@ The code is read from the functions themselves with ``inspect``, so it can never
 from __future__ import annotations
 
 import inspect
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,9 +20,21 @@ def latex_vector(values) -> str:
     return r"\begin{pmatrix}" + r" \\ ".join(f"{float(v):.4g}" for v in values) + r"\end{pmatrix}"
 
 
-@lru_cache(maxsize=512)  # reading and parsing source files cost ~10 ms a function on every rerun
+#: One source read at a time. ``inspect.getsource`` of a class parses its whole module with ``ast.parse``, and
+#: CPython 3.11's AST constructor keeps its recursion count in state shared by all threads: two sessions
+#: reading sources at once can fail with "SystemError: AST constructor recursion depth mismatch" (seen once
+#: in ``make load``; python/cpython#106905).
+_reading = threading.Lock()
+
+
 def source_of(obj) -> tuple[str, str]:
     """``(where, source)`` of a function or class, e.g. ``("core/linear_model.py · mse_gradient", "def …")``."""
+    with _reading:
+        return _source_of(obj)
+
+
+@lru_cache(maxsize=512)  # reading and parsing source files cost ~10 ms a function on every rerun
+def _source_of(obj) -> tuple[str, str]:
     path = Path(inspect.getsourcefile(obj)).resolve()
     where = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
     return f"{where} · {obj.__qualname__}", inspect.getsource(obj)
@@ -40,6 +53,11 @@ def math_and_code(equations: list[str], code: list, *, notes: list[str] | None =
         with code_col:
             tabs = st.tabs([obj.__name__ for obj in code])
             for tab, obj in zip(tabs, code):
-                where, source = source_of(obj)
+                try:
+                    where, source = source_of(obj)
+                except (OSError, TypeError, SystemError):  # no source file (a zipped install), or a failed parse
+                    tab.caption(f"The source of `{obj.__qualname__}` could not be read here; the equations "
+                                "beside it still hold.")
+                    continue
                 tab.caption(f"`{where}` — read from the running code")
                 tab.code(source, language="python", line_numbers=True)
