@@ -358,7 +358,8 @@ class MinibatchRun:
     examples : (S+1,) examples processed so far, t·B.
     seconds : (S+1,) cumulative wall time of the updates alone (drawing the batch, its gradient and the
         optimizer step, by ``time.perf_counter``); recording the full-data loss and gradient is not counted.
-    batches : (S, B) the example indices of each step's batch.
+    batches : (S, B) the example indices of each step's batch; None if the run was made with
+        ``record_batches=False``.
     diverged_at : the first step whose full loss is not finite or exceeds ``DIVERGENCE_FACTOR·(1 + L(θ_0))``;
         the run stops there, so the arrays end at that step. None if it never happened.
     """
@@ -372,7 +373,7 @@ class MinibatchRun:
     full_grad: np.ndarray
     examples: np.ndarray
     seconds: np.ndarray
-    batches: np.ndarray
+    batches: np.ndarray | None
     diverged_at: int | None = None
 
     @property
@@ -396,7 +397,8 @@ def warmup_lrs(lr: float, warmup_steps: int, n_steps: int) -> np.ndarray:
 
 def minibatch_sgd(problem: FiniteSum, theta0, batch_size: int, lr: float, n_steps: int, *,
                   replacement: bool = False, random_state=0, optimizer: str = "sgd",
-                  optimizer_params: dict | None = None, warmup_steps: int = 0) -> MinibatchRun:
+                  optimizer_params: dict | None = None, warmup_steps: int = 0,
+                  record_batches: bool = True) -> MinibatchRun:
     """Train with mini-batches for ``n_steps`` steps and record every quantity (a :class:`MinibatchRun`).
 
     Step t draws batch t of :func:`batch_indices` (same ``replacement`` and ``random_state``), takes its mean
@@ -404,6 +406,9 @@ def minibatch_sgd(problem: FiniteSum, theta0, batch_size: int, lr: float, n_step
     :mod:`core.optimizers` (with ``optimizer_params``) at the learning rate :math:`\\eta\\min(1, t/T_w)`.
     For plain SGD: :math:`\\theta_t = \\theta_{t-1} - \\eta_t G_{\\mathcal B}(\\theta_{t-1})`; with B = N and no
     replacement it is full-batch gradient descent.
+
+    ``record_batches=False`` leaves ``batches`` out (None): S·B integers, 0.8 MB for 200 full-batch steps over
+    512 examples and up to 16 MB, which a caller that only draws the path would keep for nothing.
     """
     problem = _check_problem(problem)
     theta = _check_theta(theta0, problem)
@@ -419,7 +424,7 @@ def minibatch_sgd(problem: FiniteSum, theta0, batch_size: int, lr: float, n_step
     params, full_loss = np.full((n_steps + 1, P), np.nan), np.full(n_steps + 1, np.nan)
     full_grad, seconds = np.full((n_steps + 1, P), np.nan), np.zeros(n_steps + 1)
     batch_loss, batch_grad = np.full(n_steps, np.nan), np.full((n_steps, P), np.nan)
-    batches = np.zeros((n_steps, batch), dtype=np.intp)
+    batches = np.zeros((n_steps, batch), dtype=np.intp) if record_batches else None
     with np.errstate(over="ignore", invalid="ignore"):  # an overflow at the start is refused just below
         params[0], full_loss[0], full_grad[0] = theta, problem.loss(theta), problem.gradient(theta)
     if not (np.isfinite(full_loss[0]) and np.all(np.isfinite(full_grad[0]))):
@@ -436,7 +441,9 @@ def minibatch_sgd(problem: FiniteSum, theta0, batch_size: int, lr: float, n_step
             grad = problem.gradient(theta, rows)
             new_theta, state = opt.step(theta, grad, state, t, lrs[t - 1])
             elapsed += perf_counter() - start
-            batches[t - 1], batch_grad[t - 1], batch_loss[t - 1] = rows, grad, problem.loss(theta, rows)
+            if batches is not None:
+                batches[t - 1] = rows
+            batch_grad[t - 1], batch_loss[t - 1] = grad, problem.loss(theta, rows)
             theta = new_theta
             params[t], full_loss[t], full_grad[t] = theta, problem.loss(theta), problem.gradient(theta)
             seconds[t] = elapsed
@@ -445,7 +452,8 @@ def minibatch_sgd(problem: FiniteSum, theta0, batch_size: int, lr: float, n_step
                 break
     S = t
     return MinibatchRun(batch, lrs[:S], params[:S + 1], batch_loss[:S], full_loss[:S + 1], batch_grad[:S],
-                        full_grad[:S + 1], batch * np.arange(S + 1), seconds[:S + 1], batches[:S], diverged_at)
+                        full_grad[:S + 1], batch * np.arange(S + 1), seconds[:S + 1],
+                        None if batches is None else batches[:S], diverged_at)
 
 
 # --------------------------------------------------------------------------------------------- gradient noise

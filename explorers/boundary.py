@@ -218,7 +218,7 @@ def settings_key(s: dict) -> tuple:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in s.items() if k not in NOT_TRAINING))
 
 
-@st.cache_resource(max_entries=6, show_spinner="Training the network…")
+@st.cache_resource(max_entries=4, show_spinner="Training the network…")
 def recorded(key: tuple):
     """The whole recorded run, every snapshot: what the animation is drawn from (1–8 MB a run, so few are kept;
     the page reads ``train``, and a view whose animation is cached never comes back here)."""

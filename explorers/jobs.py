@@ -81,5 +81,6 @@ def batch_race(x, y, theta0, sizes, lr: float, scale_lr: bool, steps: int, repla
 
     problem = linear_regression_sum(x, y)
     runs = [minibatch_sgd(problem, np.array(theta0), B, lr * (B / sizes[0] if scale_lr else 1.0), steps,
-                          replacement=replacement, random_state=seed, optimizer=optimizer) for B in sizes]
+                          replacement=replacement, random_state=seed, optimizer=optimizer, record_batches=False)
+            for B in sizes]  # the page draws the paths, not which examples each batch held
     return runs, [noise_scale_along(problem, run.params) for run in runs]

@@ -328,6 +328,10 @@ def test_recorded_quantities_are_what_they_claim(replacement):
         assert run.batch_loss[t - 1] == pytest.approx(problem.loss(run.params[t - 1], rows[t - 1]))
         assert np.allclose(run.params[t], run.params[t - 1] - 0.05 * run.batch_grad[t - 1])
     assert np.array_equal(run.examples, 6 * np.arange(81))
+    lean = minibatch_sgd(problem, [-2.0, 3.0], 6, 0.05, 80, replacement=replacement, random_state=7,
+                         record_batches=False)  # the same run, without the batches' indices
+    assert lean.batches is None
+    assert np.array_equal(lean.params, run.params) and np.array_equal(lean.batch_loss, run.batch_loss)
     assert run.seconds[0] == 0 and np.all(np.diff(run.seconds) >= 0)
 
 

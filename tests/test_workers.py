@@ -155,6 +155,11 @@ def test_the_worker_loads_no_streamlit_plotly_or_pandas(pool):
     assert pool.run(process_id) != os.getpid()  # and it really is another process
 
 
+def test_the_worker_gives_way_to_the_server_for_the_cpu(pool):
+    worker = pool.run(process_id)
+    assert os.getpriority(os.PRIO_PROCESS, worker) == os.getpriority(os.PRIO_PROCESS, 0) + workers.WORKER_NICENESS
+
+
 def test_an_error_is_raised_here_as_itself_with_the_workers_traceback(pool):
     with pytest.raises(ValueError, match="perplexity must be smaller") as info:
         pool.run(failing, "perplexity must be smaller than the number of points")

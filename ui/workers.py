@@ -43,6 +43,9 @@ WORKERS_ENV = "ML_EXPLORER_WORKERS"
 IDLE_EXIT_S = 30.0
 #: The exit status of a worker that left because it was idle (a job sent at that moment is sent again).
 IDLE_EXIT_CODE = 75
+#: The worker's scheduling priority below the server's (``nice``): a cached rerun, which a visitor waits on
+#: while it draws, gets a core before a long computation does; the computation takes whatever is left.
+WORKER_NICENESS = 10
 #: Libraries a worker process keeps out (``keep_out_dataframes``).
 KEPT_OUT = ("pandas", "pyarrow")
 ROOT = Path(__file__).resolve().parent.parent
@@ -326,6 +329,7 @@ def keep_out_dataframes() -> None:
 
 if __name__ == "__main__":
     keep_out_dataframes()
+    os.nice(WORKER_NICENESS)
     try:
         sys.exit(serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False),
                        float(sys.argv[3])))
