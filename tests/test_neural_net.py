@@ -120,6 +120,19 @@ def test_logistic_regression_reaches_scikit_learns_solution(n_classes, C):
     assert np.allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
 
 
+def test_logistic_regression_takes_few_newton_steps_when_the_penalty_is_tiny():
+    # α = 1/(Cn) is 1e-5 here: gradient descent needed ~8,000 steps (10 s) on the calibration page's fraud data
+    from core.imbalanced_data import make_imbalanced, with_copies
+
+    X, y = make_imbalanced(20_000, 1 / 50, 4.0, 2, 0)
+    X = with_copies(X, 4, random_state=0)
+    ours = LogisticRegression().fit(X, y)
+    ref = SkLogisticRegression(tol=1e-12, max_iter=10_000).fit(X, y)
+    assert ours.n_iter_ <= 30
+    np.testing.assert_allclose(ours.predict_proba(X), ref.predict_proba(X), atol=1e-5)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-3)
+
+
 def test_network_with_no_hidden_layer_trained_by_adam_approaches_logistic_regression():
     rng = np.random.default_rng(2)
     y = np.arange(200) % 2
