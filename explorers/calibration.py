@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from baselines.scorers import SCORERS, fit_scores
+from baselines.scorers import SCORERS, fit_rows, fit_scores
 from core.calibration import CALIBRATORS, brier_score_loss, correct_prevalence, expected_calibration_error, \
     reliability_bins
 from core.datasets_2d import train_test_split
@@ -99,7 +99,8 @@ def scored(source_key: tuple, model: str, cal_share: float, seed: int, _table=No
         s_cal, s_test = scores[:len(X_cal)], scores[len(X_cal):]
     calibrated = {name: cls().fit(s_cal, y_cal).predict(s_test) for name, (_, cls) in CALIBRATORS.items()}
     return {"y_test": y_test, "calibrated": calibrated, "train_prevalence": float(np.mean(y_train)),
-            "n_cal": len(y_cal)}
+            "n_cal": len(y_cal), "n_train": len(y_train),
+            "n_fit": len(y_train) if model == GIVEN else fit_rows(model, len(y_train))}
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -211,6 +212,11 @@ if source_key is not None:
 
 if result is not None:
     y_test = result["y_test"]
+    if result["n_fit"] < result["n_train"]:
+        st.caption(f"The {SCORERS[model][0]} is fitted on {result['n_fit']:,} of the {result['n_train']:,} "
+                   "training rows, chosen at random with each class keeping its share, so that it takes about a "
+                   "second" + (" (a kernel SVM's cost grows with the square of the rows)" if model == "svm" else "")
+                   + ". The calibration and test splits keep all their rows.")
     made = attempt(tables, (source_key, model, cal_share, seed), use, result)
     table, hist, (auc, ap) = made if made is not None else (None, None, (np.nan, np.nan))
 

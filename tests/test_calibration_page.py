@@ -76,3 +76,11 @@ def test_an_uploaded_score_column_is_judged_as_it_is_and_a_non_probability_is_re
     assert not [s for s in at.selectbox if s.key == "calibration.model"]  # nothing to train
     at.selectbox(key="calibration.score").set_value("logit").run()
     assert any("probabilities in [0, 1]" in e.value for e in at.error)
+
+
+def test_a_model_fitted_on_a_share_of_the_training_rows_says_so():
+    at = open_page(PAGE, model="svm")
+    assert_clean(at)
+    assert any("fitted on 2,000 of the 10,000 training rows" in c.value for c in at.caption)
+    at = open_page(PAGE)  # logistic regression: every row, nothing to say
+    assert not any("training rows, chosen at random" in c.value for c in at.caption)

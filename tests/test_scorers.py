@@ -81,3 +81,16 @@ def test_bad_input_is_rejected(call, message):
     X, y = np.random.default_rng(0).normal(size=(20, 2)), np.tile([0, 1], 10)
     with pytest.raises(ValueError, match=message):
         call(X, y)
+
+
+def test_the_slow_models_fit_a_stratified_share_of_a_big_training_set():
+    from baselines.scorers import FIT_ROWS, fit_rows
+    from core.datasets_2d import subsample
+
+    X, y = make_classification(n_samples=6000, n_features=4, weights=[0.8], random_state=3)
+    for name in ("svm", "mlp"):  # 2,000 and 5,000 rows: both below these 6,000
+        share = subsample(X, y, FIT_ROWS[name], 3)
+        np.testing.assert_array_equal(fit_scores(name, X, y, X[:100], random_state=3),
+                                      fit_scores(name, *share, X[:100], random_state=3))
+    assert fit_rows("svm", 6000) == 2000 and fit_rows("svm", 500) == 500
+    assert fit_rows("logistic", 10**6) == 10**6  # fast models take every row
