@@ -213,9 +213,19 @@ def inputs(s: dict):
 NOT_TRAINING = ("compare", "show_test")
 
 
+DEFAULTS = {p.name: p.default for p in PARAMS}
+
+
 def settings_key(s: dict) -> tuple:
-    """The training settings as a cache key (a widget may hold a list where the URL gave a tuple: same key)."""
-    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in s.items() if k not in NOT_TRAINING))
+    """The training settings as a cache key. A setting the run does not use (a fifth layer's units in a
+    two-layer network, α with no penalty, the class count of a data set that has its own) is keyed at its
+    default, so moving it reuses the run instead of training the same network again. A widget may hold a
+    list where the URL gave a tuple: same key."""
+    unused = {f"{name}{i}" for name in ("units", "act") for i in range(s["layers"] + 1, MAX_LAYERS + 1)}
+    unused |= {"alpha"} if s["penalty"] == "none" else set()
+    unused |= {"classes"} if s["data"] != "blobs" else set()
+    return tuple(sorted((k, DEFAULTS[k] if k in unused else tuple(v) if isinstance(v, list) else v)
+                        for k, v in s.items() if k not in NOT_TRAINING))
 
 
 @st.cache_resource(max_entries=4, show_spinner="Training the network…")

@@ -162,6 +162,19 @@ if not opts:
     st.warning("Pick at least one optimizer to race.", icon="🏁")
     opts = ("sgd",)
     lrs = (lr,)
+# A setting this race does not use is passed at its default (the formula of a built-in surface, β with no
+# momentum racer…), so moving it reuses the cached race instead of running the same one again.
+DEFAULTS = {p.name: p.default for p in PARAMS}
+if surface != "custom":
+    expr = DEFAULTS["expr"]
+if surface != "bowl":
+    condition, angle = DEFAULTS["condition"], DEFAULTS["angle"]
+if not {"momentum", "nesterov"} & set(opts):
+    beta = DEFAULTS["beta"]
+if not {"adam", "adamw"} & set(opts):
+    beta2 = DEFAULTS["beta2"]
+if "adamw" not in opts:
+    wd = DEFAULTS["wd"]
 result = attempt(run, surface, expr, condition, angle, tuple(opts), lrs, beta, beta2, wd, schedule, steps, x0, y0,
                  fix="Check the formula, or pick another surface or setting.")
 if result is not None:

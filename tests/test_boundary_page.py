@@ -28,6 +28,22 @@ def test_default_view_animates_training_from_epoch_zero():
     assert any("test accuracy" in c.value and "3,000 updates" in c.value for c in at.caption)
 
 
+def test_a_setting_the_network_does_not_use_reuses_its_training_run(monkeypatch):
+    import core.training
+
+    calls = []
+    real = core.training.record_training
+    monkeypatch.setattr(core.training, "record_training", lambda *a, **k: calls.append(1) or real(*a, **k))
+    view = {"seed": "7731", "layers": "1", "epochs": "20"}
+    assert_clean(open_page(PAGE, **view))
+    assert len(calls) == 1
+    for unused in ({"units4": "9"}, {"act3": "relu"}, {"alpha": "0.5"}, {"classes": "5"}):
+        assert_clean(open_page(PAGE, **view, **unused))  # a second layer, a penalty, blobs: not in this run
+    assert len(calls) == 1
+    assert_clean(open_page(PAGE, **view, units1="3"))  # one the network uses trains again
+    assert len(calls) == 2
+
+
 def test_keep_training_continues_past_the_animation():
     at = open_page(PAGE)
     at.toggle(key="decision-boundary.live").set_value(True).run()

@@ -63,3 +63,19 @@ def test_untouched_multiselect_keeps_the_link_clean():
     at = open_race()
     at.slider(key="optimizers.steps").set_value(200).run()  # any change makes the page write its URL
     assert dict(at.query_params) == {"steps": "200"}
+
+
+def test_a_setting_no_racer_uses_reuses_the_race(monkeypatch):
+    import core.optimizers
+
+    calls = []
+    real = core.optimizers.race
+    monkeypatch.setattr(core.optimizers, "race", lambda *a, **k: calls.append(1) or real(*a, **k))
+    view = {"surface": "rosenbrock", "opts": "sgd,adam", "x0": "-1.7"}
+    assert not open_race(**view).exception
+    assert len(calls) == 1
+    for unused in ({"condition": "40"}, {"angle": "15"}, {"beta": "0.5"}, {"wd": "0.2"}):
+        assert not open_race(**view, **unused).exception  # a bowl's shape, momentum's β, AdamW's decay
+    assert len(calls) == 1
+    assert not open_race(**view, beta2="0.99").exception  # Adam's β₂ is used
+    assert len(calls) == 2
