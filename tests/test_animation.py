@@ -83,3 +83,14 @@ def test_frame_heatmaps_keep_their_shape_and_uint8_codes():
     assert frame_z["dtype"] == "u1" and frame_z["shape"] == "2, 3"
     import base64
     assert np.frombuffer(base64.b64decode(frame_z["bdata"]), np.uint8).reshape(2, 3).tolist() == z.tolist()
+
+
+def test_a_template_named_to_animate_styles_the_figure_as_update_layout_would():
+    def base():
+        return go.Figure(go.Scatter(x=[0.0, 1.0], y=[0.0, 1.0]))
+
+    frames = [Frame(label=str(k), traces=[0], data=[{"y": [k, k + 1.0]}]) for k in range(3)]
+    slow = base().update_layout(template="plotly_white")
+    fast = animate(base(), frames, template="plotly_white")
+    assert json.loads(fast.to_json()) == json.loads(animate(slow, frames).to_json())
+    assert fast.to_dict()["layout"]["template"] != base().to_dict()["layout"]["template"]  # not the default

@@ -8,6 +8,8 @@ Plotly in the browser. Arrays are sent as float32 (half the bytes of float64).
 from __future__ import annotations
 
 import base64
+import copy
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,13 +47,17 @@ def frame_indices(n_items: int, max_frames: int) -> np.ndarray:
 
 
 def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider_prefix: str = "step ",
-            frame_ms: int = BASE_FRAME_MS, speeds: tuple[float, ...] = SPEEDS, buttons: bool = True) -> go.Figure:
+            frame_ms: int = BASE_FRAME_MS, speeds: tuple[float, ...] = SPEEDS, buttons: bool = True,
+            template: str | None = None) -> go.Figure:
     """Add ``frames`` with Play / Pause / Reset, speed buttons and a step slider to ``fig`` (in place).
 
     Frames are redrawn (``redraw``) whenever the figure holds a non-scatter trace (contour, heatmap),
     which Plotly otherwise blanks while playing; pass ``redraw=True`` to force it. A redraw must finish within
     a frame's time or heatmaps never get painted, so heavy figures pass a longer ``frame_ms`` and fewer ``speeds``.
-    ``buttons=False`` leaves only the slider, for frames that are settings to compare rather than time. Returns ``fig`` with float32 arrays throughout.
+    ``buttons=False`` leaves only the slider, for frames that are settings to compare rather than time.
+    ``template`` names a registered Plotly template to style the figure with (``fig.update_layout(template=...)``
+    would deep-copy and validate all of it: 18 ms for ``plotly_white``, on every figure built). Returns ``fig``
+    with float32 arrays throughout.
     """
     if not frames:
         raise ValueError("An animation needs at least one frame.")
@@ -90,7 +96,22 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
         }],
         margin={"b": 140 if buttons else 100},
     )
-    return _with_frames(_cast_f8(fig.to_dict()), frames, names)
+    spec = _cast_f8(fig.to_dict())
+    if template is not None:
+        spec["layout"]["template"] = registered_template(template)
+    return _with_frames(spec, frames, names)
+
+
+def registered_template(name: str) -> dict:
+    """Plotly's registered template ``name`` as a plain dict (a fresh copy: the caller may change it)."""
+    return copy.deepcopy(_template_dict(name))
+
+
+@functools.lru_cache(maxsize=8)
+def _template_dict(name: str) -> dict:
+    import plotly.io as pio
+
+    return pio.templates[name].to_plotly_json()
 
 
 def show_frame(fig: go.Figure, frame: Frame) -> None:
@@ -139,9 +160,7 @@ def typed_array(values, keep_shape: bool = False) -> dict:
     spec = {"dtype": "u1" if dtype == np.uint8 else "f4", "bdata": base64.b64encode(values.tobytes()).decode("ascii")}
     if keep_shape and values.ndim == 2:
         spec["shape"] = f"{values.shape[0]}, {values.shape[1]}"
-    else:
-        spec["bdata"] = base64.b64encode(values.ravel().tobytes()).decode("ascii")
-    return spec
+    return spec  # (a C-contiguous array's bytes are its ravel's: one encoding serves both)
 
 
 def _cast_f8(node):

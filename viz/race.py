@@ -115,9 +115,9 @@ def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
         fig.update_yaxes(type="log", range=[lo - 0.2, hi + 0.2], title_text="f (log scale)", row=1, col=2)
     else:
         fig.update_yaxes(title_text="f", row=1, col=2)
-    fig.update_layout(height=560, template="plotly_white", margin={"t": 90},
+    fig.update_layout(height=560, margin={"t": 90},
                       legend={"orientation": "h", "y": 1.12, "x": 0, "yanchor": "bottom"})
-    return animate(fig, frames, slider_prefix="step ")
+    return animate(fig, frames, slider_prefix="step ", template="plotly_white")
 
 
 def _frame(result: RaceResult, animated: list[int], idx: np.ndarray, j: int, full: bool) -> Frame:
