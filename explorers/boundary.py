@@ -13,7 +13,7 @@ from core.features import FEATURES, feature_map
 from core.neural_net import ACTIVATIONS, LOSSES, MAX_LAYERS, PENALTIES, MLPClassifier, output_delta
 from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params
 from core.training import continued, record_training
-from explorers.jobs import baseline_results
+from explorers.jobs import baseline_results, train_and_draw
 from ui.errors import attempt
 from ui.export import export_buttons
 from ui.math_panel import math_and_code
@@ -22,9 +22,10 @@ from ui.uploads import numeric_table, upload_widget
 from ui.view import View
 from ui.workers import run_heavy
 from viz.baseline_grid import baseline_grid
-from viz.boundary import BoundaryData, boundary_animation, boundary_still
+from viz.boundary import BoundaryData, boundary_still
 from viz.network import tile_size
 from viz.prepared import prepare
+from viz.theme import default_template
 
 GRID = 60  # decision-map cells per side
 UPLOAD = "upload"
@@ -228,29 +229,19 @@ def settings_key(s: dict) -> tuple:
                         for k, v in s.items() if k not in NOT_TRAINING))
 
 
-@st.cache_resource(max_entries=4, show_spinner="Training the network…")
-def recorded(key: tuple):
-    """The whole recorded run, every snapshot: what the animation is drawn from (1–8 MB a run, so few are kept;
-    the page reads ``train``, and a view whose animation is cached never comes back here)."""
+@st.cache_resource(max_entries=24, show_spinner="Training the network…")
+def trained(key: tuple, show_test: bool):
+    """The run as the page reads it (curves, model, last snapshot), with its animation already drawn.
+
+    Both come from one job in the worker process (``explorers.jobs.train_and_draw``): the run's every snapshot
+    (1–8 MB) stays there, and drawing the animation (0.2–0.3 s) does not hold the server's interpreter. Showing
+    the test points or not is another figure, so another job: the same seeded training again (0.1–1 s)."""
     s = dict(key)
     data, (F_train, F_test, F_grid, F_tiles) = inputs(s)
-    run = run_heavy(record_training, network(s), F_train, data.y_train, F_test, data.y_test, F_grid, F_tiles,
-                    epochs=s["epochs"])
-    return run, data, (F_train, F_test, F_grid, F_tiles)
-
-
-@st.cache_resource(max_entries=24, show_spinner=False)
-def train(key: tuple):
-    """The run as the page reads it: curves, model and the last snapshot (the others live on in the animation)."""
-    run, data, mapped = recorded(key)
-    return run.last(), data, mapped
-
-
-@st.cache_resource(max_entries=24, show_spinner=False)
-def animation(key: tuple, show_test: bool):
-    """The run as one animated figure (showing the test points or not costs a figure, not a training run)."""
-    run, data, _ = recorded(key)
-    return prepare(boundary_animation(run, replace(data, show_test=show_test)))
+    data = replace(data, show_test=show_test)
+    last, fig = run_heavy(train_and_draw, network(s), F_train, data.y_train, F_test, data.y_test, F_grid, F_tiles,
+                          s["epochs"], data, default_template())
+    return last, data, (F_train, F_test, F_grid, F_tiles), fig
 
 
 @st.cache_resource(max_entries=8, show_spinner="Fitting the scikit-learn models…")
@@ -408,12 +399,10 @@ if budget is not None:
                    f"training the first {budget}. **What to change:** raise the batch size, or use fewer points, "
                    "for longer runs.", icon="⏱️")
         s["epochs"] = budget
-    result = attempt(train, settings_key(s), fix="Change the highlighted setting and train again.")
+    result = attempt(trained, settings_key(s), s["show_test"], fix="Change the highlighted setting and train again.")
 
 if result is not None:
-    run, data, mapped = result
-    data = replace(data, show_test=s["show_test"])
-    fig = animation(settings_key(s), s["show_test"])
+    run, data, mapped, fig = result
     if run.diverged_at is not None:
         st.error(f"**Training diverged at epoch {run.diverged_at}**: {run.reason}. The animation stops at the last "
                  "good epoch. **What to change:** lower the learning rate or add regularisation.", icon="💥")

@@ -1,9 +1,9 @@
 """The explorers' long computations as module-level functions of plain values and arrays.
 
 :func:`ui.workers.run_heavy` sends these to a worker process by pickle, and the worker imports this module, so
-it imports ``core`` and NumPy only (no Streamlit, no Plotly). A job that is already a ``core`` function of
-plain values (``record_training``, ``fit_scores``) is sent as it is; the ones here build what does not pickle
-(a model factory, a t-SNE with a progress callback) on the worker's side.
+it imports ``core`` and NumPy only (no Streamlit; Plotly only for a job that draws, imported when it runs). A job
+that is already a ``core`` function of plain values (``fit_scores``) is sent as it is; the ones here build what
+does not pickle (a model factory, a t-SNE with a progress callback) on the worker's side, or draw there.
 """
 
 from __future__ import annotations
@@ -63,6 +63,24 @@ def sharpness_runs(X_train, y_train, X_test, y_test, sizes, lr: float, updates: 
     """:func:`core.sharpness.sharpness_by_batch_size` for a 16-16 tanh network per batch size."""
     make_model = functools.partial(_sharpness_model, lr=lr, seed=seed)
     return sharpness_by_batch_size(make_model, X_train, y_train, X_test, y_test, sizes, n_updates=updates)
+
+
+def train_and_draw(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epochs: int, data, template):
+    """Train ``model`` recording every snapshot (``core.training.record_training``) and draw the run's animation
+    (``viz.boundary.boundary_animation`` with ``data``, in Plotly's ``template``: ``viz.theme``).
+
+    Returns the run's last snapshot (``TrainingRun.last``) and the prepared figure. Drawing here as well keeps
+    the whole recording (1–8 MB) in this process: it is never sent back, and the server, which draws every
+    page for every session, is spared 0.2–0.3 s of drawing per new view.
+    """
+    import core.training
+    from viz.boundary import boundary_animation
+    from viz.prepared import prepare
+    from viz.theme import use_template
+
+    use_template(*template)
+    run = core.training.record_training(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epochs=epochs)
+    return run.last(), prepare(boundary_animation(run, data))
 
 
 def baseline_results(X_train, y_train, X_test, y_test, grid, n_classes: int, random_state: int):

@@ -99,6 +99,54 @@ def test_a_network_trained_in_the_worker_matches_one_trained_here(pool):
     np.testing.assert_array_equal(remote.proba, local.proba)
 
 
+def boundary_job_args(template):
+    from core.datasets_2d import grid_extent, make_grid
+    from viz.boundary import BoundaryData
+    from viz.network import tile_size
+
+    X, y = make_dataset("circle", 120, 0.1, 0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, 0)
+    xs, ys, grid = make_grid(grid_extent(X), 20)
+    tile = tile_size(4, 100)
+    tiles = make_grid(grid_extent(X), tile)[2]
+    data = BoundaryData(X_train, y_train, X_test, y_test, xs, ys, tiles, ["x₁", "x₂"], ["4 · tanh"], n_classes=2,
+                        tile=tile)
+    net = MLPClassifier((4,), "tanh", learning_rate_init=0.1, batch_size=10, random_state=0)
+    return net, X_train, y_train, X_test, y_test, grid, tiles, 30, data, template
+
+
+def test_an_animation_drawn_in_the_worker_is_the_one_drawn_here_in_streamlits_theme():
+    import json
+
+    import streamlit.elements.plotly_chart  # noqa: F401  (registers Streamlit's template as the default)
+    from explorers.jobs import train_and_draw
+    from viz.theme import default_template
+
+    args = boundary_job_args(default_template())
+    with own_pool() as pool:  # its own: Plotly stays out of the shared pool's worker
+        last_there, there = pool.run(train_and_draw, *args)
+        assert "streamlit" not in pool.run(loaded_libraries)
+    last_here, here = train_and_draw(*args)
+    assert json.loads(there.wire().text) == json.loads(here.wire().text)
+    assert "#000001" in json.dumps(json.loads(there.wire().text)["layout"]["template"])  # Streamlit's colours
+    assert there.frame_count() == here.frame_count() > 10 and there.description == here.description
+    np.testing.assert_array_equal(last_there.train_loss, last_here.train_loss)
+
+
+def test_a_prepared_figure_travels_as_its_text():
+    import pickle
+
+    import plotly.graph_objects as go
+
+    from viz.prepared import prepare
+
+    fig = prepare(go.Figure(go.Scatter(x=[1, 2], y=[3, 4]), layout={"height": 300}))
+    copy = pickle.loads(pickle.dumps(fig))
+    assert copy.wire().text == fig.wire().text and copy.wire()["layout"] == {"height": 300}
+    assert copy.description == fig.description and copy.frame_count() == fig.frame_count() == 0
+    assert copy.to_dict() == fig.to_dict()
+
+
 def test_the_sharpness_and_multiples_jobs_match_here(pool):
     X, y = make_dataset("moons", 120, 0.3, 0)
     X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, 0)

@@ -33,6 +33,18 @@ class PreparedFigure(go.Figure):
         self._frames = len(spec.get("frames") or [])
         self._description = description
 
+    @classmethod
+    def _from_wire(cls, text: str, size: dict, frames: int, description: str | None) -> "PreparedFigure":
+        fig = cls.__new__(cls)
+        go.Figure.__init__(fig)
+        fig._wire, fig._frames, fig._description = WireSpec(text, size), frames, description
+        return fig
+
+    def __reduce__(self):
+        """Pickled as its text (a figure drawn in a worker process travels as the JSON it will be sent as)."""
+        return PreparedFigure._from_wire, (self._wire.text, dict(self._wire["layout"]), self._frames,
+                                           self._description)
+
     @property
     def description(self) -> str | None:
         """The original figure's description in words (``viz.describe``), if it was prepared with one."""

@@ -1,0 +1,39 @@
+"""The Plotly template figures are drawn with, carried to a process that does not import Streamlit.
+
+Streamlit registers its own template when it is imported and makes it Plotly's default, and its charts need
+it: the frontend swaps the template's placeholder colours for the app theme's. A worker process
+(``ui/workers.py``) never imports Streamlit, so a figure it drew would carry Plotly's own template instead.
+The server sends its default with each drawing job (:func:`default_template`, 3.6 KB) and the worker makes it
+its own default before drawing (:func:`use_template`).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+
+def default_template() -> tuple[str, dict]:
+    """Plotly's default template here: ``(name, spec)``."""
+    name = pio.templates.default
+    return name, _spec(name)
+
+
+@functools.lru_cache(maxsize=4)
+def _spec(name: str) -> dict:
+    return pio.templates[name].to_plotly_json()
+
+
+def use_template(name: str, spec: dict) -> None:
+    """Make ``spec`` the default template under ``name`` in this process (once; a no-op if it already is)."""
+    if pio.templates.default == name and _registered.get(name) == spec:
+        return
+    if _registered.get(name) != spec:
+        pio.templates[name] = go.layout.Template(spec)
+        _registered[name] = spec
+    pio.templates.default = name
+
+
+_registered: dict[str, dict] = {}
