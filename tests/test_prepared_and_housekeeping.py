@@ -148,6 +148,28 @@ def test_the_server_takes_turns_between_threads_sooner_than_cpython_default():
     assert np.isfinite(housekeeping.GC_EVERY)
 
 
+def test_full_collections_run_only_when_the_server_asks():
+    import gc
+
+    housekeeping.tune_process()
+    full = []
+
+    def count(phase, info):
+        if phase == "start" and info["generation"] == 2:
+            full.append(info)
+
+    # Survivors beyond a quarter of the old generation: with CPython's thresholds these start a full collection
+    # by itself (checked with gc.set_threshold(700, 10, 10): one or more).
+    gc.collect()  # CPython counts survivors since its last full collection: start the count here
+    n = 400_000 + len(gc.get_objects(generation=2)) // 2
+    gc.callbacks.append(count)
+    try:
+        kept = [[i] for i in range(n)]  # lists: always tracked (a dict of atoms is not)
+    finally:
+        gc.callbacks.remove(count)
+    assert len(kept) == n and full == []
+
+
 def test_malloc_keeps_two_arenas_and_maps_big_blocks_on_their_own(monkeypatch):
     calls = []
 
