@@ -399,7 +399,9 @@ if budget is not None:
                    f"training the first {budget}. **What to change:** raise the batch size, or use fewer points, "
                    "for longer runs.", icon="⏱️")
         s["epochs"] = budget
-    result = attempt(trained, settings_key(s), s["show_test"], fix="Change the highlighted setting and train again.")
+    # with no test split there are no test points to show or hide: one figure serves both
+    result = attempt(trained, settings_key(s), s["show_test"] or not s["test"],
+                     fix="Change the highlighted setting and train again.")
 
 if result is not None:
     run, data, mapped, fig = result

@@ -42,6 +42,9 @@ def test_a_setting_the_network_does_not_use_reuses_its_training_run(monkeypatch)
     assert len(calls) == 1
     assert_clean(open_page(PAGE, **view, units1="3"))  # one the network uses trains again
     assert len(calls) == 2
+    assert_clean(open_page(PAGE, **view, test="0"))
+    assert_clean(open_page(PAGE, **view, test="0", show_test="false"))  # no test points to hide: same figure
+    assert len(calls) == 3
 
 
 def test_keep_training_continues_past_the_animation():
