@@ -10,8 +10,8 @@ Python process instead (``python -m ui.workers``), which computes while the serv
   time (:func:`ui.housekeeping.one_heavy_at_a_time`). The result is the same either way.
 - The call travels by pickle, so ``fn`` must be a module-level function of plain values and arrays (see
   ``explorers/jobs.py``) and its result must pickle. The worker imports only what ``fn`` needs (``core``, NumPy,
-  scikit-learn for the calibration models and the decision-boundary comparison): no Streamlit, no Plotly, and
-  no pandas (:func:`keep_out_dataframes`).
+  scikit-learn for the calibration models and the decision-boundary comparison, Plotly for a job that draws):
+  no Streamlit, and no pandas (:func:`keep_out_dataframes`).
 - Progress: a job that takes ``report`` gets a ``report(done, total)`` that sends a message back; the waiting
   script thread passes it on to its progress bar.
 
