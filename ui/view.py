@@ -47,6 +47,8 @@ def _styled(fig, palette: str, scale: float, last_frame: bool, narrow: bool):
     key = (id(fig), palette, scale, last_frame, narrow)
     if key not in _STYLED:
         styled = restyle(final_frame(fig) if last_frame else fig, palette, scale, narrow)
+        if styled is fig:  # nothing to change (the default style): kept here, it would never be dropped
+            return fig
         _STYLED[key] = styled if isinstance(styled, PreparedFigure) else PreparedFigure(styled)
         weakref.finalize(fig, _STYLED.pop, key, None)
     return _STYLED[key]
