@@ -2,7 +2,6 @@
 
 import gc
 import json
-import time
 import weakref
 
 import numpy as np
@@ -111,30 +110,6 @@ def test_a_figure_shown_in_any_style_is_dropped_with_its_cache_entry():
         del fig, shown
         gc.collect()
         assert alive() is None and not any(key[0] == fig_id for key in _STYLED)
-
-
-def test_an_idle_prepared_figure_is_kept_compressed_and_unpacks_to_the_same_text():
-    from viz.prepared import PACK_MIN_BYTES, pack_idle
-
-    fig = prepare(animation())
-    text = fig.wire().text
-    assert len(text) > PACK_MIN_BYTES
-    assert fig.pack(unused_since=time.monotonic() - 3600) == 0 and fig._wire is not None  # just used: left alone
-    assert pack_idle(after_s=0.0) >= len(text) // 2 and fig._wire is None  # a fit-a-line animation: 4× smaller
-    assert fig.wire().text == text and fig._wire is not None  # back as it was, and kept as text while in use
-    assert fig.to_dict() == json.loads(text)
-
-
-def test_the_servers_housekeeping_packs_figures_nobody_used(monkeypatch):
-    import viz.prepared
-
-    fig = prepare(animation())
-    monkeypatch.setattr(viz.prepared, "PACK_AFTER_S", 0.0)
-    clock = Clock()
-    monkeypatch.setattr(housekeeping, "_last_collect", [clock.now - 2 * housekeeping.GC_EVERY])
-    monkeypatch.setattr(housekeeping, "_frozen", [True])
-    assert housekeeping.collect_now_and_then(clock)
-    assert fig._wire is None and json.loads(fig.wire().text) == fig.to_dict()
 
 
 class Clock:

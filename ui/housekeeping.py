@@ -88,17 +88,10 @@ def collect_now_and_then(clock=time.monotonic) -> bool:
             return False
         _last_collect[0] = clock()
         _frozen[0] = True
-    _pack_idle_figures()
     release_memory()
     if first:
         gc.freeze()
     return True
-
-
-def _pack_idle_figures() -> None:
-    """Compress the text of cached charts nobody opened for a while (``viz.prepared.pack_idle``)."""
-    if "viz.prepared" in sys.modules:  # only where charts are drawn (not in a worker that never drew one)
-        sys.modules["viz.prepared"].pack_idle()
 
 
 def release_memory() -> None:

@@ -10,11 +10,6 @@ the dict (one string instead of thousands of dicts), and no encoding on each rer
 
 from __future__ import annotations
 
-import threading
-import time
-import weakref
-import zlib
-
 import orjson
 import plotly.graph_objects as go
 
@@ -34,25 +29,21 @@ class PreparedFigure(go.Figure):
         super().__init__()  # an empty figure: cheap; the content lives in the text
         spec = fig.to_dict()
         layout = spec.get("layout") or {}
-        self._keep(WireSpec(encode(spec), {k: layout[k] for k in ("width", "height") if k in layout}),
-                   len(spec.get("frames") or []), description)
+        self._wire = WireSpec(encode(spec), {k: layout[k] for k in ("width", "height") if k in layout})
+        self._frames = len(spec.get("frames") or [])
+        self._description = description
 
     @classmethod
     def _from_wire(cls, text: str, size: dict, frames: int, description: str | None) -> "PreparedFigure":
         fig = cls.__new__(cls)
         go.Figure.__init__(fig)
-        fig._keep(WireSpec(text, size), frames, description)
+        fig._wire, fig._frames, fig._description = WireSpec(text, size), frames, description
         return fig
-
-    def _keep(self, wire: WireSpec, frames: int, description: str | None) -> None:
-        self._wire, self._packed, self._size = wire, None, dict(wire["layout"])
-        self._frames, self._description, self._used = frames, description, time.monotonic()
-        key = id(self)  # (figures are not hashable: a WeakSet cannot hold them)
-        _ALL[key] = weakref.ref(self, lambda _, key=key: _ALL.pop(key, None))
 
     def __reduce__(self):
         """Pickled as its text (a figure drawn in a worker process travels as the JSON it will be sent as)."""
-        return PreparedFigure._from_wire, (self.wire().text, dict(self._size), self._frames, self._description)
+        return PreparedFigure._from_wire, (self._wire.text, dict(self._wire["layout"]), self._frames,
+                                           self._description)
 
     @property
     def description(self) -> str | None:
@@ -60,32 +51,11 @@ class PreparedFigure(go.Figure):
         return self._description
 
     def wire(self) -> WireSpec:
-        """What ``st.plotly_chart`` sends: the JSON text (and the layout's size), unpacked if it was packed."""
-        wire = self._wire
-        if wire is None:
-            with _packing:
-                wire = self._wire
-                if wire is None:
-                    wire = WireSpec(zlib.decompress(self._packed).decode("ascii"), self._size)
-                    self._wire, self._packed = wire, None
-        self._used = time.monotonic()
-        return wire
-
-    def pack(self, unused_since: float) -> int:
-        """Keep the text compressed if it was last used before ``unused_since`` (``time.monotonic``) and is big
-        enough to be worth it; returns the bytes saved."""
-        wire = self._wire
-        if wire is None or self._used >= unused_since or len(wire.text) < PACK_MIN_BYTES:
-            return 0
-        packed = zlib.compress(wire.text.encode("ascii"), 1)  # (a sender holding the text keeps its own reference)
-        with _packing:
-            if self._wire is not wire or self._used >= unused_since:
-                return 0  # used meanwhile: leave it
-            self._wire, self._packed = None, packed
-        return len(wire.text) - len(packed)
+        """What ``st.plotly_chart`` sends: the JSON text (and the layout's size)."""
+        return self._wire
 
     def to_dict(self) -> dict:
-        return orjson.loads(self.wire().text)
+        return orjson.loads(self._wire.text)
 
     def to_plotly_json(self) -> dict:
         return self.to_dict()
@@ -122,24 +92,6 @@ class AnimatedFigure(go.Figure):
 
     def frame_count(self) -> int:
         return len(self._frame_specs)
-
-
-#: Prepared figures unused for this long (s) are kept compressed (``pack_idle``, from the server's housekeeping):
-#: a class's shared views are used every few seconds and stay as text, one-off views shrink 4–8× (a
-#: decision-boundary animation: 1.7 → 0.3 MB, zlib level 1 in 13 ms; back in 5 ms when it is asked for again).
-PACK_AFTER_S = 60.0
-#: Texts smaller than this are left as they are.
-PACK_MIN_BYTES = 64 * 1024
-_ALL: dict[int, weakref.ref] = {}  # every prepared figure alive, by id
-_packing = threading.Lock()
-
-
-def pack_idle(after_s: float | None = None) -> int:
-    """Compress every prepared figure's text that nobody used for ``after_s`` seconds (``PACK_AFTER_S``);
-    returns the bytes saved."""
-    unused_since = time.monotonic() - (PACK_AFTER_S if after_s is None else after_s)
-    figures = (ref() for ref in list(_ALL.values()))
-    return sum(fig.pack(unused_since) for fig in figures if fig is not None)
 
 
 def prepare(fig: go.Figure) -> PreparedFigure:
