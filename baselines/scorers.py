@@ -101,8 +101,9 @@ def fit_scores(name: str, X_train, y_train, X_score, random_state: int = 0) -> n
         raise ValueError(f"X_score must have {X_train.shape[1]} columns like X_train, got shape {X_score.shape}.")
     if not (np.isfinite(X_train).all() and np.isfinite(X_score).all()):
         raise ValueError("X_train and X_score must not contain NaN or infinite values.")
-    if fit_rows(name, len(y)) < len(y):
-        X_train, y = subsample(X_train, y, fit_rows(name, len(y)), random_state)
+    rows = fit_rows(name, len(y))
+    if rows < len(y):
+        X_train, y = subsample(X_train, y, rows, random_state)
     model = SCORERS[name][1](random_state=random_state)
     with threadpool_limits(limits=1):
         model.fit(X_train, y)

@@ -100,11 +100,10 @@ def _hessian(P, ones) -> np.ndarray:
     column of ones (n, d+1): block (k, m) is X̃ᵀ diag(p_k (δ_km − p_m)) X̃ / n (a sigmoid: K = 1, p (1 − p))."""
     n, width = ones.shape
     K = P.shape[1]
-    S = P * (1 - P) if K == 1 else None
     H = np.empty((width, K, width, K))
     for k in range(K):
         for m in range(k, K):
-            s = S[:, 0] if K == 1 else P[:, k] * ((k == m) - P[:, m])
+            s = P[:, k] * ((k == m) - P[:, m])  # K = 1: p (1 − p)
             block = ones.T @ (ones * s[:, None]) / n
             H[:, k, :, m] = block
             H[:, m, :, k] = block

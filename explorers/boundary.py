@@ -17,7 +17,8 @@ from explorers.jobs import baseline_results, train_and_draw
 from ui.errors import attempt
 from ui.export import export_buttons
 from ui.math_panel import math_and_code
-from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
+from ui.params import (BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset,
+                       defaults)
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
 from ui.workers import run_heavy
@@ -214,7 +215,7 @@ def inputs(s: dict):
 NOT_TRAINING = ("compare", "show_test")
 
 
-DEFAULTS = {p.name: p.default for p in PARAMS}
+DEFAULTS = defaults(PARAMS)
 
 
 def settings_key(s: dict) -> tuple:

@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 
+import core.training  # (by module: record_training is looked up when a job runs)
 from core.neural_net import MLPClassifier
 from core.pca import PCA
 from core.sharpness import sharpness_by_batch_size
@@ -73,7 +74,6 @@ def train_and_draw(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epo
     the whole recording (1–8 MB) in this process: it is never sent back, and the server, which draws every
     page for every session, is spared 0.2–0.3 s of drawing per new view.
     """
-    import core.training
     from viz.boundary import boundary_animation
     from viz.prepared import prepare
     from viz.theme import use_template

@@ -11,7 +11,8 @@ from ui.errors import attempt
 from ui.export import export_buttons
 from ui.housekeeping import one_heavy_at_a_time
 from ui.math_panel import latex_vector, math_and_code
-from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam
+from ui.params import (BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam,
+                       defaults)
 from ui.view import View
 from viz.race import CLICK_TRACE, race_animation, surface_3d
 from viz.prepared import prepare
@@ -164,7 +165,7 @@ if not opts:
     lrs = (lr,)
 # A setting this race does not use is passed at its default (the formula of a built-in surface, β with no
 # momentum racer…), so moving it reuses the cached race instead of running the same one again.
-DEFAULTS = {p.name: p.default for p in PARAMS}
+DEFAULTS = defaults(PARAMS)
 if surface != "custom":
     expr = DEFAULTS["expr"]
 if surface != "bowl":

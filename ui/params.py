@@ -243,6 +243,11 @@ PRESET_KEY = "preset"
 APP_KEYS = ("lesson", "step", "present", "hide", "motion", "palette")
 
 
+def defaults(params: list[Param]) -> dict:
+    """Every control's default value, by name."""
+    return {p.name: p.default for p in params}
+
+
 def parse_url(url: dict[str, str], params: list[Param], presets: dict[str, Preset]):
     """Turn a link's query parameters into ``(preset, values, notices)``.
 
@@ -257,7 +262,7 @@ def parse_url(url: dict[str, str], params: list[Param], presets: dict[str, Prese
         notices.append(f"The link asks for preset `{shown(preset)}`, which this page does not have "
                        f"(presets: {known}). Showing the defaults instead.")
         preset = None
-    values = {p.name: p.default for p in params}
+    values = defaults(params)
     if preset:
         values.update(presets[preset].values)
     by_name = {p.name: p for p in params}
@@ -279,7 +284,7 @@ def parse_url(url: dict[str, str], params: list[Param], presets: dict[str, Prese
 
 def to_url(values: dict, preset: str | None, params: list[Param], presets: dict[str, Preset]) -> dict:
     """The query parameters of a view: the preset, and only the values that differ from what it implies."""
-    base = {p.name: p.default for p in params}
+    base = defaults(params)
     url = {}
     if preset:
         base.update(presets[preset].values)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui.params import APP_KEYS, PRESET_KEY, Param, Preset, parse_url, to_url
+from ui.params import APP_KEYS, PRESET_KEY, Param, Preset, defaults, parse_url, to_url
 from viz import wire
 from viz.animation import final_frame
 from viz.describe import describe_figure
@@ -157,7 +157,7 @@ class View:
         return None if name == NO_PRESET else name
 
     def _apply_preset(self) -> None:
-        values = {p.name: p.default for p in self.params}
+        values = defaults(self.params)
         if self.preset:
             values.update(self.presets[self.preset].values)
         for name, value in values.items():

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import base64
 import copy
-import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
 
 from viz.prepared import AnimatedFigure, spec_of
+from viz.theme import template_spec
 
 #: Budget for one figure's JSON, shared by all explorers (first paint grows with payload).
 PAYLOAD_BUDGET_BYTES = 3_000_000
@@ -104,14 +104,7 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
 
 def registered_template(name: str) -> dict:
     """Plotly's registered template ``name`` as a plain dict (a fresh copy: the caller may change it)."""
-    return copy.deepcopy(_template_dict(name))
-
-
-@functools.lru_cache(maxsize=8)
-def _template_dict(name: str) -> dict:
-    import plotly.io as pio
-
-    return pio.templates[name].to_plotly_json()
+    return copy.deepcopy(template_spec(name))
 
 
 def show_frame(fig: go.Figure, frame: Frame) -> None:

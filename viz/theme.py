@@ -18,18 +18,17 @@ import plotly.io as pio
 def default_template() -> tuple[str, dict]:
     """Plotly's default template here: ``(name, spec)``."""
     name = pio.templates.default
-    return name, _spec(name)
+    return name, template_spec(name)
 
 
-@functools.lru_cache(maxsize=4)
-def _spec(name: str) -> dict:
+@functools.lru_cache(maxsize=8)
+def template_spec(name: str) -> dict:
+    """Plotly's registered template ``name`` as a plain dict, made once (shared: copy it to change it)."""
     return pio.templates[name].to_plotly_json()
 
 
 def use_template(name: str, spec: dict) -> None:
-    """Make ``spec`` the default template under ``name`` in this process (once; a no-op if it already is)."""
-    if pio.templates.default == name and _registered.get(name) == spec:
-        return
+    """Make ``spec`` the default template under ``name`` in this process (registered once per spec)."""
     if _registered.get(name) != spec:
         pio.templates[name] = go.layout.Template(spec)
         _registered[name] = spec
