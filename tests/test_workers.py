@@ -46,6 +46,10 @@ def loaded_libraries():
     return sorted({m.split(".")[0] for m in sys.modules} & {"streamlit", "plotly", "pandas", "sklearn", "pytest"})
 
 
+def touch(path):
+    open(path, "w").close()
+
+
 def process_id():
     return os.getpid()
 
@@ -226,22 +230,90 @@ def test_a_killed_worker_is_reported_and_replaced(pool):
     assert pool.pids() != before and len(pool.pids()) == 1
 
 
-def test_a_script_stopped_mid_job_returns_at_once_and_leaves_the_worker_clean(pool):
-    class Stop(BaseException):  # what Streamlit raises inside a stopped script's calls
-        pass
+class Stop(BaseException):  # what Streamlit raises inside a stopped script's calls
+    pass
 
+
+def test_a_script_stopped_mid_job_returns_at_once_cancels_the_job_and_leaves_the_worker_clean(pool):
     def report(done, total):
         if done == 2:
             raise Stop
 
     started = time.perf_counter()
     with pytest.raises(Stop):
-        pool.run(counting, 20, 0.05, report=report)
-    assert time.perf_counter() - started < 0.5  # did not wait for the other 18 steps
-    # The next job waits for the worker to finish the stopped one, then gets its own answer, not stale messages.
+        pool.run(counting, 40, 0.05, report=report)
+    assert time.perf_counter() - started < 0.5  # did not wait for the other 38 steps
+    # The stopped job is cancelled at its next report, so the next job starts at once (the other 38 steps would
+    # have held the worker for 1.9 s), and it gets its own answer, not stale messages.
     seen = []
     assert pool.run(counting, 4, report=lambda *a: seen.append(a)) == 4
+    assert time.perf_counter() - started < 1.0
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_a_job_whose_script_stops_while_it_waits_for_the_worker_is_never_sent(tmp_path):
+    with own_pool() as pool:
+        busy = threading.Thread(target=pool.run, args=(counting, 10, 0.1))  # holds the one worker for 1 s
+        busy.start()
+        time.sleep(0.2)
+        started = time.perf_counter()
+
+        def still_wanted():
+            if time.perf_counter() - started > 0.3:
+                raise Stop
+
+        with pytest.raises(Stop):
+            pool.run(touch, str(tmp_path / "ran"), still_wanted=still_wanted)
+        assert time.perf_counter() - started < 0.3 + 2 * workers.POLL_S  # gave up without waiting for the worker
+        busy.join(5)
+        assert pool.run(counting, 1) == 1  # the worker went on to the next job, and the stopped one never ran
+        assert not (tmp_path / "ran").exists()
+
+
+def test_scripts_get_the_worker_in_the_order_they_asked_even_while_they_poll():
+    with own_pool() as pool:
+        order = []
+        busy = threading.Thread(target=pool.run, args=(counting, 5, 0.1))
+        busy.start()
+        time.sleep(0.1)
+
+        def ask(i):
+            pool.run(counting, 1, still_wanted=lambda: None)
+            order.append(i)
+
+        waiting = []
+        for i in range(5):
+            waiting.append(threading.Thread(target=ask, args=(i,)))
+            waiting[-1].start()
+            time.sleep(0.07)  # each asks at its own moment, and they poll at different phases
+        for t in [busy, *waiting]:
+            t.join(10)
+        assert order == [0, 1, 2, 3, 4]
+
+
+def test_a_cancel_that_arrives_after_its_job_ended_is_ignored():
+    from multiprocessing import Pipe
+
+    to_worker, inbox = Pipe()
+    outbox, from_worker = Pipe()
+    worker = threading.Thread(target=workers.serve, args=(inbox, outbox))
+    worker.start()
+    try:
+        to_worker.send((counting, (2,), {}, False))
+        assert from_worker.recv() == ("done", 2)
+        to_worker.send(workers.CANCEL)  # too late: nothing runs
+        to_worker.send((counting, (3,), {}, True))
+        messages = [from_worker.recv() for _ in range(4)]
+        assert messages == [("progress", 1, 3), ("progress", 2, 3), ("progress", 3, 3), ("done", 3)]
+        to_worker.send((counting, (50, 0.01), {}, True))
+        assert from_worker.recv() == ("progress", 1, 50)
+        to_worker.send(workers.CANCEL)  # in time: the job stops at its next report
+        while (message := from_worker.recv())[0] == "progress":
+            assert message[1] < 10
+        assert message == ("cancelled",)
+    finally:
+        to_worker.close()
+        worker.join(5)
 
 
 def test_jobs_from_many_threads_each_get_their_own_answer():
@@ -334,3 +406,28 @@ def test_a_worker_waits_for_jobs_for_ever_when_idle_exit_is_zero():
         pid = pool.run(process_id)
         time.sleep(0.5)
         assert pool.pids() == [pid]
+
+
+def test_script_yield_stops_a_script_whose_visitor_moved_on_and_is_a_no_op_otherwise():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import streamlit as st
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+        from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+
+        from ui.workers import script_yield
+
+        runs = st.session_state.setdefault("runs", [])
+        runs.append("start")
+        script_yield()  # nothing pending: goes on
+        if len(runs) == 1:
+            get_script_run_ctx().script_requests.request_rerun(RerunData())  # the visitor changed a control
+            script_yield()
+            runs.append("went on after a rerun request")  # never reached
+        runs.append("end")
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert at.session_state["runs"] == ["start", "start", "end"]
+    workers.script_yield()  # outside a script run: nothing to stop

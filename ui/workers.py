@@ -14,6 +14,10 @@ Python process instead (``python -m ui.workers``), which computes while the serv
   no Streamlit, and no pandas (:func:`keep_out_dataframes`).
 - Progress: a job that takes ``report`` gets a ``report(done, total)`` that sends a message back; the waiting
   script thread passes it on to its progress bar.
+- A visitor who moves on does not keep the worker busy: jobs wait for a worker in the order they came, and a
+  waiting script checks every ``POLL_S`` whether Streamlit has stopped it (:func:`script_yield`); a stopped
+  script's job is never sent. A job that reports progress and whose script stops while it runs is cancelled at
+  its next report (a t-SNE: within 10 iterations) instead of running to its end for nobody.
 
 Why not :class:`concurrent.futures.ProcessPoolExecutor`: it cannot stream progress messages back to the caller
 while the job runs, and ``multiprocessing`` starts its children by re-running the parent's ``__main__`` (for
@@ -23,14 +27,15 @@ with ``python -m ui.workers`` and :mod:`multiprocessing.connection`'s framed pic
 
 from __future__ import annotations
 
+import functools
 import os
 import pickle
-import queue
 import subprocess
 import sys
 import threading
 import traceback
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -46,6 +51,10 @@ IDLE_EXIT_CODE = 75
 #: The worker's scheduling priority below the server's (``nice``): a cached rerun, which a visitor waits on
 #: while it draws, gets a core before a long computation does; the computation takes whatever is left.
 WORKER_NICENESS = 10
+#: How often (s) a script waiting for a worker checks whether its visitor has moved on (:func:`script_yield`).
+POLL_S = 0.2
+#: The message that cancels the running job (read by its ``report``; a stray one between jobs is ignored).
+CANCEL = "cancel"
 #: Libraries a worker process keeps out (``keep_out_dataframes``).
 KEPT_OUT = ("pandas", "pyarrow")
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +62,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 class WorkerDied(RuntimeError):
     """The worker process ended in the middle of a job (killed, or out of memory)."""
+
+
+class JobCancelled(Exception):
+    """Raised inside a worker's job, at its next ``report``, when the script waiting for it has stopped."""
 
 
 class RemoteTraceback(Exception):
@@ -96,6 +109,13 @@ def available_cores(cgroup: Path = Path("/sys/fs/cgroup")) -> float:
 
 
 @dataclass
+class _Turn:
+    """A script's place in the line for a worker: ``ready`` is set once ``worker`` is its."""
+    ready: threading.Event = field(default_factory=threading.Event)
+    worker: "_Worker | None" = None
+
+
+@dataclass
 class _Worker:
     process: subprocess.Popen
     to_worker: Connection
@@ -103,17 +123,19 @@ class _Worker:
 
 
 class WorkerPool:
-    """``workers`` processes, each running one job at a time; :meth:`run` waits for a free one."""
+    """``workers`` processes, each running one job at a time; :meth:`run` waits for a free one, first come first
+    served."""
 
     def __init__(self, workers: int = 1, idle_exit: float = IDLE_EXIT_S):
         if workers < 1:
             raise ValueError("a pool needs at least one worker")
         self.idle_exit = idle_exit
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._free: list[_Worker] = []
+        self._waiting: deque[_Turn] = deque()  # scripts waiting for a worker, oldest first
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
         for _ in range(workers):
-            self._idle.put(self._start())
+            self._free.append(self._start())
 
     def _start(self) -> _Worker:
         down_r, down_w = os.pipe()  # server -> worker
@@ -131,9 +153,12 @@ class WorkerPool:
         with self._lock:
             return [w.process.pid for w in self._all if w.process.poll() is None]
 
-    def run(self, fn, *args, report=None, **kwargs):
-        """``fn(*args, **kwargs)`` (plus ``report=`` when given) in a worker: its result, or its exception."""
-        worker = self._idle.get()
+    def run(self, fn, *args, report=None, still_wanted=None, **kwargs):
+        """``fn(*args, **kwargs)`` (plus ``report=`` when given) in a worker: its result, or its exception.
+
+        ``still_wanted()``, if given, is called every ``POLL_S`` while the job waits for a worker and raises
+        once the caller has given up (Streamlit stopped its script): the job is then never sent."""
+        worker = self._acquire(still_wanted)
         try:
             for attempt in range(2):
                 if worker.process.poll() is not None:  # it left while idle: start another
@@ -151,14 +176,45 @@ class WorkerPool:
             raise WorkerDied("The computation stopped: its worker process ended (it may have run out of memory). "
                              "Try smaller settings.") from exc
         except _Interrupted as stop:
-            # The script was stopped (the user changed a control) while the worker still computes: read the job
-            # to its end in the background, then hand the worker to the next caller.
-            threading.Thread(target=self._drain, args=(worker,), daemon=True).start()
+            # The script was stopped (the user changed a control) while the worker still computes: cancel the
+            # job (it stops at its next report), read its last messages in the background, then hand the
+            # worker to the next caller.
+            threading.Thread(target=self._drain, args=(worker, True), daemon=True).start()
             worker = None
             raise stop.cause
         finally:
             if worker is not None:
-                self._idle.put(worker)
+                self._release(worker)
+
+    def _acquire(self, still_wanted) -> _Worker:
+        """A free worker, once every script that asked before has had one; raises what ``still_wanted`` raises
+        (the caller gave up), leaving its place in the line."""
+        with self._lock:
+            if self._free and not self._waiting:
+                return self._free.pop()
+            turn = _Turn()
+            self._waiting.append(turn)
+        try:
+            while not turn.ready.wait(POLL_S if still_wanted is not None else None):
+                still_wanted()
+        except BaseException:
+            with self._lock:
+                if turn.worker is None:  # still in line: leave it
+                    self._waiting.remove(turn)
+                    raise
+            self._release(turn.worker)  # a worker arrived just as we gave up: pass it on
+            raise
+        return turn.worker
+
+    def _release(self, worker: _Worker) -> None:
+        """The worker to the script that has waited longest, or back to the free list."""
+        with self._lock:
+            if self._waiting:
+                turn = self._waiting.popleft()
+                turn.worker = worker
+                turn.ready.set()
+            else:
+                self._free.append(worker)
 
     @staticmethod
     def _wait(worker: _Worker, report):
@@ -175,13 +231,15 @@ class WorkerPool:
                 exc, text = payload
                 raise exc from RemoteTraceback(text)
 
-    def _drain(self, worker: _Worker) -> None:
+    def _drain(self, worker: _Worker, cancel: bool = False) -> None:
         try:
+            if cancel:
+                worker.to_worker.send(CANCEL)
             while worker.from_worker.recv()[0] == "progress":
                 pass
         except (EOFError, OSError):
             pass  # it died: the next run() finds it gone and starts another
-        self._idle.put(worker)  # always back in the queue, or the pool would lose it for good
+        self._release(worker)  # always back in the pool, or the pool would lose it for good
 
     def _replace(self, worker: _Worker) -> _Worker:
         worker.process.kill()
@@ -199,18 +257,14 @@ class WorkerPool:
         For the end of the server's warm-up: a worker holds its imports and the heap of the last job (80–180 MB)
         for ``idle_exit`` more seconds, just as a class arrives, and a warmed class asks it for nothing.
         """
-        idle = []
-        while True:
-            try:
-                idle.append(self._idle.get_nowait())
-            except queue.Empty:
-                break
+        with self._lock:
+            idle, self._free = self._free, []
         retired = 0
         for worker in idle:
             if worker.process.poll() is None:
                 worker.to_worker.close()  # its recv() ends: it exits (run() replaces an exited worker)
                 retired += _exit_code(worker) is not None
-            self._idle.put(worker)
+            self._release(worker)
         return retired
 
     def close(self) -> None:
@@ -263,10 +317,22 @@ def run_heavy(fn, *args, report=None, **kwargs):
     if pool is None:
         with one_heavy_at_a_time():
             return fn(*args, **kwargs) if report is None else fn(*args, report=report, **kwargs)
-    return pool.run(fn, *args, report=report, **kwargs)
+    return pool.run(fn, *args, report=report, still_wanted=script_yield, **kwargs)
 
 
-# ------------------------------------------------------------------------------------------- the worker
+def script_yield() -> None:
+    """A point where Streamlit may stop the calling script: raises its stop (or rerun) exception if the visitor
+    has moved on (changed a control, left the page); else, and outside a script run, does nothing.
+
+    Streamlit checks for such requests whenever a script draws or touches ``st.session_state``; a script
+    blocked waiting for a worker does neither, so it asks here."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return
+    import streamlit as st
+
+    "_" in st.session_state  # noqa: B015  (the membership test is Streamlit's check for a stop request)
 
 
 def _picklable(exc: BaseException) -> BaseException:
@@ -289,13 +355,18 @@ def serve(inbox: Connection, outbox: Connection, idle_exit: float = 0.0) -> int:
         try:
             if idle_exit > 0 and not inbox.poll(idle_exit):
                 return IDLE_EXIT_CODE
-            fn, args, kwargs, wants_report = inbox.recv()
+            job = inbox.recv()
         except (EOFError, OSError):
             return 0
+        if job == CANCEL:  # it came after its job had ended: nothing to cancel
+            continue
+        fn, args, kwargs, wants_report = job
         if wants_report:
-            kwargs["report"] = lambda done, total: outbox.send(("progress", done, total))
+            kwargs["report"] = functools.partial(_report, inbox, outbox)
         try:
             message = ("done", fn(*args, **kwargs))
+        except JobCancelled:
+            message = ("cancelled",)
         except Exception as exc:
             message = ("error", _picklable(exc), traceback.format_exc())
         try:
@@ -304,6 +375,15 @@ def serve(inbox: Connection, outbox: Connection, idle_exit: float = 0.0) -> int:
             outbox.send(("error", RuntimeError(f"the result could not be sent back: {exc}"), traceback.format_exc()))
         del message
         release_memory()  # hand a big job's memory back to the system at once
+
+
+def _report(inbox: Connection, outbox: Connection, done, total) -> None:
+    """A job's ``report``: the progress to the server; raises JobCancelled if the server has cancelled the job
+    (while a job runs, the only message the server sends is ``CANCEL``)."""
+    outbox.send(("progress", done, total))
+    if inbox.poll():
+        inbox.recv()
+        raise JobCancelled
 
 
 class _KeptOut:
