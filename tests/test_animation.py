@@ -32,6 +32,18 @@ def test_animation_has_play_pause_reset_speeds_and_a_step_per_frame():
     assert [s["args"][0] for s in steps] == [[f["name"]] for f in spec["frames"]]
 
 
+@pytest.mark.parametrize("buttons", [True, False])
+def test_the_controls_written_into_the_spec_are_valid_plotly_and_keep_the_figures_margins(buttons):
+    fig = go.Figure([go.Contour(z=np.eye(3))], layout={"margin": {"l": 7, "t": 9}, "title": {"text": "T"}})
+    frames = [Frame(label=str(k), traces=[0], data=[{"z": np.eye(3) * k}]) for k in range(4)]
+    spec = json.loads(animate(fig, frames, buttons=buttons, template="plotly_white").to_json())
+    go.Figure(spec)  # Plotly's own validation of every property, frames included: raises on anything invalid
+    assert spec["layout"]["margin"] == {"l": 7, "t": 9, "b": 140 if buttons else 100}
+    assert len(spec["layout"]["updatemenus"]) == (2 if buttons else 0)
+    assert spec["layout"]["title"]["text"] == "T" and spec["layout"]["template"]["layout"]
+    assert all(s["args"][1]["frame"]["redraw"] for s in spec["layout"]["sliders"][0]["steps"])  # a contour
+
+
 def test_arrays_ship_as_float32():
     text = json.dumps(small_animation())
     assert '"dtype": "f4"' in text and '"f8"' not in text

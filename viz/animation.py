@@ -83,7 +83,12 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
         {"type": "buttons", "direction": "right", "showactive": False, "x": 0.36, "y": 0, "xanchor": "left",
          "yanchor": "top", "pad": {"t": 48}, "buttons": speeds, "name": "speed"},
     ]
-    fig.update_layout(
+    spec = _cast_f8(fig.to_dict())
+    # The controls go straight into the figure's dict: through ``fig.update_layout`` Plotly validated every
+    # slider step (9 ms for 100 frames) and copied them again in ``to_dict``. They are the same few shapes
+    # every time, and a test validates them (tests/test_animation.py).
+    layout = spec.setdefault("layout", {})
+    layout.update(
         updatemenus=menus if buttons else [],
         sliders=[{
             "active": 0, "x": 0.0, "len": 1.0, "y": 0, "yanchor": "top", "pad": {"t": 88 if buttons else 48, "b": 4},
@@ -94,9 +99,8 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
             "steps": [{"label": f.label, "method": "animate", "args": [[name], jump]}
                       for f, name in zip(frames, names)],
         }],
-        margin={"b": 140 if buttons else 100},
     )
-    spec = _cast_f8(fig.to_dict())
+    layout["margin"] = {**layout.get("margin", {}), "b": 140 if buttons else 100}
     if template is not None:
         spec["layout"]["template"] = registered_template(template)
     return _with_frames(spec, frames, names)

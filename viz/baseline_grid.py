@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from viz.subplots import subplots
 
 from viz.decision_map import class_points, decision_heatmap, encode_decision
 
@@ -31,7 +31,7 @@ def baseline_grid(results, X_train, y_train, X_test, y_test, xs, ys, n_classes: 
         raise ValueError("baseline_grid needs at least one result.")
     cols = max(1, min(cols, len(results)))
     rows = math.ceil(len(results) / cols)
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=[baseline_title(r) for r in results],
+    fig = subplots(rows=rows, cols=cols, subplot_titles=[baseline_title(r) for r in results],
                         horizontal_spacing=0.02, vertical_spacing=0.08 / rows)
     has_test = X_test is not None and len(X_test) > 0
     for i, result in enumerate(results):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from viz.subplots import subplots
 
 from viz.animation import Frame, animate, frame_indices, show_frame
 from viz.palette import OKABE_ITO, SEQUENTIAL
@@ -36,7 +36,7 @@ def paths_animation(runs, labels: list[str], surface, noise: list[np.ndarray], x
     ws, bs, Z = surface
     # B_simple is infinite where the gradient is exactly zero (at the minimum): leave those points out
     noise = [np.where(np.isfinite(n), n, np.nan) for n in noise]
-    fig = make_subplots(rows=3, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.1, vertical_spacing=0.15,
+    fig = subplots(rows=3, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.1, vertical_spacing=0.15,
                         specs=[[{"rowspan": 3}, {}], [None, {}], [None, {}]],
                         subplot_titles=("Paths over the loss surface (w across, b up)", "Full-data loss per update step",
                                         "… per example seen" if x_axis == "examples" else "… per second of compute",
@@ -180,7 +180,7 @@ def gradient_cloud(example_gradients, gradient, batch_samples: dict, covariances
 def sweep_figure(sweep) -> go.Figure:
     """Steps and examples to reach the target loss against batch size, with S_min(1 + B_crit/B) and
     E_min(1 + B/B_crit) fitted through them and B_crit marked; and steps against examples (the trade-off)."""
-    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.09,
+    fig = subplots(rows=1, cols=3, horizontal_spacing=0.09,
                         subplot_titles=("Steps to reach the target", "Examples to reach the target",
                                         "The trade-off: steps vs examples"))
     B = sweep.batch_sizes.astype(float)
@@ -223,7 +223,7 @@ def sweep_figure(sweep) -> go.Figure:
 def sharpness_figure(result) -> go.Figure:
     """λ_max per batch size, train and test accuracy per batch size, and the loss along the line between the
     smallest- and the largest-batch solutions."""
-    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.09,
+    fig = subplots(rows=1, cols=3, horizontal_spacing=0.09,
                         subplot_titles=("Sharpness λ_max of the solution", "Accuracy (the generalisation gap)",
                                         "Loss on the line between two solutions"))
     B = result.batch_sizes

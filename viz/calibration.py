@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from viz.subplots import subplots
 
 from core.thresholds import at_threshold, metrics_at_prevalence, per_10k
 from viz.animation import Frame, animate
@@ -32,7 +32,7 @@ def threshold_explorer(table, hist, t: float) -> go.Figure:
     so it holds only thinned curves and counts (a few kilobytes whatever the number of rows).
     """
     row = at_threshold(table, t)
-    fig = make_subplots(rows=2, cols=3, column_widths=[0.36, 0.34, 0.30], vertical_spacing=0.16,
+    fig = subplots(rows=2, cols=3, column_widths=[0.36, 0.34, 0.30], vertical_spacing=0.16,
                         horizontal_spacing=0.08,
                         specs=[[{"colspan": 2}, None, {}], [{}, {}, {"type": "table"}]],
                         subplot_titles=("Scores of each class (count, log scale)", "Confusion matrix",
@@ -99,7 +99,7 @@ def _confusion_text(row) -> list[list[str]]:
 def reliability(panels: list[tuple[str, object, float, float]]) -> go.Figure:
     """One reliability diagram per calibration (observed frequency against mean predicted probability, with
     the diagonal of perfect calibration) and the histogram of the predictions under each."""
-    fig = make_subplots(rows=2, cols=len(panels), row_heights=[0.72, 0.28], shared_xaxes=True,
+    fig = subplots(rows=2, cols=len(panels), row_heights=[0.72, 0.28], shared_xaxes=True,
                         vertical_spacing=0.04, horizontal_spacing=0.04,
                         subplot_titles=[f"{name}<br><span style='font-size:12px'>ECE {ece:.3f} · Brier {brier:.4f}"
                                         f"</span>" for name, _, ece, brier in panels])
@@ -187,7 +187,7 @@ PARADOX_METRICS = [("accuracy", "accuracy"), ("balanced accuracy", "balanced_acc
 def paradox_animation(tpr: float, fpr: float, start_one_in: int = 102) -> go.Figure:
     """The same operating point as positives get rarer: what it does to 10,000 cases (left) and its metrics
     beside those of "always say no" (right). Accuracy climbs for both; precision and MCC fall; recall stays."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.1,
+    fig = subplots(rows=1, cols=2, column_widths=[0.45, 0.55], horizontal_spacing=0.1,
                         subplot_titles=("What it does to 10,000 cases", "Ours vs “always say no”"))
     outcomes = [("caught (TP)", "tp", POS), ("missed (FN)", "fn", OKABE_ITO["vermillion"]),
                 ("wrongly flagged (FP)", "fp", OKABE_ITO["reddish_purple"])]

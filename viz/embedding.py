@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from viz.subplots import subplots
 
 from viz.animation import Frame, animate, frame_indices
 from viz.palette import CLASS_COLORS, CLASS_SYMBOLS, OKABE_ITO
@@ -79,7 +79,7 @@ def frames_within_budget(n_points: int, text_bytes: int, budget: int = 2_400_000
 def side_by_side(pca_xy, frames, frame_iters, labels=None, label_names=None, texts=None,
                  pca_axes=("PC 1", "PC 2"), exaggeration_until: int = 250) -> go.Figure:
     """PCA (left, still) and t-SNE (right, one frame per recorded iteration), sharing colours and legend."""
-    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06,
+    fig = subplots(rows=1, cols=2, horizontal_spacing=0.06,
                         subplot_titles=("PCA: a rotation, then a projection", "t-SNE: an optimisation, replayed"))
     n = len(pca_xy)
     texts = texts if texts is not None else [f"row {i}" for i in range(n)]
@@ -144,7 +144,7 @@ def loadings(names, weights, component: int) -> go.Figure:
 def small_multiples(embeddings, titles, labels=None, label_names=None, cols: int = 5) -> go.Figure:
     """Several final embeddings side by side (e.g. over perplexities or seeds), same colours, no axes."""
     rows = int(np.ceil(len(embeddings) / cols))
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.08)
+    fig = subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.08)
     groups = _groups(labels, label_names)
     for k, points in enumerate(embeddings):
         box = fit_box(np.asarray(points, dtype=float))

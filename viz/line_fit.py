@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from viz.subplots import subplots
 
 from core.gradient_descent import Trajectory
 from core.linear_model import mse_loss
@@ -27,7 +27,7 @@ def fit_animation(x, y, traj: Trajectory, *, optimum, true_line=None) -> go.Figu
     Left: the data, the true line and the fitted line with its residuals. Middle: the path of (w, b) over
     the contours of the loss surface, with the update arrow of the current step. Right: loss per step.
     """
-    fig = make_subplots(rows=1, cols=3, column_widths=[0.36, 0.36, 0.28], horizontal_spacing=0.085,
+    fig = subplots(rows=1, cols=3, column_widths=[0.36, 0.36, 0.28], horizontal_spacing=0.085,
                         subplot_titles=("Data and the fitted line", "Path over the loss surface",
                                         "Loss per step (log scale)"))
     x_line = np.array([x.min(), x.max()])
@@ -129,7 +129,7 @@ def derivative_limit(f, w: float, slope: float, h_chosen: float, *, h_max: float
     """
     hs = np.geomspace(h_max, h_chosen, n_frames) if h_chosen < h_max else np.array([h_chosen])
     cols = 2 if errors is not None else 1
-    fig = make_subplots(rows=1, cols=cols, column_widths=[0.58, 0.42][:cols], horizontal_spacing=0.1,
+    fig = subplots(rows=1, cols=cols, column_widths=[0.58, 0.42][:cols], horizontal_spacing=0.1,
                         subplot_titles=("Secant → tangent", "Error of the finite difference")[:cols])
     span = max(1.5 * h_max, 0.5)
     ws = np.linspace(w - span, w + span, 200)

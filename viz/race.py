@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
+from viz.subplots import subplots
 
 from core.objectives import Objective
 from core.optimizers import RaceResult
@@ -53,7 +53,7 @@ def display_height(Z):
 
 def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
     """Paths over the contours (left) and loss per step (right), all racers advancing together."""
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.15,
+    fig = subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.15,
                         subplot_titles=("Paths over the surface", "Loss per step"))
     xs, ys, Z = surface_grid(objective)
     fig.add_trace(go.Contour(x=xs, y=ys, z=display_height(Z), colorscale=SEQUENTIAL, ncontours=30,
