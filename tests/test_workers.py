@@ -291,6 +291,35 @@ def test_scripts_get_the_worker_in_the_order_they_asked_even_while_they_poll():
         assert order == [0, 1, 2, 3, 4]
 
 
+def test_a_short_job_goes_before_a_long_one_that_asked_first_but_not_before_one_that_waited_long():
+    with own_pool() as pool:
+        pool.run(counting, 4, 0.1)  # each kind of job once: the pool learns what each takes
+        pool.run(touch, "/dev/null")
+        assert pool.expected[f"{__name__}.counting"] > 0.3 > pool.expected[f"{__name__}.touch"]
+        order = []
+
+        def ask(name, fn, *args):
+            pool.run(fn, *args)
+            order.append(name)
+
+        def line_up(busy_for, *jobs):
+            busy = threading.Thread(target=pool.run, args=(counting, round(busy_for / 0.1), 0.1))
+            busy.start()
+            threads = []
+            for at, job in jobs:  # each job asks at its moment (s after the worker got busy)
+                time.sleep(at - (threads[-1][0] if threads else 0))
+                threads.append((at, threading.Thread(target=ask, args=job)))
+                threads[-1][1].start()
+            for t in [busy, *(t for _, t in threads)]:
+                t.join(10)
+
+        line_up(0.4, (0.05, ("long", counting, 4, 0.1)), (0.1, ("short", touch, "/dev/null")))
+        assert order == ["short", "long"]  # expected 0.4 s against ~0 s
+        order.clear()
+        line_up(1.5, (0.05, ("long", counting, 4, 0.1)), (1.2, ("short", touch, "/dev/null")))
+        assert order == ["long", "short"]  # the long one had waited over a second more than the difference
+
+
 def test_a_cancel_that_arrives_after_its_job_ended_is_ignored():
     from multiprocessing import Pipe
 
