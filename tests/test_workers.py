@@ -46,6 +46,11 @@ def loaded_libraries():
     return sorted({m.split(".")[0] for m in sys.modules} & {"streamlit", "plotly", "pandas", "sklearn", "pytest"})
 
 
+def pause(seconds):
+    time.sleep(seconds)
+    return seconds
+
+
 def touch(path):
     open(path, "w").close()
 
@@ -320,7 +325,7 @@ def test_a_short_job_goes_before_a_long_one_that_asked_first_but_not_before_one_
         assert order == ["long", "short"]  # the long one had waited over a second more than the difference
 
 
-def test_a_cancel_that_arrives_after_its_job_ended_is_ignored():
+def test_the_worker_ignores_a_late_cancel_stops_a_job_cancelled_in_time_and_runs_a_short_job_inside_a_long_one():
     from multiprocessing import Pipe
 
     to_worker, inbox = Pipe()
@@ -328,21 +333,111 @@ def test_a_cancel_that_arrives_after_its_job_ended_is_ignored():
     worker = threading.Thread(target=workers.serve, args=(inbox, outbox))
     worker.start()
     try:
-        to_worker.send((counting, (2,), {}, False))
-        assert from_worker.recv() == ("done", 2)
-        to_worker.send(workers.CANCEL)  # too late: nothing runs
-        to_worker.send((counting, (3,), {}, True))
-        messages = [from_worker.recv() for _ in range(4)]
-        assert messages == [("progress", 1, 3), ("progress", 2, 3), ("progress", 3, 3), ("done", 3)]
-        to_worker.send((counting, (50, 0.01), {}, True))
-        assert from_worker.recv() == ("progress", 1, 50)
-        to_worker.send(workers.CANCEL)  # in time: the job stops at its next report
+        to_worker.send(("job", 1, counting, (2,), {}, False))
+        assert from_worker.recv()[:3] == ("done", 1, 2)
+        to_worker.send(("cancel", 1))  # too late: nothing runs
+        to_worker.send(("job", 2, counting, (3,), {}, True))
+        messages = [from_worker.recv()[:4] for _ in range(4)]
+        assert messages[:3] == [("progress", 2, 1, 3), ("progress", 2, 2, 3), ("progress", 2, 3, 3)]
+        assert messages[3][:3] == ("done", 2, 3)
+        to_worker.send(("job", 3, counting, (50, 0.01), {}, True))
+        assert from_worker.recv() == ("progress", 3, 1, 50)
+        to_worker.send(("cancel", 3))  # in time: the job stops at its next report
         while (message := from_worker.recv())[0] == "progress":
-            assert message[1] < 10
-        assert message == ("cancelled",)
+            assert message[2] < 10
+        assert message == ("cancelled", 3)
+        # A short job sent while a long one reports runs at once, inside it; then the long one goes on.
+        to_worker.send(("job", 4, counting, (20, 0.01), {}, True))
+        assert from_worker.recv() == ("progress", 4, 1, 20)
+        to_worker.send(("job", 5, counting, (2,), {}, True))
+        messages = []
+        while (message := from_worker.recv())[:2] != ("done", 4):
+            messages.append(message)
+        short = [m for m in messages if m[1] == 5]
+        assert short[:2] == [("progress", 5, 1, 2), ("progress", 5, 2, 2)] and short[2][:3] == ("done", 5, 2)
+        assert messages.index(short[-1]) <= 3  # run at one of the long job's next two reports
+        assert [m[2] for m in messages if m[1] == 4] == list(range(2, 21))
     finally:
         to_worker.close()
         worker.join(5)
+
+
+def test_a_short_job_runs_inside_a_long_one_that_reports_and_both_get_their_answers():
+    with own_pool() as pool:
+        pool.run(touch, "/dev/null")  # learnt: a short job
+        progress = []
+        long_one = {}
+        busy = threading.Thread(target=lambda: long_one.setdefault(
+            "answer", pool.run(counting, 30, 0.05, report=lambda *a: progress.append(a))))
+        busy.start()
+        time.sleep(0.3)
+        started = time.perf_counter()
+        pool.run(touch, "/dev/null")  # known to be short: it runs inside the long one (1.5 s) at its next report
+        assert len(progress) < 20 and busy.is_alive()  # it did not wait for the long one to end
+        busy.join(10)
+        assert long_one["answer"] == 30 and progress == [(i, 30) for i in range(1, 31)]
+
+
+def test_a_short_job_does_not_run_inside_a_long_one_that_never_reports():
+    with own_pool() as pool:
+        pool.run(touch, "/dev/null")
+        busy = threading.Thread(target=pool.run, args=(counting, 6, 0.1))  # no report: 0.6 s, not to be entered
+        busy.start()
+        time.sleep(0.1)
+        started = time.perf_counter()
+        pool.run(touch, "/dev/null")
+        assert time.perf_counter() - started > 0.35
+        busy.join(10)
+
+
+def test_stopping_a_long_job_while_a_short_one_runs_inside_it_leaves_both_answered_and_the_worker_clean():
+    with own_pool() as pool:
+        pool.run(pause, 0.0)  # learnt: short
+
+        def stop_at_3(done, total):
+            if done == 3:
+                raise Stop
+
+        outcome = {}
+
+        def long_job():
+            try:
+                pool.run(counting, 40, 0.05, report=stop_at_3)
+            except Stop:
+                outcome["long"] = "stopped"
+
+        busy = threading.Thread(target=long_job)
+        busy.start()
+        time.sleep(0.05)
+        assert pool.run(pause, 0.2) == 0.2  # inside the long one, which is stopped meanwhile
+        busy.join(10)
+        assert outcome == {"long": "stopped"}
+        started = time.perf_counter()
+        assert pool.run(counting, 3) == 3  # the worker is free again at once (the long job was cancelled)
+        assert time.perf_counter() - started < 1.0
+
+
+def test_a_worker_killed_while_a_short_job_runs_inside_a_long_one_fails_both_and_is_replaced():
+    with own_pool() as pool:
+        pool.run(pause, 0.0)
+        errors = []
+
+        def long_job():
+            try:
+                pool.run(counting, 100, 0.05, report=lambda *a: None)
+            except WorkerDied as e:
+                errors.append(e)
+
+        busy = threading.Thread(target=long_job)
+        busy.start()
+        time.sleep(0.2)
+        pid = pool.pids()[0]
+        threading.Timer(0.3, os.kill, args=(pid, 9)).start()
+        with pytest.raises(WorkerDied):
+            pool.run(pause, 5.0)  # inside the long one when the worker is killed
+        busy.join(10)
+        assert len(errors) == 1
+        assert pool.run(counting, 2) == 2 and pool.pids() != [pid]
 
 
 def test_jobs_from_many_threads_each_get_their_own_answer():

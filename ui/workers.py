@@ -16,10 +16,16 @@ Python process instead (``python -m ui.workers``), which computes while the serv
   script thread passes it on to its progress bar.
 - Short jobs first: a free worker goes to the waiting job expected to finish soonest (each kind of job's
   recent run time, :attr:`WorkerPool.expected`), less one second for every second it has waited, so a
-  calibration fit (~0.2 s) does not queue behind a t-SNE (~1.5 s) and no job waits for ever. A visitor who
-  moves on does not keep the worker busy: a waiting script checks every ``POLL_S`` whether Streamlit has stopped it (:func:`script_yield`); a stopped
-  script's job is never sent. A job that reports progress and whose script stops while it runs is cancelled at
-  its next report (a t-SNE: within 10 iterations) instead of running to its end for nobody.
+  calibration fit (~0.2 s) does not queue behind a t-SNE (~1.5 s) and no job waits for ever. And a short job
+  (expected under ``NEST_MAX_S``) need not wait for a long one that reports progress at all: it is sent to
+  the busy worker, which runs it at the long job's next report (a t-SNE reports every 10 iterations), then
+  goes on with the long one.
+- A visitor who moves on does not keep the worker busy: a waiting script checks every ``POLL_S`` whether
+  Streamlit has stopped it (:func:`script_yield`); a stopped script's job is never sent. A job that reports
+  progress and whose script stops while it runs is cancelled at its next report (a t-SNE: within 10
+  iterations) instead of running to its end for nobody.
+- Messages carry the job's number (two jobs may share a worker); one thread per worker reads its answers and
+  hands each to the script waiting for it.
 
 Why not :class:`concurrent.futures.ProcessPoolExecutor`: it cannot stream progress messages back to the caller
 while the job runs, and ``multiprocessing`` starts its children by re-running the parent's ``__main__`` (for
@@ -31,12 +37,15 @@ from __future__ import annotations
 
 import functools
 import os
+import itertools
 import pickle
+import queue
 import subprocess
 import sys
 import threading
 import time
 import traceback
+from collections import deque
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -59,8 +68,8 @@ POLL_S = 0.2
 #: for the newest).
 FIRST_GUESS_S = 1.0
 NEWEST = 0.3
-#: The message that cancels the running job (read by its ``report``; a stray one between jobs is ignored).
-CANCEL = "cancel"
+#: A job expected to take at most this long (s) may run inside a long job that reports progress.
+NEST_MAX_S = 0.5
 #: Libraries a worker process keeps out (``keep_out_dataframes``).
 KEPT_OUT = ("pandas", "pyarrow")
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,15 +125,21 @@ def available_cores(cgroup: Path = Path("/sys/fs/cgroup")) -> float:
 
 @dataclass
 class _Turn:
-    """A script's place in the line for a worker: ``ready`` is set once ``worker`` is its."""
+    """A script's place in the line for a worker: ``ready`` is set once ``worker`` is its (``nested``: inside
+    the long job that worker runs)."""
     expected: float  # seconds its job is expected to take
+    reports: bool  # the job reports progress (a short job may run inside it)
     since: float = field(default_factory=time.monotonic)
     ready: threading.Event = field(default_factory=threading.Event)
     worker: "_Worker | None" = None
+    nested: bool = False
 
     def urgency(self, now: float) -> float:
         """Lower goes first: the expected run time less the time waited (shortest first, and none starves)."""
         return self.expected - (now - self.since)
+
+
+_GONE = ("gone", None)  # what a job waiting on a worker gets when the worker's pipe closes
 
 
 @dataclass
@@ -132,11 +147,41 @@ class _Worker:
     process: subprocess.Popen
     to_worker: Connection
     from_worker: Connection
+    replies: dict = field(default_factory=dict)  # job number -> queue of that job's messages
+    busy: bool = False  # it runs a job (its "outer" job)
+    outer_reports: bool = False  # ... which reports progress: a short job may run inside it
+    nested: bool = False  # a short job runs inside it
+    gone: bool = False  # its pipe closed
+    sending: threading.Lock = field(default_factory=threading.Lock)
+
+    def send(self, message) -> None:
+        with self.sending:
+            self.to_worker.send(message)
+
+    def read(self) -> None:
+        """Hand each answer to the queue of the job it is for, until the pipe closes; then tell every job."""
+        try:
+            while True:
+                message = self.from_worker.recv()
+                replies = self.replies.get(message[1])
+                if replies is not None:
+                    replies.put(message)
+        except (EOFError, OSError):
+            pass
+        self.gone = True
+        for replies in list(self.replies.values()):
+            replies.put(_GONE)
+
+    def expect(self, job: int) -> queue.SimpleQueue:
+        self.replies[job] = replies = queue.SimpleQueue()
+        if self.gone:  # it closed before we listened: the reader will not tell us
+            replies.put(_GONE)
+        return replies
 
 
 class WorkerPool:
-    """``workers`` processes, each running one job at a time; :meth:`run` waits for a free one (shortest
-    expected job first, see the module's notes)."""
+    """``workers`` processes, each running one job at a time (and perhaps a short one inside it); :meth:`run`
+    waits for a free one (shortest expected job first, see the module's notes)."""
 
     def __init__(self, workers: int = 1, idle_exit: float = IDLE_EXIT_S):
         if workers < 1:
@@ -147,6 +192,7 @@ class WorkerPool:
         self.expected: dict[str, float] = {}  # "module.function" -> recent run time of that job (s)
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
+        self._numbers = itertools.count(1)
         for _ in range(workers):
             self._free.append(self._start())
 
@@ -158,6 +204,7 @@ class WorkerPool:
         os.close(down_r)
         os.close(up_w)
         worker = _Worker(process, Connection(down_w, readable=False), Connection(up_r, writable=False))
+        threading.Thread(target=worker.read, name=f"worker-{process.pid}-answers", daemon=True).start()
         with self._lock:
             self._all.append(worker)
         return worker
@@ -172,44 +219,56 @@ class WorkerPool:
         ``still_wanted()``, if given, is called every ``POLL_S`` while the job waits for a worker and raises
         once the caller has given up (Streamlit stopped its script): the job is then never sent."""
         kind = _kind(fn)
-        worker = self._acquire(still_wanted, self.expected.get(kind, FIRST_GUESS_S))
+        worker, nested = self._acquire(still_wanted, self.expected.get(kind, FIRST_GUESS_S), report is not None)
+        job = next(self._numbers)
+        replies = None
         try:
             for attempt in range(2):
-                if worker.process.poll() is not None:  # it left while idle: start another
-                    worker = self._replace(worker)
+                if not nested and worker.process.poll() is not None:  # it left while idle: start another
+                    worker = self._replace(worker, report is not None)
+                replies = worker.expect(job)
                 try:
-                    started = time.monotonic()
-                    worker.to_worker.send((fn, args, kwargs, report is not None))
-                    result = self._wait(worker, report)
-                    self._learn(kind, time.monotonic() - started)
+                    worker.send(("job", job, fn, args, kwargs, report is not None))
+                    result, seconds = self._wait(replies, report)
+                    self._learn(kind, seconds)
                     return result
                 except (EOFError, OSError):
+                    worker.replies.pop(job, None)
                     # It left for idleness just as the job was sent (the job never started): send it again.
-                    if attempt == 0 and _exit_code(worker) == IDLE_EXIT_CODE:
+                    if attempt == 0 and not nested and _exit_code(worker) == IDLE_EXIT_CODE:
                         continue
                     raise
         except (EOFError, OSError) as exc:  # the pipe closed: the worker is gone
-            worker = self._replace(worker)
+            if not nested:  # (a job inside another leaves the replacing to the other's caller)
+                worker = self._replace(worker, False)
             raise WorkerDied("The computation stopped: its worker process ended (it may have run out of memory). "
                              "Try smaller settings.") from exc
         except _Interrupted as stop:
             # The script was stopped (the user changed a control) while the worker still computes: cancel the
             # job (it stops at its next report), read its last messages in the background, then hand the
-            # worker to the next caller.
-            threading.Thread(target=self._drain, args=(worker, True), daemon=True).start()
+            # worker on.
+            threading.Thread(target=self._drain, args=(worker, job, replies, nested), daemon=True).start()
             worker = None
             raise stop.cause
         finally:
             if worker is not None:
-                self._release(worker)
+                worker.replies.pop(job, None)
+                self._finished(worker, nested)
 
-    def _acquire(self, still_wanted, expected: float) -> _Worker:
-        """A free worker, when this job's turn comes; raises what ``still_wanted`` raises (the caller gave up),
-        leaving its place in the line."""
+    def _acquire(self, still_wanted, expected: float, reports: bool) -> tuple[_Worker, bool]:
+        """A worker when this job's turn comes, and whether the job is to run inside the long job that worker
+        runs; raises what ``still_wanted`` raises (the caller gave up), leaving its place in the line."""
         with self._lock:
             if self._free and not self._waiting:
-                return self._free.pop()
-            turn = _Turn(expected)
+                worker = self._free.pop()
+                worker.busy, worker.outer_reports = True, reports
+                return worker, False
+            if expected <= NEST_MAX_S:
+                for worker in self._all:
+                    if self._nestable(worker):
+                        worker.nested = True
+                        return worker, True
+            turn = _Turn(expected, reports)
             self._waiting.append(turn)
         try:
             while not turn.ready.wait(POLL_S if still_wanted is not None else None):
@@ -219,53 +278,74 @@ class WorkerPool:
                 if turn.worker is None:  # still in line: leave it
                     self._waiting.remove(turn)
                     raise
-            self._release(turn.worker)  # a worker arrived just as we gave up: pass it on
+            self._finished(turn.worker, turn.nested)  # a worker arrived just as we gave up: pass it on
             raise
-        return turn.worker
-
-    def _release(self, worker: _Worker) -> None:
-        """The worker to the waiting job whose turn it is, or back to the free list."""
-        with self._lock:
-            if self._waiting:
-                now = time.monotonic()
-                turn = min(self._waiting, key=lambda t: t.urgency(now))  # the first such: the oldest on a tie
-                self._waiting.remove(turn)
-                turn.worker = worker
-                turn.ready.set()
-            else:
-                self._free.append(worker)
+        return turn.worker, turn.nested
 
     @staticmethod
-    def _wait(worker: _Worker, report):
+    def _nestable(worker: _Worker) -> bool:
+        return worker.busy and worker.outer_reports and not worker.nested and not worker.gone
+
+    def _finished(self, worker: _Worker, nested: bool) -> None:
+        """A job on ``worker`` ended: its place (the worker, or the slot inside its long job) to the waiting job
+        whose turn it is."""
+        with self._lock:
+            if nested:
+                worker.nested = False
+            else:
+                worker.busy = worker.outer_reports = False
+                if self._waiting:
+                    now = time.monotonic()
+                    turn = min(self._waiting, key=lambda t: t.urgency(now))  # the first such: oldest on a tie
+                    self._waiting.remove(turn)
+                    worker.busy, worker.outer_reports = True, turn.reports
+                    turn.worker, turn.nested = worker, False
+                    turn.ready.set()
+                elif worker not in self._free:
+                    self._free.append(worker)
+            if self._nestable(worker):  # a short job waiting may run inside the long one now running there
+                short = [t for t in self._waiting if t.expected <= NEST_MAX_S]
+                if short:
+                    now = time.monotonic()
+                    turn = min(short, key=lambda t: t.urgency(now))
+                    self._waiting.remove(turn)
+                    worker.nested = True
+                    turn.worker, turn.nested = worker, True
+                    turn.ready.set()
+
+    @staticmethod
+    def _wait(replies: queue.SimpleQueue, report):
         while True:
-            kind, *payload = worker.from_worker.recv()
+            kind, _, *payload = replies.get()
             if kind == "progress":
                 try:
                     report(*payload)
                 except BaseException as exc:  # Streamlit stops a script by raising inside its calls
                     raise _Interrupted(exc) from None
             elif kind == "done":
-                return payload[0]
-            else:
+                return payload[0], payload[1]  # the result, and how long the job took in the worker
+            elif kind == "error":
                 exc, text = payload
                 raise exc from RemoteTraceback(text)
+            else:  # the worker is gone (or answered a cancel nobody sent)
+                raise EOFError(f"the worker answered {kind!r}")
 
     def _learn(self, kind: str, seconds: float) -> None:
         with self._lock:
             before = self.expected.get(kind)
             self.expected[kind] = seconds if before is None else (1 - NEWEST) * before + NEWEST * seconds
 
-    def _drain(self, worker: _Worker, cancel: bool = False) -> None:
+    def _drain(self, worker: _Worker, job: int, replies: queue.SimpleQueue, nested: bool) -> None:
         try:
-            if cancel:
-                worker.to_worker.send(CANCEL)
-            while worker.from_worker.recv()[0] == "progress":
+            worker.send(("cancel", job))
+            while replies.get()[0] == "progress":
                 pass
         except (EOFError, OSError):
             pass  # it died: the next run() finds it gone and starts another
-        self._release(worker)  # always back in the pool, or the pool would lose it for good
+        worker.replies.pop(job, None)
+        self._finished(worker, nested)  # always handed on, or the pool would lose it for good
 
-    def _replace(self, worker: _Worker) -> _Worker:
+    def _replace(self, worker: _Worker, reports: bool) -> _Worker:
         worker.process.kill()
         worker.process.wait()
         for conn in (worker.to_worker, worker.from_worker):
@@ -273,7 +353,9 @@ class WorkerPool:
         with self._lock:
             if worker in self._all:
                 self._all.remove(worker)
-        return self._start()
+        new = self._start()
+        new.busy, new.outer_reports = True, reports
+        return new
 
     def retire_idle(self) -> int:
         """Let every idle worker leave now (the next job starts another, ~0.5 s); returns how many left.
@@ -283,12 +365,14 @@ class WorkerPool:
         """
         with self._lock:
             idle, self._free = self._free, []
+            for worker in idle:
+                worker.busy = True  # for the moment: no job may be sent to it while it leaves
         retired = 0
         for worker in idle:
             if worker.process.poll() is None:
                 worker.to_worker.close()  # its recv() ends: it exits (run() replaces an exited worker)
                 retired += _exit_code(worker) is not None
-            self._release(worker)
+            self._finished(worker, False)
         return retired
 
     def close(self) -> None:
@@ -379,39 +463,77 @@ def serve(inbox: Connection, outbox: Connection, idle_exit: float = 0.0) -> int:
     import explorers.jobs  # noqa: F401  (what most jobs need, imported before the first one arrives)
     import core.training  # noqa: F401
 
+    jobs = _Jobs(inbox, outbox)
     while True:
-        try:
-            if idle_exit > 0 and not inbox.poll(idle_exit):
-                return IDLE_EXIT_CODE
-            job = inbox.recv()
-        except (EOFError, OSError):
-            return 0
-        if job == CANCEL:  # it came after its job had ended: nothing to cancel
+        if jobs.pending:
+            message = jobs.pending.popleft()
+        else:
+            try:
+                if idle_exit > 0 and not inbox.poll(idle_exit):
+                    return IDLE_EXIT_CODE
+                message = inbox.recv()
+            except (EOFError, OSError):
+                return 0
+        if message[0] != "job":  # a cancel that came after its job had ended: nothing to cancel
             continue
-        fn, args, kwargs, wants_report = job
-        if wants_report:
-            kwargs["report"] = functools.partial(_report, inbox, outbox)
-        try:
-            message = ("done", fn(*args, **kwargs))
-        except JobCancelled:
-            message = ("cancelled",)
-        except Exception as exc:
-            message = ("error", _picklable(exc), traceback.format_exc())
-        try:
-            outbox.send(message)
-        except Exception as exc:  # the result itself would not pickle
-            outbox.send(("error", RuntimeError(f"the result could not be sent back: {exc}"), traceback.format_exc()))
-        del message
+        if not jobs.run(message):
+            return 0  # the server is gone
         release_memory()  # hand a big job's memory back to the system at once
 
 
-def _report(inbox: Connection, outbox: Connection, done, total) -> None:
-    """A job's ``report``: the progress to the server; raises JobCancelled if the server has cancelled the job
-    (while a job runs, the only message the server sends is ``CANCEL``)."""
-    outbox.send(("progress", done, total))
-    if inbox.poll():
-        inbox.recv()
-        raise JobCancelled
+class _Jobs:
+    """The worker's jobs: the one running, and a short one the server sends while it reports progress."""
+
+    def __init__(self, inbox: Connection, outbox: Connection):
+        self.inbox, self.outbox = inbox, outbox
+        self.running: set[int] = set()
+        self.cancelled: set[int] = set()
+        self.pending: deque = deque()  # jobs read while one ran that could not run inside it
+
+    def run(self, message, depth: int = 0) -> bool:
+        """Run the job in ``message`` and send its answer; False if the server is gone."""
+        _, job, fn, args, kwargs, wants_report = message
+        if wants_report:
+            kwargs["report"] = functools.partial(self.report, job, depth)
+        self.running.add(job)
+        started = time.perf_counter()
+        try:
+            result = fn(*args, **kwargs)
+            answer = ("done", job, result, time.perf_counter() - started)  # its time here: no start-up, no queue
+        except JobCancelled:
+            answer = ("cancelled", job)
+        except Exception as exc:
+            answer = ("error", job, _picklable(exc), traceback.format_exc())
+        finally:
+            self.running.discard(job)
+            self.cancelled.discard(job)
+        try:
+            self.outbox.send(answer)
+        except (EOFError, OSError):
+            return False
+        except Exception as exc:  # the result itself would not pickle
+            self.outbox.send(("error", job, RuntimeError(f"the result could not be sent back: {exc}"),
+                              traceback.format_exc()))
+        return True
+
+    def report(self, job: int, depth: int, done, total) -> None:
+        """A job's ``report``: the progress to the server; then whatever the server sent meanwhile: a cancel
+        (raises JobCancelled here if it is this job's), or a short job to run now, inside this one."""
+        try:
+            self.outbox.send(("progress", job, done, total))
+            while self.inbox.poll():
+                message = self.inbox.recv()
+                if message[0] == "cancel":
+                    if message[1] in self.running:
+                        self.cancelled.add(message[1])
+                elif depth == 0:
+                    self.run(message, depth + 1)
+                else:
+                    self.pending.append(message)
+        except (EOFError, OSError):
+            raise JobCancelled from None  # the server is gone: nobody waits for this job
+        if job in self.cancelled:
+            raise JobCancelled
 
 
 class _KeptOut:
