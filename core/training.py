@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import numpy as np
 
@@ -19,6 +20,8 @@ from core.validation import MAX_ABS, check_array, check_int, check_labels
 #: A run stops, and is reported as diverged, once a weight grows past this or the loss stops being finite.
 #: (Cross-entropy is clipped and squared error is bounded, so exploding weights are the sign to watch.)
 DIVERGED_WEIGHT = 1e6
+#: About how many times ``record_training`` calls its ``callback`` in a run.
+CALLBACKS = 50
 
 
 @dataclass
@@ -125,12 +128,15 @@ def _data_loss(model: MLPClassifier, X, y) -> float:
 
 
 def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid, hidden_grid, *,
-                    epochs: int, n_frames: int = 100, warm_start: bool = False) -> TrainingRun:
+                    epochs: int, n_frames: int = 100, warm_start: bool = False,
+                    callback: Callable[[int, int], object] | None = None) -> TrainingRun:
     """Train ``model`` for ``epochs`` epochs, recording snapshots (see :class:`TrainingRun`).
 
     ``grid`` and ``hidden_grid`` are feature rows at which to evaluate the network, like ``X``. From fresh
     weights, unless ``warm_start`` and the model is already trained: then training goes on from its current
     weights and optimizer state (its schedule holds its last rate), and epochs count on from ``n_iter_``.
+    ``callback(done, epochs)``, if given, is called about ``CALLBACKS`` times in all (every few epochs, and
+    after the last); an exception it raises stops the training there.
     """
     epochs = check_int("epochs", epochs, low=1, high=100_000)
     n_frames = check_int("n_frames", n_frames, low=2, high=1_000)
@@ -154,6 +160,7 @@ def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid
     recorder = _Recorder(model, grid, hidden_grid, *((X_test, y_test) if len(X_test) else (X_train, y_train)))
     wanted = set((first + snapshot_epochs(epochs, n_frames)).tolist())
     diverged_at, reason, good = None, None, model.theta_.copy()
+    every = max(1, epochs // CALLBACKS)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected and reported, not warned about
         for epoch in range(first, first + epochs + 1):
             if epoch > first:
@@ -171,6 +178,9 @@ def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid
             recorder.curves(X_train, y_train, X_test, y_test)
             if epoch in wanted:
                 recorder.snapshot(epoch)
+            done = epoch - first
+            if callback is not None and done and (done % every == 0 or done == epochs):
+                callback(done, epochs)
     if not recorder.shots["epochs"]:
         raise ValueError(f"The starting weights already fail ({reason}): scale the features down.")
     return TrainingRun(**recorder.arrays(), diverged_at=diverged_at, reason=reason, model=model,

@@ -21,7 +21,7 @@ from ui.params import (BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatPar
                        defaults)
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
-from ui.workers import run_heavy
+from ui.workers import run_heavy, yield_on_progress
 from viz.baseline_grid import baseline_grid
 from viz.boundary import BoundaryData, boundary_still
 from viz.network import tile_size
@@ -241,7 +241,7 @@ def trained(key: tuple, show_test: bool):
     data, (F_train, F_test, F_grid, F_tiles) = inputs(s)
     data = replace(data, show_test=show_test)
     last, fig = run_heavy(train_and_draw, network(s), F_train, data.y_train, F_test, data.y_test, F_grid, F_tiles,
-                          s["epochs"], data, default_template())
+                          s["epochs"], data, default_template(), report=yield_on_progress)
     return last, data, (F_train, F_test, F_grid, F_tiles), fig
 
 

@@ -66,9 +66,11 @@ def sharpness_runs(X_train, y_train, X_test, y_test, sizes, lr: float, updates: 
     return sharpness_by_batch_size(make_model, X_train, y_train, X_test, y_test, sizes, n_updates=updates)
 
 
-def train_and_draw(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epochs: int, data, template):
-    """Train ``model`` recording every snapshot (``core.training.record_training``) and draw the run's animation
-    (``viz.boundary.boundary_animation`` with ``data``, in Plotly's ``template``: ``viz.theme``).
+def train_and_draw(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epochs: int, data, template,
+                   report=None):
+    """Train ``model`` recording every snapshot (``core.training.record_training``, which calls ``report`` every
+    few epochs) and draw the run's animation (``viz.boundary.boundary_animation`` with ``data``, in Plotly's
+    ``template``: ``viz.theme``).
 
     Returns the run's last snapshot (``TrainingRun.last``) and the prepared figure. Drawing here as well keeps
     the whole recording (1–8 MB) in this process: it is never sent back, and the server, which draws every
@@ -79,7 +81,8 @@ def train_and_draw(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epo
     from viz.theme import use_template
 
     use_template(*template)
-    run = core.training.record_training(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epochs=epochs)
+    run = core.training.record_training(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epochs=epochs,
+                                        callback=report)
     return run.last(), prepare(boundary_animation(run, data))
 
 

@@ -238,6 +238,30 @@ def test_record_training_snapshots_and_curves():
     assert run.diverged_at is None
 
 
+def test_record_training_reports_its_progress_and_a_report_that_raises_stops_it():
+    rng = np.random.default_rng(6)
+    X = rng.uniform(-5, 5, size=(60, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    calls = []
+    plain = record_training(MLPClassifier((4,), random_state=1), X, y, X[:0], y[:0], X, X, epochs=120)
+    reported = record_training(MLPClassifier((4,), random_state=1), X, y, X[:0], y[:0], X, X, epochs=120,
+                               callback=lambda done, total: calls.append((done, total)))
+    assert calls == [(k, 120) for k in range(2, 121, 2)]  # every 120 // CALLBACKS = 2 epochs, ending at 120
+    np.testing.assert_array_equal(reported.params, plain.params)  # reporting changes nothing
+
+    class Enough(Exception):
+        pass
+
+    def stop_at_10(done, total):
+        if done >= 10:
+            raise Enough
+
+    model = MLPClassifier((4,), random_state=1)
+    with pytest.raises(Enough):
+        record_training(model, X, y, X[:0], y[:0], X, X, epochs=120, callback=stop_at_10)
+    assert model.n_iter_ == 10  # stopped right there
+
+
 def test_record_training_stops_at_divergence_and_keeps_the_last_good_frame():
     rng = np.random.default_rng(7)
     X = rng.uniform(-5, 5, size=(100, 2))

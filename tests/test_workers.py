@@ -132,9 +132,11 @@ def test_an_animation_drawn_in_the_worker_is_the_one_drawn_here_in_streamlits_th
     from viz.theme import default_template
 
     args = boundary_job_args(default_template())
+    progress = []
     with own_pool() as pool:  # its own: Plotly stays out of the shared pool's worker
-        last_there, there = pool.run(train_and_draw, *args)
+        last_there, there = pool.run(train_and_draw, *args, report=lambda *a: progress.append(a))
         assert "streamlit" not in pool.run(loaded_libraries)
+    assert progress[-1] == (30, 30) and len(progress) == 30  # every epoch of 30 (30 // CALLBACKS = 1)
     last_here, here = train_and_draw(*args)
     assert json.loads(there.wire().text) == json.loads(here.wire().text)
     assert "#000001" in json.dumps(json.loads(there.wire().text)["layout"]["template"])  # Streamlit's colours

@@ -432,6 +432,13 @@ def run_heavy(fn, *args, report=None, **kwargs):
     return pool.run(fn, *args, report=report, still_wanted=script_yield, **kwargs)
 
 
+def yield_on_progress(done, total) -> None:
+    """A ``report`` for a job whose progress nobody draws: each report is a point where Streamlit may stop the
+    script (:func:`script_yield`), so the job is cancelled when its visitor moves on, and a job that reports
+    lets short jobs run inside it."""
+    script_yield()
+
+
 def script_yield() -> None:
     """A point where Streamlit may stop the calling script: raises its stop (or rerun) exception if the visitor
     has moved on (changed a control, left the page); else, and outside a script run, does nothing.
