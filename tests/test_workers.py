@@ -373,7 +373,6 @@ def test_a_short_job_runs_inside_a_long_one_that_reports_and_both_get_their_answ
             "answer", pool.run(counting, 30, 0.05, report=lambda *a: progress.append(a))))
         busy.start()
         time.sleep(0.3)
-        started = time.perf_counter()
         pool.run(touch, "/dev/null")  # known to be short: it runs inside the long one (1.5 s) at its next report
         assert len(progress) < 20 and busy.is_alive()  # it did not wait for the long one to end
         busy.join(10)

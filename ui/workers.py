@@ -36,8 +36,8 @@ with ``python -m ui.workers`` and :mod:`multiprocessing.connection`'s framed pic
 from __future__ import annotations
 
 import functools
-import os
 import itertools
+import os
 import pickle
 import queue
 import subprocess
