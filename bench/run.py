@@ -87,16 +87,18 @@ def race_vs_loop(n_steps: int = 500):
     objective = OBJECTIVES["rosenbrock"]()
     names = ["sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"]
     optimizers = [make_optimizer(n, lr=0.001) for n in names]
-    t = time.perf_counter()
     result = race(objective.gradient, objective.value, optimizers, [-1.5, 2.0], n_steps)
-    race_s = time.perf_counter() - t
-    t = time.perf_counter()
-    for opt in optimizers:  # the reference: each optimizer on its own
-        theta, state = np.array([-1.5, 2.0]), opt.init_state(np.zeros(2))
-        for k in range(1, n_steps + 1):
-            theta, state = opt.step(theta, objective.gradient(theta), state, k)
-            objective.value(theta)
-    loop_s = time.perf_counter() - t
+
+    def loop():  # the reference: each optimizer on its own
+        for opt in optimizers:
+            theta, state = np.array([-1.5, 2.0]), opt.init_state(np.zeros(2))
+            for k in range(1, n_steps + 1):
+                theta, state = opt.step(theta, objective.gradient(theta), state, k)
+                objective.value(theta)
+
+    # Best of several, both sides: a single timing of ~0.1 s moved the ratio from 0.72x to 1.09x on a busy host.
+    race_s = best_of(lambda: race(objective.gradient, objective.value, optimizers, [-1.5, 2.0], n_steps), 5)
+    loop_s = best_of(loop, 5)
     t = time.perf_counter()
     fig = race_animation(objective, result)
     return race_s, loop_s, time.perf_counter() - t, payload_bytes(fig)
@@ -268,8 +270,8 @@ def main() -> None:
                      f"{size / PAYLOAD_BUDGET_BYTES:.2f}×", "< 1× budget"))
         rows.append((f"compute + build: {label}", f"{seconds * 1e3:.0f} ms", "—", "—", "< 500 ms"))
     race_s, loop_s, fig_s, size = race_vs_loop()
-    rows.append(("6-optimizer 500-step race (compute)", f"{race_s * 1e3:.0f} ms",
-                 f"per-optimizer Python loop: {loop_s * 1e3:.0f} ms", f"{race_s / loop_s:.2f}×", "≤ 1×"))
+    rows.append(("6-optimizer 500-step race (compute, best of 5)", f"{race_s * 1e3:.0f} ms",
+                 f"per-optimizer Python loop (best of 5): {loop_s * 1e3:.0f} ms", f"{race_s / loop_s:.2f}×", "≤ 1×"))
     rows.append(("6-optimizer 500-step race: build figure", f"{fig_s * 1e3:.0f} ms", "—", "—", "< 1 s"))
     rows.append(("figure JSON: 6-optimizer 500-step race", f"{size / 1e6:.2f} MB",
                  f"budget {PAYLOAD_BUDGET_BYTES / 1e6:.0f} MB", f"{size / PAYLOAD_BUDGET_BYTES:.2f}×", "< 1× budget"))
