@@ -17,7 +17,7 @@ Python process instead (``python -m ui.workers``), which computes while the serv
 - Short jobs first: a free worker goes to the waiting job expected to finish soonest (each kind of job's
   recent run time, :attr:`WorkerPool.expected`), less one second for every second it has waited, so a
   calibration fit (~0.2 s) does not queue behind a t-SNE (~1.5 s) and no job waits for ever. And a short job
-  (expected under ``NEST_MAX_S``) need not wait for a long one that reports progress at all: it is sent to
+  (expected to take at most ``NEST_MAX_S``) need not wait for a long one that reports progress at all: it is sent to
   the busy worker, which runs it at the long job's next report (a t-SNE reports every 10 iterations), then
   goes on with the long one.
 - A visitor who moves on does not keep the worker busy: a waiting script checks every ``POLL_S`` whether

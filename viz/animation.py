@@ -102,7 +102,7 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
     )
     layout["margin"] = {**layout.get("margin", {}), "b": 140 if buttons else 100}
     if template is not None:
-        spec["layout"]["template"] = registered_template(template)
+        layout["template"] = registered_template(template)
     return _with_frames(spec, frames, names)
 
 

@@ -4,8 +4,8 @@ Plotly's ``make_subplots`` builds and validates a whole layout (axes, domains, t
 for the grids here, and a new view draws one to three of them on the server, which every session shares. The
 layout only depends on the arguments, so :func:`subplots` makes it once per arrangement and hands out
 unvalidated copies (~2 ms). Such a figure does not validate later ``update_layout`` calls either (about a
-third of drawing a figure); traces still validate themselves when built (``go.Scatter(...)``), and the tests
-validate every chart every page draws (``tests/test_app_pages.py``).
+third of drawing a figure); traces still validate themselves when built (``go.Scatter(...)``), and a test
+draws every page with both and validates every chart (``tests/test_subplots.py``).
 """
 
 from __future__ import annotations
