@@ -20,9 +20,8 @@ from ui.housekeeping import one_heavy_at_a_time
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
 from ui.view import View
-from ui.workers import run_heavy
+from ui.workers import draw, run_heavy
 from viz.batch_lab import batch_label, gradient_cloud, paths_animation, sharpness_figure, sweep_figure
-from viz.prepared import prepare
 
 THETA0 = DEMO_THETA0  # where every run starts on the (w, b) plane
 SIZES = {"1": "1", "8": "8", "32": "32", "128": "128", "full": "full batch"}
@@ -114,7 +113,7 @@ def race_figure(n, noise, seed, sizes, lr, scale_lr, steps, sampling, optimizer,
     """The race drawn against ``x_axis`` (changing the axis redraws; it does not rerun the racers)."""
     runs, labels, noise_along, loss_surface, optimum = race(n, noise, seed, sizes, lr, scale_lr, steps, sampling,
                                                             optimizer)
-    return prepare(paths_animation(runs, labels, loss_surface, noise_along, x_axis, optimum))
+    return draw(paths_animation, runs, labels, loss_surface, noise_along, x_axis, optimum)
 
 
 def surface(x, y, runs, optimum, size: int = 80):
@@ -138,8 +137,8 @@ def cloud(n, noise, seed, theta: tuple, sampling):
                for B in sizes}
     covariances = {B: batch_gradient_covariance(exact, B, n, replacement=sampling == "replace") for B in sizes}
     estimate = two_batch_estimate(problem, theta, 1, 64, n_pairs=200, random_state=seed)
-    figure = gradient_cloud(problem.example_gradients(theta, None), exact.gradient, samples, covariances)
-    return exact, estimate, prepare(figure)
+    figure = draw(gradient_cloud, problem.example_gradients(theta, None), exact.gradient, samples, covariances)
+    return exact, estimate, figure
 
 
 @st.cache_resource(max_entries=12, show_spinner="Sweeping batch sizes…")
@@ -153,7 +152,7 @@ def sweep(n, noise, seed, rule, base_lr, cap, warmup, target, sampling):
                                   rule=rule, target_loss=goal, warmup_steps=warmup,
                                   replacement=sampling == "replace", seeds=DEMO_SWEEP["seeds"],
                                   patience=DEMO_SWEEP["patience"], max_lr=max_lr, random_state=seed)
-    return result, prepare(sweep_figure(result))
+    return result, draw(sweep_figure, result)
 
 
 @st.cache_resource(max_entries=6, show_spinner="Training a network per batch size…")
@@ -161,7 +160,7 @@ def sharpness(seed, lr, updates):
     X, y = make_dataset("moons", 400, 0.3, seed)
     X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, seed)
     result = run_heavy(sharpness_runs, X_train, y_train, X_test, y_test, SHARP_SIZES, lr, updates, seed)
-    return result, prepare(sharpness_figure(result))
+    return result, draw(sharpness_figure, result)
 
 
 def noise_scale_text(b_simple: float) -> str:

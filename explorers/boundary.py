@@ -21,11 +21,10 @@ from ui.params import (BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatPar
                        defaults)
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
-from ui.workers import run_heavy, yield_on_progress
+from ui.workers import draw, run_heavy, yield_on_progress
 from viz.baseline_grid import baseline_grid
 from viz.boundary import BoundaryData, boundary_still
 from viz.network import tile_size
-from viz.prepared import prepare
 from viz.theme import default_template
 
 GRID = 60  # decision-map cells per side
@@ -253,7 +252,7 @@ def baseline_figure(data_key: tuple):
     n_classes = int(y_train.max()) + 1
     # the fits, and scikit-learn itself, stay in the worker process
     results = run_heavy(baseline_results, X_train, y_train, X_test, y_test, grid, n_classes, s["seed"])
-    return results, prepare(baseline_grid(results, X_train, y_train, X_test, y_test, xs, ys, n_classes))
+    return results, draw(baseline_grid, results, X_train, y_train, X_test, y_test, xs, ys, n_classes)
 
 
 def data_key_values(s: dict) -> tuple:

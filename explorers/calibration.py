@@ -17,10 +17,9 @@ from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
-from ui.workers import run_heavy
+from ui.workers import draw, run_heavy
 from viz.calibration import (ONE_IN_STEPS, cost_curve, paradox_animation, per_10k_table, prevalence_curve,
                              reliability, score_histogram, threshold_explorer)
-from viz.prepared import prepare
 
 TEST_SHARE = 0.3
 UPLOAD = "upload"
@@ -116,12 +115,12 @@ def tables(key: tuple, use: str, _result: dict):
 # a class moving the same slider to the same places shares them). ``key`` names the table.
 @st.cache_resource(max_entries=64, show_spinner=False)
 def threshold_figure(key: tuple, t: float, _table, _hist):
-    return prepare(threshold_explorer(_table, _hist, t))
+    return draw(threshold_explorer, _table, _hist, t)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
 def cost_figure(key: tuple, cost_fp: float, cost_fn: float, marks: tuple, _table, _costs, best, bayes):
-    return prepare(cost_curve(_table, cost_fp, cost_fn, _costs, best, bayes, dict(marks)))
+    return draw(cost_curve, _table, cost_fp, cost_fn, _costs, best, bayes, dict(marks))
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -130,17 +129,17 @@ def reliability_figure(key: tuple, bins: int, strategy: str, _result: dict):
     panels = [(label, reliability_bins(y, _result["calibrated"][name], bins, strategy),
                expected_calibration_error(y, _result["calibrated"][name], bins, strategy),
                brier_score_loss(y, _result["calibrated"][name])) for name, (label, _) in CALIBRATORS.items()]
-    return prepare(reliability(panels))
+    return draw(reliability, panels)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def prevalence_figure(tpr: float, fpr: float, train_prevalence: float, deploy: float):
-    return prepare(prevalence_curve(tpr, fpr, train_prevalence, deploy))
+    return draw(prevalence_curve, tpr, fpr, train_prevalence, deploy)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def paradox_figure(tpr: float, fpr: float, one_in: int):
-    return prepare(paradox_animation(tpr, fpr, one_in))
+    return draw(paradox_animation, tpr, fpr, one_in)
 
 
 def paradox_row(name: str, row) -> dict:

@@ -18,9 +18,8 @@ from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
 from ui.progress_cache import ProgressCache
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
-from ui.workers import run_heavy
+from ui.workers import draw, run_heavy
 from viz.embedding import hover_texts, loadings, scree, side_by_side, small_multiples
-from viz.prepared import prepare
 
 UPLOAD = "upload"
 DATA = {**{k: d.label for k, d in EMBEDDING_DATASETS.items()}, UPLOAD: "Your own CSV…"}
@@ -133,17 +132,16 @@ def embedding_figure(run_key: tuple, pc_x: int, pc_y: int, _data: Embeddable, _r
     ratio = _result["pca"].explained_variance_ratio_
     tsne = _result["tsne"]
     texts = hover_texts(_data.n_samples, _data.labels, _data.label_names, _data.images)
-    fig = side_by_side(_result["scores"][:, [pc_x - 1, pc_y - 1]], tsne.frames_, tsne.frame_iters_, _data.labels,
-                       _data.label_names, texts, pca_axes=(f"PC {pc_x} ({ratio[pc_x - 1]:.0%} of variance)",
-                                                           f"PC {pc_y} ({ratio[pc_y - 1]:.0%} of variance)"),
-                       exaggeration_until=min(250, tsne.max_iter))
-    return prepare(fig)
+    return draw(side_by_side, _result["scores"][:, [pc_x - 1, pc_y - 1]], tsne.frames_, tsne.frame_iters_,
+                _data.labels, _data.label_names, texts, pca_axes=(f"PC {pc_x} ({ratio[pc_x - 1]:.0%} of variance)",
+                                                                  f"PC {pc_y} ({ratio[pc_y - 1]:.0%} of variance)"),
+                exaggeration_until=min(250, tsne.max_iter))
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def pca_figures(run_key: tuple, pc_x: int, _ratio: np.ndarray, _names: list, _weights: np.ndarray):
     """The scree plot and the loadings of PC ``pc_x`` (cached: every rerun draws them, inside the expander)."""
-    return prepare(scree(_ratio)), prepare(loadings(_names, _weights, pc_x))
+    return draw(scree, _ratio), draw(loadings, _names, _weights, pc_x)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Running t-SNE at several perplexities and seeds…")
@@ -152,9 +150,9 @@ def multiples(key: str, _data: Embeddable, standardize: bool, perplexity: float,
     X = scaled(small.X, standardize)
     perplexities = [p for p in PERPLEXITIES if p < len(X) / 3]
     by_perplexity, by_seed = run_heavy(tsne_multiples, X, perplexities, perplexity, SEEDS, seed)
-    return (prepare(small_multiples(by_perplexity, [f"perplexity {p}" for p in perplexities], small.labels,
-                                    small.label_names, cols=len(perplexities))),
-            prepare(small_multiples(by_seed, [f"seed {s}" for s in SEEDS], small.labels, small.label_names, cols=3)),
+    return (draw(small_multiples, by_perplexity, [f"perplexity {p}" for p in perplexities], small.labels,
+                 small.label_names, cols=len(perplexities)),
+            draw(small_multiples, by_seed, [f"seed {s}" for s in SEEDS], small.labels, small.label_names, cols=3),
             len(X))
 
 

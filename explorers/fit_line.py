@@ -3,6 +3,7 @@
 from functools import partial
 
 import numpy as np
+from numpy.polynomial import Polynomial
 import pandas as pd
 import streamlit as st
 
@@ -15,6 +16,7 @@ from ui.export import export_buttons
 from ui.math_panel import latex_vector, math_and_code
 from ui.params import FloatParam, IntParam, LogFloatParam, Preset
 from ui.view import View
+from ui.workers import draw
 from viz.line_fit import derivative_limit, fit_animation
 from viz.prepared import prepare
 
@@ -65,7 +67,8 @@ def run(n, noise, w_true, b_true, seed, lr, steps, w0, b0):
 @st.cache_resource(max_entries=16, show_spinner=False)
 def run_figure(n, noise, w_true, b_true, seed, lr, steps, w0, b0):
     x, y, traj, optimum, _ = run(n, noise, w_true, b_true, seed, lr, steps, w0, b0)
-    return prepare(fit_animation(x, y, traj, optimum=optimum, true_line=lambda t: w_true * t + b_true))
+    # The true line b + w·t as a Polynomial: drawn in a worker process, and a lambda does not pickle.
+    return draw(fit_animation, x, y, traj, optimum=optimum, true_line=Polynomial([b_true, w_true]))
 
 
 def loss_with_b_fixed(ws, *, b, x, y):

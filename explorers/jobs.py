@@ -105,3 +105,20 @@ def batch_race(x, y, theta0, sizes, lr: float, scale_lr: bool, steps: int, repla
                           replacement=replacement, random_state=seed, optimizer=optimizer, record_batches=False)
             for B in sizes]  # the page draws the paths, not which examples each batch held
     return runs, [noise_scale_along(problem, run.params) for run in runs]
+
+
+def race_and_draw(surface: str, expr: str, condition: float, angle: float, opts, lrs, beta: float, beta2: float,
+                  wd: float, schedule: str, steps: int, start, template):
+    """The optimizer race on a surface (``core.expressions.objective_for``'s arguments: a surface holds
+    closures, which do not pickle, so it is rebuilt here from its recipe) and its two figures, drawn in Plotly's
+    ``template`` (``viz.theme.default_template``)."""
+    from core.expressions import objective_for
+    from core.optimizers import default_schedule_params, optimizers_for, race
+    from viz.prepared import drawn
+    from viz.race import race_animation, surface_3d
+
+    objective = objective_for(surface, expr, condition, angle)
+    result = race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd), list(start), steps,
+                  schedule, default_schedule_params(schedule, steps))
+    return (result, drawn(race_animation, (objective, result), template=template),
+            drawn(surface_3d, (objective, result), template=template))

@@ -1,21 +1,20 @@
 """Optimizers racing on loss surfaces: the same start, different update rules."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core.expressions import objective_for
-from core.optimizers import (OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params, optimizers_for, race,
-                             race_summary, schedule_factors)
+from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params, race, race_summary, schedule_factors
+from explorers.jobs import race_and_draw
 from ui.errors import attempt
 from ui.export import export_buttons
-from ui.housekeeping import one_heavy_at_a_time
 from ui.math_panel import latex_vector, math_and_code
 from ui.params import (BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam,
                        defaults)
 from ui.view import View
-from viz.race import CLICK_TRACE, race_animation, surface_3d
-from viz.prepared import prepare
+from ui.workers import offload
+from viz.race import CLICK_TRACE
+from viz.theme import default_template
 
 SURFACES = {"bowl": "Quadratic bowl", "rosenbrock": "Rosenbrock valley", "beale": "Beale", "himmelblau":
             "Himmelblau (four minima)", "rastrigin": "Rastrigin (many minima)", "saddle": "Saddle point",
@@ -81,11 +80,10 @@ objective_for = st.cache_resource(max_entries=16, show_spinner=False)(objective_
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def run(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, steps, x0, y0):
-    objective = objective_for(surface, expr, condition, angle)
-    with one_heavy_at_a_time():
-        result = race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd), [x0, y0],
-                      steps, schedule, default_schedule_params(schedule, steps))
-    return objective, result, prepare(race_animation(objective, result)), prepare(surface_3d(objective, result))
+    objective = objective_for(surface, expr, condition, angle)  # checked here: a bad formula says so at once
+    result, race_fig, surface_fig = offload(race_and_draw, surface, expr, condition, angle, opts, lrs, beta, beta2,
+                                            wd, schedule, steps, (x0, y0), default_template())
+    return objective, result, race_fig, surface_fig
 
 
 def results_table(objective, result) -> pd.DataFrame:

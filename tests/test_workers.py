@@ -59,6 +59,12 @@ def process_id():
     return os.getpid()
 
 
+def plain_figure():
+    import plotly.graph_objects as go
+
+    return go.Figure(go.Scatter(x=[1, 2], y=[3, 4]), layout={"title": {"text": f"drawn by {os.getpid()}"}})
+
+
 @pytest.fixture(scope="module")
 def pool():
     with own_pool() as shared:
@@ -440,6 +446,100 @@ def test_a_worker_killed_while_a_short_job_runs_inside_a_long_one_fails_both_and
         busy.join(10)
         assert len(errors) == 1
         assert pool.run(counting, 2) == 2 and pool.pids() != [pid]
+
+
+def test_run_if_free_uses_a_free_worker_or_a_reporting_long_job_and_otherwise_leaves_the_job_to_the_caller():
+    with own_pool() as pool:
+        done, pid = pool.run_if_free(process_id)
+        assert done and pid not in (None, os.getpid())  # a free worker: there
+        pool.run(touch, "/dev/null")  # learnt: a short job
+        for reports in (False, True):
+            progress = []
+            busy = threading.Thread(target=pool.run, args=(counting, 12, 0.05),
+                                    kwargs={"report": (lambda *a: progress.append(a)) if reports else None})
+            busy.start()
+            time.sleep(0.2)
+            started = time.perf_counter()
+            done, answer = pool.run_if_free(process_id)
+            assert time.perf_counter() - started < 0.3  # never waits for the long job (0.6 s) to end
+            assert (done, answer == pid) == ((True, True) if reports else (False, False))
+            busy.join(10)
+            assert not reports or progress == [(i, 12) for i in range(1, 13)]  # the long job went on unharmed
+        assert pool.run_if_free(counting, 2) == (True, 2)  # the worker was handed back each time
+
+
+def test_run_if_free_does_not_jump_the_line_or_start_a_worker_that_left_for_idleness():
+    with own_pool() as pool:
+        busy = threading.Thread(target=pool.run, args=(counting, 6, 0.1))
+        busy.start()
+        time.sleep(0.1)
+        waiting = threading.Thread(target=pool.run, args=(counting, 1))  # in line for the worker
+        waiting.start()
+        time.sleep(0.1)
+        assert pool.run_if_free(counting, 3) == (False, None)
+        busy.join(10), waiting.join(10)
+        assert pool.run_if_free(counting, 3) == (True, 3)  # free again, nobody waiting
+    with own_pool(1, idle_exit=0.3) as pool:
+        pool.run(process_id)
+        deadline = time.monotonic() + 10
+        while pool.pids() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pool.run_if_free(process_id) == (False, None) and pool.pids() == []  # no start (~0.5 s) for it
+        assert pool.run(counting, 2) == 2  # the next job that waits starts one
+
+
+def test_offload_and_draw_compute_in_a_free_worker_and_here_otherwise(monkeypatch):
+    import json
+
+    import streamlit.elements.plotly_chart  # noqa: F401  (registers Streamlit's template as the default)
+    from viz.line_fit import fit_animation
+    from core.linear_model import LinearRegressionGD
+    from core.datasets import make_line
+    from numpy.polynomial import Polynomial
+
+    assert workers.offload(process_id) == os.getpid()  # no server pool: here
+    x, y = make_line(40, w=2.0, b=-1.0, noise=0.5, random_state=0)
+    traj = LinearRegressionGD(learning_rate=0.1, n_steps=30).fit(x, y).trajectory_
+    args = (fit_animation, x, y, traj)
+    kwargs = {"optimum": np.array([2.0, -1.0]), "true_line": Polynomial([-1.0, 2.0])}
+    here = workers.draw(*args, **kwargs)
+    with own_pool() as pool:
+        monkeypatch.setattr(workers, "server_pool", lambda: pool)
+        assert workers.offload(process_id) not in (None, os.getpid())
+        there = workers.draw(*args, **kwargs)
+        assert "plotly" in pool.run(loaded_libraries)  # it was drawn there
+        busy = threading.Thread(target=pool.run, args=(counting, 4, 0.1))  # a job that does not report
+        busy.start()
+        time.sleep(0.1)
+        assert workers.offload(process_id) == os.getpid()  # the worker is busy: here, at once
+        busy.join(10)
+        plain = workers.draw(plain_figure)  # a figure that takes the default template: Streamlit's, there too
+    assert json.loads(there.wire().text) == json.loads(here.wire().text)
+    assert there.description == here.description and there.frame_count() == here.frame_count() > 10
+    assert plain.to_dict()["layout"]["title"]["text"] != f"drawn by {os.getpid()}"
+    assert "#000001" in json.dumps(plain.to_dict()["layout"]["template"])
+
+
+def test_the_optimizer_race_job_is_the_race_and_figures_made_here():
+    from core.expressions import objective_for
+    from core.optimizers import default_schedule_params, optimizers_for, race
+    from explorers.jobs import race_and_draw
+    from viz.prepared import prepare
+    from viz.race import race_animation, surface_3d
+    from viz.theme import default_template
+
+    settings = ("sgd", "adam"), (0.05, 0.1), 0.9, 0.999, 0.0, "cosine", 60
+    with own_pool() as pool:  # a custom formula: its surface is rebuilt from the text in the worker
+        result, race_fig, surface_fig = pool.run(race_and_draw, "custom", "x^2 + 3*y^2 + sin(x)", 10.0, 0.0,
+                                                 *settings, (1.5, -1.0), default_template())
+    objective = objective_for("custom", "x^2 + 3*y^2 + sin(x)")
+    opts, lrs, beta, beta2, wd, schedule, steps = settings
+    expected = race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd), [1.5, -1.0],
+                    steps, schedule, default_schedule_params(schedule, steps))
+    assert result.names == expected.names
+    np.testing.assert_array_equal(result.positions, expected.positions)
+    assert race_fig.wire().text == prepare(race_animation(objective, expected)).wire().text
+    assert surface_fig.wire().text == prepare(surface_3d(objective, expected)).wire().text
 
 
 def test_jobs_from_many_threads_each_get_their_own_answer():

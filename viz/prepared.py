@@ -101,6 +101,17 @@ def prepare(fig: go.Figure) -> PreparedFigure:
     return PreparedFigure(fig, describe_figure(fig))
 
 
+def drawn(builder, args: tuple = (), kwargs: dict | None = None, template: tuple[str, dict] | None = None
+          ) -> PreparedFigure:
+    """``prepare(builder(*args, **kwargs))`` with ``template`` (``viz.theme.default_template()``: name and spec)
+    as Plotly's default: a figure drawn in another process (``ui.workers.draw``) looks as if drawn here."""
+    if template is not None:
+        from viz.theme import use_template
+
+        use_template(*template)
+    return prepare(builder(*args, **(kwargs or {})))
+
+
 def spec_of(fig: go.Figure) -> dict:
     """A figure's dict that the caller may change (arrays are shared: replace them, do not write into them)."""
     return fig.spec() if isinstance(fig, PreparedFigure) else fig.to_dict()
