@@ -1,8 +1,9 @@
 """Train a classifier while recording what a page needs to replay the training as an animation.
 
-Every epoch costs one pass of mini-batch updates plus one forward pass over the training and test data
-(for the curves). Snapshots — the class probabilities on a grid, each hidden unit on a coarser grid, the
-weights and the confusion matrix — are taken at up to ``n_frames`` epochs spread evenly over the run.
+Every epoch costs one pass of mini-batch updates plus one forward pass over the training data and one over
+the test data: each gives that data's loss and accuracy (and the training loss is the divergence check).
+Snapshots — the class probabilities on a grid, each hidden unit on a coarser grid, the weights and the
+confusion matrix — are taken at up to ``n_frames`` epochs spread evenly over the run.
 """
 
 from __future__ import annotations
@@ -123,8 +124,7 @@ def _data_loss(model: MLPClassifier, X, y) -> float:
     """:func:`data_loss` without the checks: inf or NaN once the weights overflow (see :func:`_divergence`)."""
     if len(X) == 0:
         return float("nan")
-    p, Y = model.forward(X)[1][-1], model.targets(y)
-    return log_loss(p, Y) if model.loss == "log_loss" else squared_error(p, Y)
+    return _loss(model, model.forward(X)[1][-1], y)
 
 
 def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid, hidden_grid, *,
@@ -166,7 +166,8 @@ def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid
             if epoch > first:
                 good = model.theta_.copy()
                 model._epoch(X_train, y_train)
-            reason = _divergence(model, X_train, y_train)
+            train = _Evaluation(model, X_train, y_train)  # one forward pass: the check and the curves
+            reason = _divergence(model, train.loss)
             if reason is not None:
                 diverged_at = epoch
                 # Step back to the last good weights, so the animation ends on how far the run got.
@@ -175,7 +176,7 @@ def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid
                 if epoch > first:
                     recorder.snapshot(epoch - 1, final=True)
                 break
-            recorder.curves(X_train, y_train, X_test, y_test)
+            recorder.curves(train, _Evaluation(model, X_test, y_test))
             if epoch in wanted:
                 recorder.snapshot(epoch)
             done = epoch - first
@@ -202,12 +203,11 @@ class _Recorder:
         self.curve = {key: [] for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy")}
         self.shots = {key: [] for key in ("epochs", "proba", "hidden", "params", "confusion")}
 
-    def curves(self, X_train, y_train, X_test, y_test) -> None:
-        model, nan = self.model, float("nan")
-        self.curve["train_loss"].append(_data_loss(model, X_train, y_train))
-        self.curve["test_loss"].append(_data_loss(model, X_test, y_test))
-        self.curve["train_accuracy"].append(model.score(X_train, y_train))
-        self.curve["test_accuracy"].append(model.score(X_test, y_test) if len(X_test) else nan)
+    def curves(self, train: _Evaluation, test: _Evaluation) -> None:
+        self.curve["train_loss"].append(train.loss)
+        self.curve["test_loss"].append(test.loss)
+        self.curve["train_accuracy"].append(train.accuracy())
+        self.curve["test_accuracy"].append(test.accuracy())
 
     def snapshot(self, epoch: int, final: bool = False) -> None:
         if (final and self.shots["epochs"] and self.shots["epochs"][-1] == epoch):
@@ -228,23 +228,37 @@ class _Recorder:
                 **{key: np.asarray(values, dtype=float) for key, values in self.curve.items()}}
 
 
-def _divergence(model: MLPClassifier, X, y) -> str | None:
-    """Why the current weights count as diverged, or None."""
+class _Evaluation:
+    """The current weights on one data set, from a single forward pass: the mean loss (as :func:`_data_loss`)
+    and, on demand, the accuracy (as ``model.score``, which refuses outputs that overflowed)."""
+
+    def __init__(self, model: MLPClassifier, X, y):
+        self.model, self.y = model, y
+        self.activations = model.forward(X)[1] if len(X) else None
+        self.loss = float("nan") if self.activations is None else _loss(model, self.activations[-1], y)
+
+    def accuracy(self) -> float:
+        if self.activations is None:
+            return float("nan")
+        if not all(np.all(np.isfinite(a)) for a in self.activations):
+            self.model._checked_forward(self.activations[0])  # raises score's error: the outputs overflow
+        p = self.activations[-1]
+        proba = np.hstack([1 - p, p]) if self.model.n_outputs_ == 1 else p  # as predict_proba, then predict
+        return float(np.mean(self.model.classes_[np.argmax(proba, axis=1)] == self.y))
+
+
+def _loss(model: MLPClassifier, p, y) -> float:
+    Y = model.targets(y)
+    return log_loss(p, Y) if model.loss == "log_loss" else squared_error(p, Y)
+
+
+def _divergence(model: MLPClassifier, train_loss: float) -> str | None:
+    """Why the current weights count as diverged (their training loss given), or None."""
     biggest = np.max(np.abs(model.theta_))
     if not np.isfinite(biggest):
         return "the weights overflowed to infinity"
     if biggest > DIVERGED_WEIGHT:
         return f"a weight grew to {biggest:.2g}, past {DIVERGED_WEIGHT:.0e}"
-    if not np.isfinite(_data_loss(model, X, y)):
+    if not np.isfinite(train_loss):
         return "the training loss is no longer a finite number"
     return None
-
-
-def _snapshot(shots: dict, model: MLPClassifier, epoch: int, grid, hidden_grid, X, y) -> None:
-    hidden = model.hidden_activations(hidden_grid)
-    shots["epochs"].append(epoch)
-    shots["proba"].append(model.predict_proba(grid).astype(np.float32))
-    shots["hidden"].append((np.hstack(hidden) if hidden else np.empty((len(hidden_grid), 0))).astype(np.float32))
-    shots["params"].append(model.theta_.astype(np.float32))
-    shots["confusion"].append(confusion_matrix(np.searchsorted(model.classes_, y), np.searchsorted(
-        model.classes_, model.predict(X)), len(model.classes_)))

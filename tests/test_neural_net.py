@@ -238,6 +238,35 @@ def test_record_training_snapshots_and_curves():
     assert run.diverged_at is None
 
 
+@pytest.mark.parametrize("n_classes, loss", [(2, "log_loss"), (3, "log_loss"), (2, "squared_error")])
+def test_record_training_curves_are_each_epochs_loss_and_accuracy_by_scikit_learn(n_classes, loss):
+    from sklearn.metrics import accuracy_score
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(160, 2))
+    y = np.digitize(X[:, 0] + 0.5 * X[:, 1], [-0.4, 0.4][:n_classes - 1])
+    grid = rng.normal(size=(10, 2))
+
+    def run(epochs):
+        model = MLPClassifier((5,), "relu", learning_rate_init=0.05, batch_size=16, loss=loss, random_state=2)
+        return record_training(model, X[:100], y[:100], X[100:], y[100:], grid, grid, epochs=epochs)
+
+    full = run(25)
+    for epochs in (1, 9, 25):  # the curves at epoch k hold the weights after k epochs: those of a k-epoch run
+        short = run(epochs)
+        for name, (X_part, y_part) in {"train": (X[:100], y[:100]), "test": (X[100:], y[100:])}.items():
+            proba = short.model.predict_proba(X_part)
+            if loss == "log_loss":
+                expected_loss = sk_log_loss(y_part, proba, labels=range(n_classes))
+            else:  # ½ mean ‖p − onehot‖² over the output units (one sigmoid unit for two classes)
+                p = proba[:, 1:] if n_classes == 2 else proba
+                target = (y_part[:, None] == (np.arange(1, 2) if n_classes == 2 else np.arange(n_classes)))
+                expected_loss = 0.5 * np.mean(np.sum((p - target) ** 2, axis=1))
+            assert getattr(full, f"{name}_loss")[epochs] == pytest.approx(expected_loss, rel=1e-9)
+            assert getattr(full, f"{name}_accuracy")[epochs] == accuracy_score(y_part, short.model.predict(X_part))
+            assert getattr(full, f"{name}_loss")[epochs] == getattr(short, f"{name}_loss")[-1]
+
+
 def test_record_training_reports_its_progress_and_a_report_that_raises_stops_it():
     rng = np.random.default_rng(6)
     X = rng.uniform(-5, 5, size=(60, 2))
