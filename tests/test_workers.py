@@ -386,6 +386,30 @@ def test_a_short_job_runs_inside_a_long_one_that_reports_and_both_get_their_answ
         assert long_one["answer"] == 30 and progress == [(i, 30) for i in range(1, 31)]
 
 
+def test_a_longer_job_runs_inside_a_long_one_only_if_it_should_end_first():
+    with own_pool() as pool:
+        pool.run(pause, 0.8)  # learnt: 0.8 s, longer than NEST_MAX_S
+        for wait, inside in ((0.3, True), (1.7, False)):  # into a 2-s job: ~1.7 s to go, then ~0.3 s
+            progress = []
+            busy = threading.Thread(target=pool.run, args=(counting, 40, 0.05),
+                                    kwargs={"report": lambda *a: progress.append(a)})
+            busy.start()
+            time.sleep(wait)
+            started = time.perf_counter()
+            pool.run(pause, 0.8)
+            took = time.perf_counter() - started
+            if inside:  # it ran at the long job's next report, and the long one went on afterwards
+                assert took < 1.4 and busy.is_alive()
+            else:  # it waited for the long one to end
+                assert took > 0.95 and len(progress) == 40
+            if inside:  # one such job per long job: a second one waits for the long one to end
+                started = time.perf_counter()
+                pool.run(pause, 0.8)
+                assert time.perf_counter() - started > 0.95 and len(progress) == 40
+            busy.join(10)
+            assert progress == [(i, 40) for i in range(1, 41)]
+
+
 def test_a_short_job_does_not_run_inside_a_long_one_that_never_reports():
     with own_pool() as pool:
         pool.run(touch, "/dev/null")

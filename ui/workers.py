@@ -16,10 +16,11 @@ Python process instead (``python -m ui.workers``), which computes while the serv
   script thread passes it on to its progress bar.
 - Short jobs first: a free worker goes to the waiting job expected to finish soonest (each kind of job's
   recent run time, :attr:`WorkerPool.expected`), less one second for every second it has waited, so a
-  calibration fit (~0.2 s) does not queue behind a t-SNE (~1.5 s) and no job waits for ever. And a short job
-  (expected to take at most ``NEST_MAX_S``) need not wait for a long one that reports progress at all: it is sent to
-  the busy worker, which runs it at the long job's next report (a t-SNE reports every 10 iterations), then
-  goes on with the long one.
+  calibration fit (~0.2 s) does not queue behind a t-SNE (~1.5 s) and no job waits for ever. And a job need
+  not wait for a long one that reports progress at all if it is short (expected to take at most ``NEST_MAX_S``)
+  or would end before the long one (its remaining time, from the share it reported done): it is sent to the
+  busy worker, which runs it at the long job's next report (a t-SNE reports every 10 iterations), then goes on
+  with the long one. So a training asked for during a t-SNE's first second does not wait for the t-SNE.
 - A visitor who moves on does not keep the worker busy: a waiting script checks every ``POLL_S`` whether
   Streamlit has stopped it (:func:`script_yield`); a stopped script's job is never sent. A job that reports
   progress and whose script stops while it runs is cancelled at its next report (a t-SNE: within 10
@@ -68,7 +69,8 @@ POLL_S = 0.2
 #: for the newest).
 FIRST_GUESS_S = 1.0
 NEWEST = 0.3
-#: A job expected to take at most this long (s) may run inside a long job that reports progress.
+#: A job expected to take at most this long (s) may run inside a long job that reports progress (a longer one
+#: only if it should end before that job: :meth:`WorkerPool._nestable`).
 NEST_MAX_S = 0.5
 #: Libraries a worker process keeps out (``keep_out_dataframes``).
 KEPT_OUT = ("pandas", "pyarrow")
@@ -150,6 +152,10 @@ class _Worker:
     replies: dict = field(default_factory=dict)  # job number -> queue of that job's messages
     busy: bool = False  # it runs a job (its "outer" job)
     outer_reports: bool = False  # ... which reports progress: a short job may run inside it
+    outer_since: float = 0.0  # when that job started (time.monotonic)
+    outer_expected: float = 0.0  # how long it was expected to take (s)
+    outer_done: float = 0.0  # the share of it done, as last reported
+    outer_hosted_long: bool = False  # a job longer than NEST_MAX_S has run inside it (one at most)
     nested: bool = False  # a short job runs inside it
     gone: bool = False  # its pipe closed
     sending: threading.Lock = field(default_factory=threading.Lock)
@@ -157,6 +163,19 @@ class _Worker:
     def send(self, message) -> None:
         with self.sending:
             self.to_worker.send(message)
+
+    def start_outer(self, reports: bool, expected: float) -> None:
+        """(Under the pool's lock.) It is now running a job of its own (not one inside another)."""
+        self.busy, self.outer_reports = True, reports
+        self.outer_since, self.outer_expected, self.outer_done = time.monotonic(), expected, 0.0
+        self.outer_hosted_long = False
+
+    def remaining(self, now: float) -> float:
+        """How long its own job should still take: from the share it reported done, else from its expected time."""
+        elapsed = now - self.outer_since
+        if self.outer_done > 0:
+            return elapsed * (1 - self.outer_done) / self.outer_done
+        return self.outer_expected - elapsed
 
     def read(self) -> None:
         """Hand each answer to the queue of the job it is for, until the pipe closes; then tell every job."""
@@ -223,8 +242,8 @@ class WorkerPool:
 
     def run_if_free(self, fn, *args, **kwargs) -> tuple[bool, object]:
         """``(True, fn(*args, **kwargs))`` computed in a worker if one can start it at once — a free worker with
-        nobody waiting, or (for a job expected to take at most ``NEST_MAX_S``) a long job that reports, to run
-        inside — else ``(False, None)`` without waiting: the caller computes it itself."""
+        nobody waiting, or a long job that reports, to run inside (:meth:`_nestable`) — else ``(False, None)``
+        without waiting: the caller computes it itself."""
         with self._lock:
             slot = self._slot_now(self.expected.get(_kind(fn), FIRST_GUESS_S), False)
         if slot is None:
@@ -242,11 +261,11 @@ class WorkerPool:
         try:
             for attempt in range(2):
                 if not nested and worker.process.poll() is not None:  # it left while idle: start another
-                    worker = self._replace(worker, report is not None)
+                    worker = self._replace(worker, report is not None, self.expected.get(kind, FIRST_GUESS_S))
                 replies = worker.expect(job)
                 try:
                     worker.send(("job", job, fn, args, kwargs, report is not None))
-                    result, seconds = self._wait(replies, report)
+                    result, seconds = self._wait(replies, report, None if nested else worker)
                     self._learn(kind, seconds)
                     return result
                 except (EOFError, OSError):
@@ -297,18 +316,30 @@ class WorkerPool:
         """(Under the lock.) A worker that can start a job at once, and whether inside its long job; or None."""
         if self._free and not self._waiting:
             worker = self._free.pop()
-            worker.busy, worker.outer_reports = True, reports
+            worker.start_outer(reports, expected)
             return worker, False
-        if expected <= NEST_MAX_S:
-            for worker in self._all:
-                if self._nestable(worker):
-                    worker.nested = True
-                    return worker, True
+        now = time.monotonic()
+        for worker in self._all:
+            if self._nestable(worker, expected, now):
+                self._nest(worker, expected)
+                return worker, True
         return None
 
     @staticmethod
-    def _nestable(worker: _Worker) -> bool:
-        return worker.busy and worker.outer_reports and not worker.nested and not worker.gone
+    def _nestable(worker: _Worker, expected: float, now: float) -> bool:
+        """A job expected to take ``expected`` s may run inside ``worker``'s job: that one reports, has no job
+        inside it yet, and the newcomer is short (``NEST_MAX_S``) or would end before it (shortest remaining
+        time first: a training sent during a t-SNE's first second ends ~1 s sooner, the t-SNE that much later).
+        Only one such longer job per job, or a stream of trainings could hold a t-SNE back for ever."""
+        if not (worker.busy and worker.outer_reports and not worker.nested and not worker.gone):
+            return False
+        return expected <= NEST_MAX_S or (not worker.outer_hosted_long and expected < worker.remaining(now))
+
+    @staticmethod
+    def _nest(worker: _Worker, expected: float) -> None:
+        """(Under the lock.) A job expected to take ``expected`` s is to run inside ``worker``'s job."""
+        worker.nested = True
+        worker.outer_hosted_long |= expected > NEST_MAX_S
 
     def _finished(self, worker: _Worker, nested: bool) -> None:
         """A job on ``worker`` ended: its place (the worker, or the slot inside its long job) to the waiting job
@@ -322,26 +353,30 @@ class WorkerPool:
                     now = time.monotonic()
                     turn = min(self._waiting, key=lambda t: t.urgency(now))  # the first such: oldest on a tie
                     self._waiting.remove(turn)
-                    worker.busy, worker.outer_reports = True, turn.reports
+                    worker.start_outer(turn.reports, turn.expected)
                     turn.worker, turn.nested = worker, False
                     turn.ready.set()
                 elif worker not in self._free:
                     self._free.append(worker)
-            if self._nestable(worker):  # a short job waiting may run inside the long one now running there
-                short = [t for t in self._waiting if t.expected <= NEST_MAX_S]
-                if short:
-                    now = time.monotonic()
-                    turn = min(short, key=lambda t: t.urgency(now))
-                    self._waiting.remove(turn)
-                    worker.nested = True
-                    turn.worker, turn.nested = worker, True
-                    turn.ready.set()
+            now = time.monotonic()  # a job waiting may run inside the long one now running there
+            fitting = [t for t in self._waiting if self._nestable(worker, t.expected, now)]
+            if fitting:
+                turn = min(fitting, key=lambda t: t.urgency(now))
+                self._waiting.remove(turn)
+                self._nest(worker, turn.expected)
+                turn.worker, turn.nested = worker, True
+                turn.ready.set()
 
     @staticmethod
-    def _wait(replies: queue.SimpleQueue, report):
+    def _wait(replies: queue.SimpleQueue, report, outer: _Worker | None = None):
+        """The job's answer; its progress passed to ``report`` (and noted on ``outer``, the worker it runs on as
+        that worker's own job, for :meth:`_Worker.remaining`)."""
         while True:
             kind, _, *payload = replies.get()
             if kind == "progress":
+                done, total = payload
+                if outer is not None and total:
+                    outer.outer_done = min(max(done / total, 0.0), 1.0)
                 try:
                     report(*payload)
                 except BaseException as exc:  # Streamlit stops a script by raising inside its calls
@@ -369,7 +404,7 @@ class WorkerPool:
         worker.replies.pop(job, None)
         self._finished(worker, nested)  # always handed on, or the pool would lose it for good
 
-    def _replace(self, worker: _Worker, reports: bool) -> _Worker:
+    def _replace(self, worker: _Worker, reports: bool, expected: float = 0.0) -> _Worker:
         worker.process.kill()
         worker.process.wait()
         for conn in (worker.to_worker, worker.from_worker):
@@ -378,7 +413,8 @@ class WorkerPool:
             if worker in self._all:
                 self._all.remove(worker)
         new = self._start()
-        new.busy, new.outer_reports = True, reports
+        with self._lock:
+            new.start_outer(reports, expected)
         return new
 
     def retire_idle(self) -> int:
