@@ -18,7 +18,7 @@ from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
 from ui.progress_cache import ProgressCache
 from ui.uploads import numeric_table, upload_widget
 from ui.view import View
-from ui.workers import draw, run_heavy
+from ui.workers import draw, run_heavy, yield_on_progress
 from viz.embedding import hover_texts, loadings, scree, side_by_side, small_multiples
 
 UPLOAD = "upload"
@@ -149,7 +149,8 @@ def multiples(key: str, _data: Embeddable, standardize: bool, perplexity: float,
     small, _ = subsample(_data, MULTIPLE_ROWS, seed) if _data.n_samples > MULTIPLE_ROWS else (_data, None)
     X = scaled(small.X, standardize)
     perplexities = [p for p in PERPLEXITIES if p < len(X) / 3]
-    by_perplexity, by_seed = run_heavy(tsne_multiples, X, perplexities, perplexity, SEEDS, seed)
+    by_perplexity, by_seed = run_heavy(tsne_multiples, X, perplexities, perplexity, SEEDS, seed,
+                                       report=yield_on_progress)  # cancellable, and short jobs run inside it
     return (draw(small_multiples, by_perplexity, [f"perplexity {p}" for p in perplexities], small.labels,
                  small.label_names, cols=len(perplexities)),
             draw(small_multiples, by_seed, [f"seed {s}" for s in SEEDS], small.labels, small.label_names, cols=3),

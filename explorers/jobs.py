@@ -48,12 +48,20 @@ def embed_table(X, standardize: bool, perplexity: float, lr: str, exaggeration: 
                         for name, Y in (("pca", scores[:, :2]), ("tsne", tsne.embedding_))}}
 
 
-def tsne_multiples(X, perplexities, perplexity: float, seeds, seed: int) -> tuple[list, list]:
+def tsne_multiples(X, perplexities, perplexity: float, seeds, seed: int, report=None) -> tuple[list, list]:
     """500-iteration t-SNE maps of X at each of ``perplexities`` (seed ``seed``) and each of ``seeds``
-    (perplexity ``perplexity``)."""
-    by_perplexity = [TSNE(perplexity=p, max_iter=500, random_state=seed).fit_transform(X) for p in perplexities]
-    by_seed = [TSNE(perplexity=perplexity, max_iter=500, random_state=s).fit_transform(X) for s in seeds]
-    return by_perplexity, by_seed
+    (perplexity ``perplexity``); ``report(done, total)`` counts iterations over all the maps."""
+    settings = [(p, seed) for p in perplexities] + [(perplexity, s) for s in seeds]
+    total = 500 * len(settings)
+    maps = []
+    for i, (p, s) in enumerate(settings):
+        progress = None if report is None else functools.partial(_report_part, report, 500 * i, total)
+        maps.append(TSNE(perplexity=p, max_iter=500, random_state=s).fit(X, callback=progress).embedding_)
+    return maps[:len(perplexities)], maps[len(perplexities):]
+
+
+def _report_part(report, offset: int, total: int, done: int, _of: int) -> None:
+    report(offset + done, total)
 
 
 def _sharpness_model(batch_size: int, lr: float, seed: int) -> MLPClassifier:

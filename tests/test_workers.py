@@ -13,6 +13,7 @@ import pytest
 from core.datasets_2d import make_dataset, train_test_split
 from core.neural_net import MLPClassifier
 from core.training import record_training
+from core.tsne import TSNE
 from explorers.jobs import baseline_results, batch_race, embed_table, sharpness_runs, tsne_multiples
 from ui import workers
 from ui.workers import RemoteTraceback, WorkerDied, WorkerPool, run_heavy
@@ -172,8 +173,14 @@ def test_the_sharpness_and_multiples_jobs_match_here(pool):
     remote = pool.run(sharpness_runs, *parts, (4, 60), 0.1, 30, 0)
     np.testing.assert_array_equal(remote.sharpness, local.sharpness)
     X = digits_like(90)
-    assert all(np.array_equal(a, b) for a, b in zip(pool.run(tsne_multiples, X, [5], 5.0, [0, 1], 0)[1],
-                                                    tsne_multiples(X, [5], 5.0, [0, 1], 0)[1]))
+    progress = []
+    there = pool.run(tsne_multiples, X, [5, 10], 5.0, [0, 1], 0, report=lambda *a: progress.append(a))
+    here = tsne_multiples(X, [5, 10], 5.0, [0, 1], 0)
+    assert all(np.array_equal(a, b) for a, b in zip(there[0] + there[1], here[0] + here[1]))
+    assert np.array_equal(here[1][0], TSNE(perplexity=5.0, max_iter=500, random_state=0).fit_transform(X))
+    # progress over all four maps: 500 iterations each, counted on from map to map
+    assert progress[-1] == (2000, 2000) and [d for d, _ in progress] == sorted(d for d, _ in progress)
+    assert (500, 2000) in progress and (1000, 2000) in progress and len(progress) > 4 * 40
 
 
 def test_the_baseline_models_fit_in_the_worker_as_here_and_load_scikit_learn_there_only():
