@@ -138,13 +138,15 @@ class SharpnessResult:
 
 
 def sharpness_by_batch_size(make_model: Callable, X_train, y_train, X_test, y_test, batch_sizes, *,
-                            n_updates: int, alphas=np.linspace(-0.5, 1.5, 41)) -> SharpnessResult:
+                            n_updates: int, alphas=np.linspace(-0.5, 1.5, 41),
+                            callback: Callable[[int, int], object] | None = None) -> SharpnessResult:
     """Keskar et al.'s experiment in small: for each batch size B, train ``make_model(B)`` (an unfitted
     :class:`~core.neural_net.MLPClassifier`) for the same number of updates, then measure λ_max and the loss
     along the line between the smallest- and the largest-batch solutions.
 
     Equal updates, not equal epochs: a large batch then sees far more examples, so it is not simply
-    under-trained when it ends somewhere sharper.
+    under-trained when it ends somewhere sharper. ``callback(done, 2k)``, if given, is called after each of the
+    k trainings and after each λ_max; an exception it raises stops the experiment there.
     """
     n_updates = check_int("n_updates", n_updates, low=1, high=100_000)
     X_train, y_train = _check_xy(X_train, y_train, "X_train", "y_train")
@@ -156,7 +158,8 @@ def sharpness_by_batch_size(make_model: Callable, X_train, y_train, X_test, y_te
     if sizes.ndim != 1 or not 1 <= len(sizes) <= 20:
         raise ValueError(f"batch_sizes must list 1 to 20 batch sizes, got {batch_sizes!r}.")
     models, rows = [], []
-    for B in sizes.tolist():
+    steps = 2 * len(sizes)
+    for i, B in enumerate(sizes.tolist()):
         B = min(check_int("batch size", B, low=1), len(X_train))
         epochs = max(1, round(n_updates * B / len(X_train)))
         model = make_model(B)
@@ -165,9 +168,13 @@ def sharpness_by_batch_size(make_model: Callable, X_train, y_train, X_test, y_te
         model.max_iter = epochs
         model._check_params()
         model.fit(X_train, y_train)
+        if callback is not None:
+            callback(2 * i + 1, steps)
         Y = model.targets(y_train)
         top = top_hessian_eigenvalue(lambda t, m=model, Y=Y: m.gradient(t, X_train, Y), model.theta_,
                                      n_iter=300, tol=1e-5)
+        if callback is not None:
+            callback(2 * i + 2, steps)
         models.append(model)
         rows.append((B, epochs, top.value, model.objective(model.theta_, X_train, Y), model.score(X_train, y_train),
                      model.score(X_test, y_test) if len(X_test) else np.nan))

@@ -68,10 +68,11 @@ def _sharpness_model(batch_size: int, lr: float, seed: int) -> MLPClassifier:
     return MLPClassifier((16, 16), "tanh", learning_rate_init=lr, batch_size=batch_size, random_state=seed)
 
 
-def sharpness_runs(X_train, y_train, X_test, y_test, sizes, lr: float, updates: int, seed: int):
+def sharpness_runs(X_train, y_train, X_test, y_test, sizes, lr: float, updates: int, seed: int, report=None):
     """:func:`core.sharpness.sharpness_by_batch_size` for a 16-16 tanh network per batch size."""
     make_model = functools.partial(_sharpness_model, lr=lr, seed=seed)
-    return sharpness_by_batch_size(make_model, X_train, y_train, X_test, y_test, sizes, n_updates=updates)
+    return sharpness_by_batch_size(make_model, X_train, y_train, X_test, y_test, sizes, n_updates=updates,
+                                   callback=report)
 
 
 def train_and_draw(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epochs: int, data, template,

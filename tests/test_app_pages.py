@@ -1,7 +1,9 @@
 """Every registered page driven with AppTest: defaults, every preset, bad links, URL round-trips."""
 
+import contextlib
 import inspect
 import json
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -9,12 +11,45 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import gradient_descent, make_line, mse_hessian
+from ui import workers
 from ui.registry import EXPLORERS
 from ui.view import DECLARED
 from viz.animation import PAYLOAD_BUDGET_BYTES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = [e.path for e in EXPLORERS]
+
+
+class PicklingPool:
+    """A stand-in for the server's worker pool that computes here, but sends every job and its answer through
+    pickle on the way, as a real worker does: so every page's every job and drawing (``ui.workers.run_heavy``,
+    ``offload``, ``draw``) is checked to travel, which AppTest alone (no workers) would never notice."""
+
+    @staticmethod
+    def _travel(value):
+        return pickle.loads(pickle.dumps(value))
+
+    def run(self, fn, *args, report=None, still_wanted=None, **kwargs):
+        fn, args, kwargs = self._travel((fn, args, kwargs))
+        return self._travel(fn(*args, **kwargs) if report is None else fn(*args, report=report, **kwargs))
+
+    def run_if_free(self, fn, *args, **kwargs):
+        return True, self.run(fn, *args, **kwargs)
+
+
+@contextlib.contextmanager
+def jobs_by_pickle():
+    saved, workers.server_pool = workers.server_pool, PicklingPool
+    try:
+        yield
+    finally:
+        workers.server_pool = saved
+
+
+@pytest.fixture(autouse=True)
+def jobs_travel_by_pickle():
+    with jobs_by_pickle():
+        yield
 
 
 def open_page(path=None, **query) -> AppTest:
@@ -33,7 +68,8 @@ def url_of(path):
 
 def declared(path):
     if url_of(path) not in DECLARED:
-        open_page(path)
+        with jobs_by_pickle():  # (at collection: the default views drawn here are cached for the tests)
+            open_page(path)
     return DECLARED[url_of(path)]
 
 
@@ -200,6 +236,7 @@ def test_unexpected_errors_are_caught_and_explained(monkeypatch):
 
     monkeypatch.setattr(viz.line_fit, "fit_animation", broken)
     monkeypatch.setattr(viz.line_fit, "derivative_limit", broken)
+    monkeypatch.setattr(workers, "server_pool", lambda: None)  # everything here: `broken` does not pickle
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("explorers/fit_line.py")
     at.query_params["seed"] = "4242"  # bypass the figure cache

@@ -76,3 +76,33 @@ def test_small_batches_end_flatter_with_the_same_number_of_updates():
     i0, i1 = np.argmin(abs(result.alphas)), np.argmin(abs(result.alphas - 1))
     assert result.line_train[i0] == pytest.approx(result.train_loss[0], rel=1e-9)
     assert result.line_train[i1] == pytest.approx(result.train_loss[1], rel=1e-9)
+
+
+def test_the_experiment_reports_after_each_training_and_each_sharpness_and_a_report_that_raises_stops_it():
+    from core.datasets_2d import make_dataset, train_test_split
+    from core.sharpness import sharpness_by_batch_size
+
+    X, y = make_dataset("moons", 120, 0.3, 0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, 0)
+    made = []
+
+    def make(B):
+        made.append(B)
+        return MLPClassifier((8,), "tanh", learning_rate_init=0.1, batch_size=B, random_state=0)
+
+    seen = []
+    reported = sharpness_by_batch_size(make, X_train, y_train, X_test, y_test, [4, 20, 60], n_updates=60,
+                                       callback=lambda *a: seen.append(a))
+    assert seen == [(i, 6) for i in range(1, 7)]
+    quiet = sharpness_by_batch_size(make, X_train, y_train, X_test, y_test, [4, 20, 60], n_updates=60)
+    np.testing.assert_array_equal(reported.sharpness, quiet.sharpness)  # reporting changes nothing
+
+    def stop_after_two(done, total):
+        if done == 2:
+            raise KeyboardInterrupt
+
+    made.clear()
+    with pytest.raises(KeyboardInterrupt):
+        sharpness_by_batch_size(make, X_train, y_train, X_test, y_test, [4, 20, 60], n_updates=60,
+                                callback=stop_after_two)
+    assert made == [4]  # stopped after the first network's sharpness: the second was never built

@@ -170,8 +170,10 @@ def test_the_sharpness_and_multiples_jobs_match_here(pool):
     X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, 0)
     parts = (X_train, y_train, X_test, y_test)
     local = sharpness_runs(*parts, (4, 60), 0.1, 30, 0)
-    remote = pool.run(sharpness_runs, *parts, (4, 60), 0.1, 30, 0)
+    progress = []
+    remote = pool.run(sharpness_runs, *parts, (4, 60), 0.1, 30, 0, report=lambda *a: progress.append(a))
     np.testing.assert_array_equal(remote.sharpness, local.sharpness)
+    assert progress == [(1, 4), (2, 4), (3, 4), (4, 4)]
     X = digits_like(90)
     progress = []
     there = pool.run(tsne_multiples, X, [5, 10], 5.0, [0, 1], 0, report=lambda *a: progress.append(a))
