@@ -419,6 +419,26 @@ def test_a_longer_job_runs_inside_a_long_one_only_if_it_should_end_first():
             assert progress == [(i, 40) for i in range(1, 41)]
 
 
+def test_a_stream_of_short_jobs_cannot_hold_a_long_one_back_it_keeps_at_least_half_the_worker():
+    with own_pool() as pool:
+        pool.run(pause, 0.2)  # learnt: a short job
+        progress, inside = [], []
+        long_one = threading.Thread(target=pool.run, args=(counting, 40, 0.05),  # 2 s alone
+                                    kwargs={"report": lambda *a: progress.append(a)})
+        started = time.perf_counter()
+        long_one.start()
+        time.sleep(0.1)
+        while long_one.is_alive() and time.perf_counter() - started < 20:  # a new short job as each one ends
+            done, answer = pool.run_if_free(pause, 0.2)
+            inside.append(done)
+            if not done:
+                time.sleep(0.05)  # (run here instead: the worker's long job is having its turn)
+        took = time.perf_counter() - started
+        assert sum(inside) >= 3  # short jobs did run inside it
+        assert took < 5.5, took  # alone 2 s; with the stream at most about twice that (20 % of the worker: ~10 s)
+        assert progress == [(i, 40) for i in range(1, 41)]
+
+
 def test_a_short_job_does_not_run_inside_a_long_one_that_never_reports():
     with own_pool() as pool:
         pool.run(touch, "/dev/null")

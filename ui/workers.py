@@ -156,6 +156,8 @@ class _Worker:
     outer_expected: float = 0.0  # how long it was expected to take (s)
     outer_done: float = 0.0  # the share of it done, as last reported
     outer_hosted_long: bool = False  # a job longer than NEST_MAX_S has run inside it (one at most)
+    nested_since: float = 0.0  # when the job now inside it started
+    nested_total: float = 0.0  # seconds jobs inside it have run so far
     nested: bool = False  # a short job runs inside it
     gone: bool = False  # its pipe closed
     sending: threading.Lock = field(default_factory=threading.Lock)
@@ -168,11 +170,15 @@ class _Worker:
         """(Under the pool's lock.) It is now running a job of its own (not one inside another)."""
         self.busy, self.outer_reports = True, reports
         self.outer_since, self.outer_expected, self.outer_done = time.monotonic(), expected, 0.0
-        self.outer_hosted_long = False
+        self.outer_hosted_long, self.nested_total = False, 0.0
+
+    def own_time(self, now: float) -> float:
+        """How long its own job has run, not counting the jobs that ran inside it."""
+        return now - self.outer_since - self.nested_total - (now - self.nested_since if self.nested else 0.0)
 
     def remaining(self, now: float) -> float:
         """How long its own job should still take: from the share it reported done, else from its expected time."""
-        elapsed = now - self.outer_since
+        elapsed = self.own_time(now)
         if self.outer_done > 0:
             return elapsed * (1 - self.outer_done) / self.outer_done
         return self.outer_expected - elapsed
@@ -303,6 +309,9 @@ class WorkerPool:
         try:
             while not turn.ready.wait(POLL_S if still_wanted is not None else None):
                 still_wanted()
+                with self._lock:  # a long job that had its fair share of jobs inside it may take one again
+                    for worker in self._all:
+                        self._nest_waiting(worker)
         except BaseException:
             with self._lock:
                 if turn.worker is None:  # still in line: leave it
@@ -330,15 +339,18 @@ class WorkerPool:
         """A job expected to take ``expected`` s may run inside ``worker``'s job: that one reports, has no job
         inside it yet, and the newcomer is short (``NEST_MAX_S``) or would end before it (shortest remaining
         time first: a training sent during a t-SNE's first second ends ~1 s sooner, the t-SNE that much later).
-        Only one such longer job per job, or a stream of trainings could hold a t-SNE back for ever."""
+        Only one such longer job per job, and jobs inside it may take at most as long as it has run itself: else
+        a stream of new views' drawings, or of trainings, could hold a t-SNE back for ever."""
         if not (worker.busy and worker.outer_reports and not worker.nested and not worker.gone):
+            return False
+        if worker.nested_total > worker.own_time(now):  # it has had less than half the worker: its turn
             return False
         return expected <= NEST_MAX_S or (not worker.outer_hosted_long and expected < worker.remaining(now))
 
     @staticmethod
     def _nest(worker: _Worker, expected: float) -> None:
         """(Under the lock.) A job expected to take ``expected`` s is to run inside ``worker``'s job."""
-        worker.nested = True
+        worker.nested, worker.nested_since = True, time.monotonic()
         worker.outer_hosted_long |= expected > NEST_MAX_S
 
     def _finished(self, worker: _Worker, nested: bool) -> None:
@@ -347,6 +359,7 @@ class WorkerPool:
         with self._lock:
             if nested:
                 worker.nested = False
+                worker.nested_total += time.monotonic() - worker.nested_since
             else:
                 worker.busy = worker.outer_reports = False
                 if self._waiting:
@@ -358,14 +371,18 @@ class WorkerPool:
                     turn.ready.set()
                 elif worker not in self._free:
                     self._free.append(worker)
-            now = time.monotonic()  # a job waiting may run inside the long one now running there
-            fitting = [t for t in self._waiting if self._nestable(worker, t.expected, now)]
-            if fitting:
-                turn = min(fitting, key=lambda t: t.urgency(now))
-                self._waiting.remove(turn)
-                self._nest(worker, turn.expected)
-                turn.worker, turn.nested = worker, True
-                turn.ready.set()
+            self._nest_waiting(worker)  # a job waiting may run inside the long one now running there
+
+    def _nest_waiting(self, worker: _Worker) -> None:
+        """(Under the lock.) The most urgent waiting job that may run inside ``worker``'s job, sent there."""
+        now = time.monotonic()
+        fitting = [t for t in self._waiting if self._nestable(worker, t.expected, now)]
+        if fitting:
+            turn = min(fitting, key=lambda t: t.urgency(now))
+            self._waiting.remove(turn)
+            self._nest(worker, turn.expected)
+            turn.worker, turn.nested = worker, True
+            turn.ready.set()
 
     @staticmethod
     def _wait(replies: queue.SimpleQueue, report, outer: _Worker | None = None):
