@@ -20,7 +20,7 @@ from ui.housekeeping import one_heavy_at_a_time
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset
 from ui.view import View
-from ui.workers import draw, run_heavy, yield_on_progress
+from ui.workers import draw, run_heavy
 from viz.batch_lab import batch_label, gradient_cloud, paths_animation, sharpness_figure, sweep_figure
 
 THETA0 = DEMO_THETA0  # where every run starts on the (w, b) plane
@@ -159,8 +159,9 @@ def sweep(n, noise, seed, rule, base_lr, cap, warmup, target, sampling):
 def sharpness(seed, lr, updates):
     X, y = make_dataset("moons", 400, 0.3, seed)
     X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, seed)
-    result = run_heavy(sharpness_runs, X_train, y_train, X_test, y_test, SHARP_SIZES, lr, updates, seed,
-                       report=yield_on_progress)  # cancellable, and other jobs may run inside it
+    # No report (sharpness_runs takes one): both make-load runs that passed one had a view time out in the cold
+    # start, which the runs without it have not had. Cold-start tails of 20-30 s occur either way: unproven.
+    result = run_heavy(sharpness_runs, X_train, y_train, X_test, y_test, SHARP_SIZES, lr, updates, seed)
     return result, draw(sharpness_figure, result)
 
 
