@@ -95,7 +95,37 @@ def test_other_figures_and_encodings_go_to_plotly_as_before():
     assert pio.to_json(plain, validate=False) == plotly_to_json(plain, validate=False)
     assert pio.to_json(fig) == plotly_to_json(fig)
     assert json.loads(pio.to_json(prepared, pretty=True)) == json.loads(plotly_to_json(fig, pretty=True))
-    assert pio.to_json(prepared) is prepared.wire().text  # as fig.to_json() passes a figure itself
-    assert wire.figure_or_data(prepared, True) is prepared.wire()
+    assert pio.to_json(prepared) == prepared.wire().text  # as fig.to_json() passes a figure itself
+    seen = wire.figure_or_data(prepared, True)
+    assert isinstance(seen, WireSpec) and seen.text == prepared.wire().text
     assert wire.figure_or_data(plain, False) is plain
     assert isinstance(prepared, PreparedFigure)
+
+
+def test_a_long_text_is_kept_compressed_and_sent_whole():
+    import pickle
+    import zlib
+
+    fig = the_same_animation()
+    prepared = prepare(fig)
+    text = plotly_to_json(fig.to_dict(), validate=False)
+    assert len(text) > 64_000  # long enough to be packed
+    assert prepared.kept_bytes() * 2 < len(prepared.wire().text)  # an animation's JSON compresses well
+    assert json.loads(prepared.wire().text) == json.loads(text)
+    assert isinstance(prepared._kept, bytes) and zlib.decompress(prepared._kept).decode() == prepared.wire().text
+    travelled = pickle.loads(pickle.dumps(prepared))  # from a worker process: compressed on the way
+    assert len(pickle.dumps(prepared)) < prepared.kept_bytes() + 2_000
+    assert travelled.wire().text == prepared.wire().text and travelled.frame_count() == prepared.frame_count()
+
+
+def test_a_short_text_or_one_that_does_not_compress_is_kept_as_it_is():
+    import numpy as np
+
+    from viz.prepared import pack, unpack
+
+    small = prepare(go.Figure(go.Scatter(x=[1, 2], y=[3, 4])))
+    assert isinstance(small._kept, str) and small.kept_bytes() == len(small.wire().text)
+    noise = np.random.default_rng(0).integers(0, 2**32, 50_000, dtype=np.uint32)  # random bits in base64: ~1.3×
+    noisy = prepare(go.Figure(go.Scatter(x=noise, y=noise[::-1], mode="markers")))
+    assert isinstance(noisy._kept, str) and len(noisy.wire().text) > 64_000
+    assert unpack(pack("x" * 100_000)) == "x" * 100_000 and isinstance(pack("x" * 100_000), bytes)
