@@ -6,7 +6,7 @@ Run with ``make run`` (or ``streamlit run app.py``). Every explorer is registere
 import streamlit as st
 
 from ui.errors import run_safely
-from ui.housekeeping import collect_now_and_then
+from ui.housekeeping import collect_now_and_then, forget_hashed_function
 from ui.keyboard import keyboard_support
 from ui.lessons import LESSONS, step_link
 from ui.registry import EXPLORERS
@@ -97,6 +97,9 @@ motion_switch()
 palette_choice()
 pages = [st.Page(home, title="Home", icon="🏠", default=True)] + [
     st.Page(e.path, title=e.title, icon=e.icon, url_path=e.url_path) for e in EXPLORERS]
-run_safely(st.navigation(pages))
+try:
+    run_safely(st.navigation(pages))
+finally:  # also when the page stops or reruns itself
+    forget_hashed_function()
 collect_now_and_then()
 start_warm_up()  # once per server: opens every page, preset and lesson step in the background (ui/warmup.py)

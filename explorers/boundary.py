@@ -329,10 +329,6 @@ def equations(s: dict, model: MLPClassifier) -> list[str]:
 # ------------------------------------------------------------------------------------------- the page
 
 
-def regenerate() -> None:
-    st.session_state[view.key("seed")] = (st.session_state[view.key("seed")] + 1) % 10_000
-
-
 view = View("decision-boundary", PARAMS, PRESETS)
 view.header("🧠 Decision boundaries: a network learning live",
             "A small neural network, written in NumPy, trains on points in the plane. Press **▶ Play** and watch "
@@ -359,7 +355,7 @@ with data_col.container(border=True):
     with seed_col:
         view.control("seed")
     with dice_col:
-        st.button("🎲", on_click=regenerate, help="New data: the next seed.", key="regen")
+        st.button("🎲", on_click=view.next_seed, help="New data: the next seed.", key="regen")
 with net_col.container(border=True):
     st.markdown("**Network**")
     view.control("features")

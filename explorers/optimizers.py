@@ -1,5 +1,7 @@
 """Optimizers racing on loss surfaces: the same start, different update rules."""
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -115,14 +117,6 @@ def race_table(result) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def start_from_click() -> None:
-    """A click on the surface (a point of the invisible click grid) becomes the new start."""
-    points = [p for p in st.session_state["race"].selection.points if p.get("curve_number") == CLICK_TRACE]
-    if points:
-        st.session_state[view.key("x0")] = round(float(points[0]["x"]), 2)
-        st.session_state[view.key("y0")] = round(float(points[0]["y"]), 2)
-
-
 def step_story(result, name: str, k: int) -> list[str]:
     """The chosen racer's update at step k, with its numbers substituted."""
     i = result.names.index(name)
@@ -183,7 +177,9 @@ if result is not None:
             st.error(f"**{label} diverged at step {at}**: {why}. **What to change:** lower the learning rate.",
                      icon="💥")
     rows = race_summary(race_result, objective.minima)
-    view.chart(race_fig, key="race", on_select=start_from_click, selection_mode="points", summary=(
+    # a click on the surface (a point of the invisible click grid) becomes the new start
+    on_click = partial(view.start_from_click, "race", CLICK_TRACE, "x0", "y0")
+    view.chart(race_fig, key="race", on_select=on_click, selection_mode="points", summary=(
         f"{len(rows)} optimizers race for {race_result.n_steps} steps from ({x0:g}, {y0:g}) on the "
         f"{objective.label} surface, drawn as a contour map with "
         "each racer's path. " + " ".join(

@@ -163,6 +163,26 @@ class View:
         for name, value in values.items():
             st.session_state[self.key(name)] = value
 
+    # Widget callbacks live here, never in a page. Streamlit keeps every widget's metadata, its callback
+    # included, for the whole session, also after the widget is gone, and a chart with ``on_select`` is a new
+    # widget for every figure it shows (its identity hashes the figure). A function defined in a page holds
+    # that run's whole module namespace (figures, results, data) through ``__globals__``: one run kept alive
+    # per figure per visitor, which under ``make load`` grew the server by ~0.4 MB/s for as long as the class
+    # went on (tests/test_session_memory.py). A method of the view holds only the view.
+
+    def next_seed(self, name: str = "seed") -> None:
+        """A button's ``on_click``: the integer control ``name`` takes its next value (after the last, its first)."""
+        param, key = self.by_name[name], self.key(name)
+        st.session_state[key] = param.low + (st.session_state[key] + 1 - param.low) % (param.high - param.low + 1)
+
+    def start_from_click(self, chart_key: str, trace: int, x_name: str, y_name: str) -> None:
+        """A chart's ``on_select`` (with the arguments bound by ``functools.partial``): the first clicked point of
+        trace number ``trace`` sets the controls ``x_name`` and ``y_name``."""
+        points = [p for p in st.session_state[chart_key].selection.points if p.get("curve_number") == trace]
+        if points:
+            st.session_state[self.key(x_name)] = round(float(points[0]["x"]), 2)
+            st.session_state[self.key(y_name)] = round(float(points[0]["y"]), 2)
+
     def preset_notice(self) -> None:
         """The chosen preset's one line of what to notice, and which controls were changed since."""
         if not self.preset:
