@@ -167,8 +167,8 @@ class View:
     # included, for the whole session, also after the widget is gone, and a chart with ``on_select`` is a new
     # widget for every figure it shows (its identity hashes the figure). A function defined in a page holds
     # that run's whole module namespace (figures, results, data) through ``__globals__``: one run kept alive
-    # per figure per visitor, which under ``make load`` grew the server by ~0.4 MB/s for as long as the class
-    # went on (tests/test_session_memory.py). A method of the view holds only the view.
+    # per figure per visitor, so under ``make load`` the server grew for as long as the class went on
+    # (tests/test_session_memory.py). A method of the view holds only the view.
 
     def next_seed(self, name: str = "seed") -> None:
         """A button's ``on_click``: the integer control ``name`` takes its next value (after the last, its first)."""
