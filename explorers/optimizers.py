@@ -89,7 +89,17 @@ def run(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, s
 
 
 def results_table(objective, result) -> pd.DataFrame:
-    return pd.DataFrame(race_summary(result, objective.minima))
+    """The race's summary as shown: where a racer never diverged, stalled or came near a minimum, the table says
+    so in words instead of a bare "None" (a column with such a cell is text, its numbers written out)."""
+    table = pd.DataFrame(race_summary(result, objective.minima))
+    for column in table.columns[1:]:
+        missing = table[column].isna()
+        if missing.any():
+            steps = column.startswith("steps to") or column.endswith("step")
+            word = "not reached" if column.startswith("steps to") else "never" if steps else "—"
+            table[column] = [word if gone else str(int(value)) if steps else f"{value:.4g}"
+                             for gone, value in zip(missing, table[column])]
+    return table
 
 
 UPDATE_RULES = {

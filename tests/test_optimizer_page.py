@@ -79,3 +79,12 @@ def test_a_setting_no_racer_uses_reuses_the_race(monkeypatch):
     assert len(calls) == 1
     assert not open_race(**view, beta2="0.99").exception  # Adam's β₂ is used
     assert len(calls) == 2
+
+
+def test_the_results_table_says_never_instead_of_none():
+    calm = open_race().dataframe[0].value
+    assert list(calm["diverged at step"]) == ["never"] * len(calm)
+    assert "None" not in calm.astype(str).to_numpy()
+    wild = open_race(preset="too-large").dataframe[0].value.set_index("optimizer")
+    assert wild.loc["SGD", "diverged at step"].isdigit()  # the step, written out
+    assert "never" in set(wild["diverged at step"]) or len(wild) == 1
