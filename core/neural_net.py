@@ -429,7 +429,10 @@ class MLPClassifier:
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n, n_classes) (a sigmoid's p becomes the columns 1 − p, p)."""
-        p = self._checked_forward(X)[1][-1]
+        return self._as_proba(self._checked_forward(X)[1][-1])
+
+    def _as_proba(self, p: np.ndarray) -> np.ndarray:
+        """The output layer's values as class probabilities (core.training reuses a forward pass it made)."""
         return np.hstack([1 - p, p]) if self.n_outputs_ == 1 else p
 
     def predict(self, X) -> np.ndarray:

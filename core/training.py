@@ -242,8 +242,7 @@ class _Evaluation:
             return float("nan")
         if not all(np.all(np.isfinite(a)) for a in self.activations):
             self.model._checked_forward(self.activations[0])  # raises score's error: the outputs overflow
-        p = self.activations[-1]
-        proba = np.hstack([1 - p, p]) if self.model.n_outputs_ == 1 else p  # as predict_proba, then predict
+        proba = self.model._as_proba(self.activations[-1])  # as predict_proba, then predict
         return float(np.mean(self.model.classes_[np.argmax(proba, axis=1)] == self.y))
 
 
