@@ -3,8 +3,9 @@
 Streamlit's own widgets are keyboard-operable, but Plotly draws its Play / Pause / Reset buttons and its step
 slider as SVG shapes that Tab never reaches. This fixed script (no user text goes into it) makes them
 reachable: each button becomes a focusable ``role=button`` that Enter or Space presses, and the step slider a
-focusable ``role=slider`` that the arrow keys, Home and End move one frame at a time (by sending Plotly the
-same pointer events a mouse would). It runs once per browser tab and follows charts as Streamlit redraws them.
+focusable ``role=slider`` that the arrow keys, Home and End move one frame at a time (by running the step's
+own command through Plotly's API, so no mouse drag is begun and none is left behind). It runs once per browser
+tab and follows charts as Streamlit redraws them.
 """
 
 import streamlit as st
@@ -17,17 +18,34 @@ KEYBOARD_JS = """<script>
       view: window, clientX: x, clientY: y, buttons: type === 'mouseup' ? 0 : 1}));
   // Plotly's own geometry: step i of n sits at stepInset + (railLength − 2·stepInset)·i/(n − 1) on the rail.
   const STEP_INSET = 10;
-  const sliderOf = (plot) => (((plot.closest('.js-plotly-plot') || plot)._fullLayout || {}).sliders || [])[0];
+  const sliderOf = (plot) => ((plot.layout || {}).sliders || [])[0];
+  // Run the step's own command (Plotly.animate to its frame) through Plotly's API, as the slider does when
+  // clicked; Plotly then moves the slider to that frame. No pointer event is sent, so no drag is begun: a
+  // mousedown on the rail starts one that only a mouseup reaching the chart element ends (one sent to window
+  // never gets there), and an open drag makes the step follow the pointer and stalls Play.
+  // Streamlit's Plotly bundle publishes the API as window.Plotly; should a later one not, click the rail.
   function stepTo(plot, index) {
-    const slider = sliderOf(plot), rail = plot.querySelector('g.slider-container .slider-rail-touch-rect');
-    if (!slider || !rail) return;
-    const n = (slider.steps || []).length;
-    index = Math.max(0, Math.min(n - 1, index));
+    const slider = sliderOf(plot);
+    if (!slider) return;
+    const steps = slider.steps || [];
+    const step = steps[Math.max(0, Math.min(steps.length - 1, index))];
+    const api = window.Plotly;
+    if (!step) return;
+    if (api && typeof api[step.method] === 'function') {
+      // the next key press or Play interrupts this animation, which rejects its promise: that is expected
+      Promise.resolve(api[step.method](plot, ...(step.args || []))).catch(() => {});
+    } else {
+      clickRail(plot, steps.indexOf(step), steps.length);
+    }
+  }
+  function clickRail(plot, index, n) {
+    const rail = plot.querySelector('g.slider-container .slider-rail-touch-rect');
+    if (!rail) return;
     const r = rail.getBoundingClientRect();
     const x = r.left + STEP_INSET + (r.width - 2 * STEP_INSET) * (n > 1 ? index / (n - 1) : 0);
     const y = r.top + r.height / 2;
     press(rail, 'mousedown', x, y);
-    press(window, 'mouseup', x, y);
+    press(rail, 'mouseup', x, y);  // it bubbles to the chart element, where Plotly listens for the drag's end
   }
   function label(plot) {
     plot.querySelectorAll('g.updatemenu-button').forEach((button) => {

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from ui.params import shown
+
 LESSON_KEY, STEP_KEY = "lesson", "step"
 
 
@@ -132,16 +134,25 @@ def step_link(lesson: Lesson, index: int) -> dict:
     return query
 
 
-def current(query: dict) -> tuple[Lesson, int] | None:
-    """The lesson and 0-based step the link asks for, or None (unknown lessons and steps are ignored)."""
+def current(query: dict) -> tuple[Lesson, int | None] | None:
+    """The lesson the link names and the 0-based index of the step it asks for (no step asked: the first);
+    None for an unknown lesson. The index is None when the lesson has no such step (``step=99``, ``0``, ``-3``,
+    ``abc``): guessing one would show a step's instructions on a page that is not showing that step."""
     lesson = LESSONS.get(query.get(LESSON_KEY) or "")
     if lesson is None:
         return None
-    try:
-        index = int(query.get(STEP_KEY, "1")) - 1
-    except ValueError:
-        index = 0
-    return lesson, min(max(index, 0), len(lesson.steps) - 1)
+    return lesson, step_index(lesson, query.get(STEP_KEY))
+
+
+def step_index(lesson: Lesson, raw: str | None) -> int | None:
+    """``raw`` (a link's 1-based step number) as a 0-based index into ``lesson.steps``, or None if it is not one."""
+    text = (raw or "1").strip() or "1"
+    # ASCII digits only, and few of them: int() also reads "+2", "1_0" and other scripts' digits, and refuses
+    # strings of thousands of digits with an error
+    if not (text.isascii() and text.isdigit() and len(text) <= 6):
+        return None
+    number = int(text)
+    return number - 1 if 1 <= number <= len(lesson.steps) else None
 
 
 def lesson_bar(page: str, pages: dict[str, str]) -> None:
@@ -153,8 +164,11 @@ def lesson_bar(page: str, pages: dict[str, str]) -> None:
     if found is None:
         return
     lesson, index = found
-    step = lesson.steps[index]
     with st.container(border=True, key="lesson-bar"):
+        if index is None:
+            no_such_step(lesson, st.query_params.get(STEP_KEY, ""), pages)
+            return
+        step = lesson.steps[index]
         st.markdown(f"**📚 {lesson.title}** — step {index + 1} of {len(lesson.steps)}: **{step.title}**")
         st.markdown(f"👀 {step.look}  \n❓ *{step.ask}*")
         back, _, forward = st.columns([1, 3, 1])
@@ -165,6 +179,15 @@ def lesson_bar(page: str, pages: dict[str, str]) -> None:
                 _go(lesson, index + 1, pages)
         else:
             forward.markdown("🎓 **The end.**")
+
+
+def no_such_step(lesson: Lesson, asked: str, pages: dict[str, str]) -> None:
+    """Say that the link's step does not exist and how many there are, and link the lesson's first step."""
+    count, first = len(lesson.steps), lesson.steps[0]
+    st.warning(f"**📚 {lesson.title}** has no step `{shown(asked)}`: it has {count} steps, numbered 1 to "
+               f"{count}.", icon="🔢")
+    st.page_link(pages[first.page], label=f"Start at step 1 of {count}: {first.title}", icon="▶️",
+                 query_params=step_link(lesson, 0))
 
 
 def _go(lesson: Lesson, index: int, pages: dict[str, str]) -> None:
