@@ -120,13 +120,19 @@ def race_and_draw(surface: str, expr: str, condition: float, angle: float, opts,
                   wd: float, schedule: str, steps: int, start, template):
     """The optimizer race on a surface (``core.expressions.objective_for``'s arguments: a surface holds
     closures, which do not pickle, so it is rebuilt here from its recipe) and its two figures, drawn in Plotly's
-    ``template`` (``viz.theme.default_template``)."""
+    ``template`` (``viz.theme.default_template``).
+
+    Where f or its gradient is not finite at ``start`` (a typed ``log(x)`` started at x < 0) no race can run:
+    the result and the 3-D figure are then ``None`` and the first figure is the surface alone
+    (``viz.race.start_map``), so that a click on it can still pick a start."""
     from core.expressions import objective_for
     from core.optimizers import default_schedule_params, optimizers_for, race
     from viz.prepared import drawn
-    from viz.race import race_animation, surface_3d
+    from viz.race import finite_points, race_animation, start_map, surface_3d
 
     objective = objective_for(surface, expr, condition, angle)
+    if not finite_points(objective, np.array([start], dtype=float))[0]:
+        return None, drawn(start_map, (objective, list(start)), template=template), None
     result = race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd), list(start), steps,
                   schedule, default_schedule_params(schedule, steps))
     return (result, drawn(race_animation, (objective, result), template=template),

@@ -2,12 +2,14 @@
 
 from functools import partial
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core.expressions import objective_for
 from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params, race, race_summary, schedule_factors
 from explorers.jobs import race_and_draw
+from explorers.optimizer_surfaces import SurfaceParam
 from ui.errors import attempt
 from ui.export import export_buttons
 from ui.math_panel import latex_vector, math_and_code
@@ -22,7 +24,8 @@ SURFACES = {"bowl": "Quadratic bowl", "rosenbrock": "Rosenbrock valley", "beale"
             "Himmelblau (four minima)", "rastrigin": "Rastrigin (many minima)", "saddle": "Saddle point",
             "plateau": "Plateau and cliff", "custom": "Type your own…"}
 PARAMS = [
-    ChoiceParam("surface", "Surface", "bowl", options=SURFACES),
+    SurfaceParam("surface", "Surface", "bowl", options=SURFACES,
+                 help="Picking a surface also sets its own learning rate η and start."),
     TextParam("expr", "f(x, y) =", "x**2 + 3*sin(y) + 0.1*y**2",
               help="Use x, y, numbers, + - * / ** and sin, cos, tan, exp, log, sqrt, abs, tanh, sinh, cosh, "
                    "minimum(a, b), maximum(a, b)."),
@@ -86,6 +89,19 @@ def run(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, s
     result, race_fig, surface_fig = offload(race_and_draw, surface, expr, condition, angle, opts, lrs, beta, beta2,
                                             wd, schedule, steps, (x0, y0), default_template())
     return objective, result, race_fig, surface_fig
+
+
+def start_problem(objective, x0: float, y0: float) -> str:
+    """Why no race can start at (x0, y0) — f or its gradient is not finite there — with the numbers, and what to
+    change."""
+    with np.errstate(all="ignore"):
+        f, g = float(objective.value([x0, y0])), objective.gradient([x0, y0])
+    at = f"({x0:g}, {y0:g})"
+    bad = (f"f{at} = {f:g}" if not np.isfinite(f)
+           else f"f{at} = {f:.4g}, but its gradient ∇f = ({g[0]:g}, {g[1]:g})")
+    return (f"**The race did not start**: {bad} is not finite, and every racer needs a finite loss and gradient "
+            "to take its first step. **What to change:** pick a start where f and its gradient are finite — click "
+            "the coloured part of the map below to start there, or type x₀ and y₀.")
 
 
 def results_table(objective, result) -> pd.DataFrame:
@@ -180,15 +196,21 @@ if "adamw" not in opts:
     wd = DEFAULTS["wd"]
 result = attempt(run, surface, expr, condition, angle, tuple(opts), lrs, beta, beta2, wd, schedule, steps, x0, y0,
                  fix="Check the formula, or pick another surface or setting.")
-if result is not None:
+# a click on the surface (a point of the invisible click grid) becomes the new start
+on_click = partial(view.start_from_click, "race", CLICK_TRACE, "x0", "y0")
+if result is not None and result[1] is None:  # f or ∇f is not finite at the start: the map alone, to click on
+    objective, _, start_fig, _ = result
+    st.warning(start_problem(objective, x0, y0), icon="📍")
+    view.chart(start_fig, key="race", on_select=on_click, selection_mode="points", summary=(
+        f"The {objective.label} surface drawn as a contour map, coloured where f is finite. No race is drawn: "
+        f"f or its gradient is not finite at the start ({x0:g}, {y0:g}). Click the map to start there."))
+elif result is not None:
     objective, race_result, race_fig, fig3d = result
     for label, at, why in zip(race_result.labels, race_result.diverged_at, race_result.reasons):
         if at is not None:
             st.error(f"**{label} diverged at step {at}**: {why}. **What to change:** lower the learning rate.",
                      icon="💥")
     rows = race_summary(race_result, objective.minima)
-    # a click on the surface (a point of the invisible click grid) becomes the new start
-    on_click = partial(view.start_from_click, "race", CLICK_TRACE, "x0", "y0")
     view.chart(race_fig, key="race", on_select=on_click, selection_mode="points", summary=(
         f"{len(rows)} optimizers race for {race_result.n_steps} steps from ({x0:g}, {y0:g}) on the "
         f"{objective.label} surface, drawn as a contour map with "

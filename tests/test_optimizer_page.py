@@ -2,9 +2,13 @@
 
 import json
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.test_app_pages import open_page
+from core.expressions import objective_for
+from explorers.optimizer_surfaces import LR_GRID, SURFACE_DEFAULTS, surface_defaults
+from tests.test_app_pages import declared, open_page
+from viz.race import CLICK_TRACE
 
 def open_race(**query) -> AppTest:
     return open_page("explorers/optimizers.py", **query)
@@ -88,3 +92,98 @@ def test_the_results_table_says_never_instead_of_none():
     wild = open_race(preset="too-large").dataframe[0].value.set_index("optimizer")
     assert wild.loc["SGD", "diverged at step"].isdigit()  # the step, written out
     assert "never" in set(wild["diverged at step"]) or len(wild) == 1
+
+
+# --- a start where a typed formula is not finite -------------------------------------------------------------
+
+
+def test_a_start_where_the_formula_is_not_finite_draws_the_map_and_says_what_to_change():
+    at = open_race(surface="custom", expr="log(x)")  # log(−2.5) is not a number
+    assert not at.exception and not at.error
+    message = " ".join(w.value for w in at.warning)
+    assert "race did not start" in message and "f(-2.5, 2) = nan" in message and "click" in message
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)  # the map is drawn, to be clicked on
+    click = spec["data"][CLICK_TRACE]
+    assert click["name"] == "click to start here" and spec["data"][0]["type"] == "contour"
+    assert at.dataframe == []  # no race, so no results
+    at.number_input(key="optimizers.x0").set_value(1.5).run()  # a start where log(x) is finite: the race runs
+    assert not at.warning and at.dataframe and json.loads(at.get("plotly_chart")[0].proto.spec)["frames"]
+
+
+def test_a_gradient_that_is_not_finite_at_the_start_is_named():
+    at = open_race(surface="custom", expr="sqrt(x**2 + y**2)", x0="0", y0="0")  # f = 0, ∇f = 0/0
+    assert not at.exception
+    message = " ".join(w.value for w in at.warning)
+    assert "f(0, 0) = 0, but its gradient" in message and "race did not start" in message
+
+
+# --- each surface's own η and start ---------------------------------------------------------------------------
+
+
+def test_every_surface_has_its_own_defaults_on_the_eta_sliders_grid():
+    params, _ = declared("explorers/optimizers.py")
+    lr = next(p for p in params if p.name == "lr")
+    surface = next(p for p in params if p.name == "surface")
+    assert set(SURFACE_DEFAULTS) == set(surface.options)
+    assert LR_GRID == lr.grid()
+    assert all(d.lr in LR_GRID for d in SURFACE_DEFAULTS.values())
+
+
+def switch_to(surface, **query):
+    """The page opened on another surface (with ``query``), then the surface control moved to ``surface``."""
+    at = open_race(surface="rosenbrock" if surface != "rosenbrock" else "bowl", **query)
+    return at.selectbox(key="optimizers.surface").set_value(surface).run()
+
+
+def race_finishes_with_progress(at, surface, condition=10.0):
+    """The page's own race: no racer diverged, and each closed at least half the loss gap from its start to
+    the surface's lowest minimum (Rastrigin: the nearest dimple is 74 % of the way)."""
+    assert not at.exception and not at.error  # a diverging racer is an st.error
+    table = at.dataframe[0].value
+    assert list(table["diverged at step"]) == ["never"] * len(table)
+    state = at.session_state
+    objective = objective_for(surface, condition=condition)
+    f0 = float(objective.value([state["optimizers.x0"], state["optimizers.y0"]]))
+    lowest = float(objective.value(objective.minima).min())
+    for final in table["final loss"].astype(float):
+        assert (f0 - final) / (f0 - lowest) > 0.5
+
+
+@pytest.mark.parametrize("surface", [s for s in SURFACE_DEFAULTS if s != "custom"])
+def test_switching_surface_sets_an_eta_no_default_racer_diverges_with(surface):
+    at = switch_to(surface)
+    state = at.session_state
+    expected = surface_defaults(surface)
+    assert (state["optimizers.lr"], state["optimizers.x0"], state["optimizers.y0"]) == (
+        expected["lr"], expected["x0"], expected["y0"])
+    assert tuple(state["optimizers.opts"]) == ("sgd", "momentum", "adam")  # the default racers
+    race_finishes_with_progress(at, surface)
+    at.slider(key="optimizers.steps").set_value(500).run()  # the slider's most steps: still none diverges
+    assert state["optimizers.lr"] == expected["lr"]
+    assert not at.error and list(at.dataframe[0].value["diverged at step"]) == ["never"] * 3
+
+
+def test_a_narrow_bowl_gets_an_eta_it_is_stable_at():
+    at = switch_to("bowl", condition="100")  # stable only for η < 2/κ = 0.02: the bowl's 0.05 would diverge
+    assert at.session_state["optimizers.lr"] == 0.01
+    race_finishes_with_progress(at, "bowl", condition=100.0)
+
+
+def test_switching_surface_sets_the_per_racer_rates_only_when_they_are_used():
+    at = switch_to("beale")
+    assert dict(at.query_params) == {"surface": "beale", "lr": "0.01", "x0": "1.5", "y0": "1.0"}
+    at = switch_to("beale", per_lr="1", lr_sgd="0.05", lr_adam="0.3")
+    assert at.session_state["optimizers.lr_sgd"] == at.session_state["optimizers.lr_adam"] == 0.01
+    assert not at.error
+
+
+def test_presets_and_links_keep_their_own_eta():
+    at = open_race()
+    at.selectbox(key="optimizers.preset").set_value("rosenbrock").run()  # sets surface and η together
+    state = at.session_state
+    assert state["optimizers.surface"] == "rosenbrock"
+    assert (state["optimizers.lr"], state["optimizers.x0"]) == (0.0015, -1.5)  # the preset's, not the surface's
+    assert not any("changed" in i.value for i in at.info)  # the preset notice sees nothing changed
+    at = open_race(surface="beale", lr="0.05")  # a link reproduces its view exactly, even a diverging one
+    assert at.session_state["optimizers.lr"] == 0.05
+    assert any("diverged at step 1" in e.value for e in at.error)

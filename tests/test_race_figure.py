@@ -46,3 +46,19 @@ def test_seven_racers_for_500_steps_stay_under_budget():
                                                  "adamw")]
     fig = race_animation(surface, race(surface.gradient, surface.value, opts, [-1.5, 2.0], 500))
     assert payload_bytes(fig) < PAYLOAD_BUDGET_BYTES
+
+
+def test_the_click_targets_cover_only_points_a_race_can_start_from():
+    from core.expressions import objective_for
+    from viz.race import CLICK_GRID, CLICK_TRACE, start_map
+
+    half_plane = objective_for("custom", "log(x) + y**2")  # undefined for x <= 0
+    fig = start_map(half_plane, [-2.5, 2.0])
+    click = fig.data[CLICK_TRACE]
+    assert click.name == "click to start here"
+    x = np.asarray(click.x)
+    assert x.size and np.all(x > 0)  # only where f and ∇f are finite
+    assert fig.data[0].type == "contour" and fig.data[3].name.startswith("start")
+    bowl = OBJECTIVES["bowl"]()
+    result = race(bowl.gradient, bowl.value, [make_optimizer("sgd", lr=0.05)], [-2.5, 2.0], 10)
+    assert decode(race_animation(bowl, result).data[CLICK_TRACE].x).size == CLICK_GRID**2  # finite everywhere: all
