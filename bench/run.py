@@ -229,7 +229,7 @@ def tsne_rows() -> list[tuple]:
     from core.embedding_data import make_embeddable
     from core.pca import PCA
     from core.tsne import TSNE
-    from viz.embedding import hover_texts, side_by_side
+    from viz.embedding import side_by_side
 
     rows = []
     for r in compare((500, 1000, 1797, 5000)):
@@ -241,9 +241,9 @@ def tsne_rows() -> list[tuple]:
     data = make_embeddable("digits", 1797, 0.0, 0)
     tsne = TSNE(random_state=0, snapshot_every=10).fit(data.X)
     fig = side_by_side(PCA(2).fit_transform(data.X), tsne.frames_, tsne.frame_iters_, data.labels, data.label_names,
-                       hover_texts(data.n_samples, data.labels, data.label_names, data.images))
+                       rows=data.rows)
     size = payload_bytes(fig)
-    rows.append((f"figure JSON: PCA vs t-SNE, digits ({frame_count(fig)} frames, image hovers)",
+    rows.append((f"figure JSON: PCA vs t-SNE, digits ({frame_count(fig)} frames, row hovers)",
                  f"{size / 1e6:.2f} MB", f"budget {PAYLOAD_BUDGET_BYTES / 1e6:.0f} MB",
                  f"{size / PAYLOAD_BUDGET_BYTES:.2f}×", "< 1× budget"))
     return rows

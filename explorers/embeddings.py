@@ -1,6 +1,7 @@
 """PCA vs t-SNE: the same points through a linear projection and through a neighbour-keeping optimisation."""
 
 import hashlib
+import re
 
 import numpy as np
 import pandas as pd
@@ -16,10 +17,10 @@ from ui.export import export_buttons
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
 from ui.progress_cache import ProgressCache
-from ui.uploads import numeric_table, upload_widget
+from ui.uploads import guess_label_column, numeric_table, upload_widget
 from ui.view import View
 from ui.workers import draw, run_heavy, yield_on_progress
-from viz.embedding import hover_texts, loadings, scree, side_by_side, small_multiples
+from viz.embedding import IMAGE_SCALE, clicked_row, loadings, row_ids, scree, side_by_side, small_multiples, upscaled
 
 UPLOAD = "upload"
 DATA = {**{k: d.label for k, d in EMBEDDING_DATASETS.items()}, UPLOAD: "Your own CSV…"}
@@ -27,6 +28,13 @@ LEARNING_RATES = {"auto": "auto (n / 12 / 4, at least 50)", "10": "10", "50": "5
 PERPLEXITIES = (2, 5, 30, 50, 100)
 MULTIPLE_ROWS = 400  # small multiples run on at most this many points, for 500 iterations each
 SEEDS = (0, 1, 2)
+NO_LABEL = "(none)"
+LABEL_KEY = "embeddings.label"
+#: The columns the "Colour by" choice was last set for: a table with other columns gets its own guess.
+LABEL_FOR_KEY = "embeddings.label_for"
+CHART_KEY = "embeddings"
+#: The point clicked last ({"data", "row", "chart"}): session state only, a link does not carry it.
+CLICK_KEY = "embeddings.clicked"
 
 PARAMS = [
     ChoiceParam("data", "Data", "digits", options=DATA),
@@ -76,8 +84,8 @@ def dataset(name: str, n: int, noise: float, seed: int) -> tuple[Embeddable, str
     return subsample(data, n, seed) if data.n_samples > n else (data, None)
 
 
-def uploaded() -> Embeddable | None:
-    """The user's CSV as an Embeddable (columns and label chosen here), or None."""
+def uploaded() -> tuple[Embeddable, pd.DataFrame] | None:
+    """The user's CSV as an Embeddable (columns and label chosen here) and the table as read, or None."""
     df = upload_widget("embeddings.upload", help="A table with a row per item and numeric columns. Rows with a "
                        "missing value are dropped.")
     if df is None:
@@ -89,22 +97,37 @@ def uploaded() -> Embeddable | None:
         columns = st.multiselect("Numeric columns to embed", list(df.columns), default=None,
                                  key="embeddings.columns", placeholder="All numeric columns")
     with right:
-        label = st.selectbox("Colour by", ["(none)", *df.columns], key="embeddings.label")
-    table = attempt(numeric_table, df, columns or None, None if label == "(none)" else label,
+        label = colour_by(df)
+    table = attempt(numeric_table, df, columns or None, None if label == NO_LABEL else label, with_rows=True,
                     fix="Choose at least two numeric columns.")
     if table is None:
         return None
-    X, labels, label_names, names, notices = table
+    X, labels, label_names, names, notices, kept = table
     for notice in notices:
         st.info(notice, icon="ℹ️")
-    return Embeddable(X, labels, label_names, list(map(str, names)), note="Your uploaded table.")
+    return Embeddable(X, labels, label_names, list(map(str, names)), note="Your uploaded table.", rows=kept), df
+
+
+def colour_by(df: pd.DataFrame) -> str:
+    """The "Colour by" choice: any column, or none. A table with new columns starts on the column that looks
+    like its labels (``guess_label_column``); after that the visitor's choice stands."""
+    detected = guess_label_column(df)
+    columns = [str(c) for c in df.columns]
+    if st.session_state.get(LABEL_FOR_KEY) != columns or LABEL_KEY not in st.session_state:
+        st.session_state[LABEL_KEY] = NO_LABEL if detected is None else detected
+        st.session_state[LABEL_FOR_KEY] = columns
+    why = (f"{detected!r} was chosen first: its name and values look like class labels. "
+           if detected is not None else "")
+    return st.selectbox("Colour by", [NO_LABEL, *df.columns], key=LABEL_KEY,
+                        help=why + "The colouring column is left out of the columns embedded.")
 
 
 def digest(data: Embeddable) -> str:
     """A key for the caches: the table's bytes, not a sample of them (uploads differ in any cell)."""
     h = hashlib.sha256(np.ascontiguousarray(data.X).tobytes())
-    if data.labels is not None:
-        h.update(np.ascontiguousarray(data.labels).tobytes())
+    for part in (data.labels, data.rows):  # rows: the row numbers a click reports
+        if part is not None:
+            h.update(np.ascontiguousarray(part).tobytes())
     return h.hexdigest()
 
 
@@ -131,11 +154,10 @@ def embedding_figure(run_key: tuple, pc_x: int, pc_y: int, _data: Embeddable, _r
     """PCA beside the t-SNE replay (``run_key`` names the data and the run)."""
     ratio = _result["pca"].explained_variance_ratio_
     tsne = _result["tsne"]
-    texts = hover_texts(_data.n_samples, _data.labels, _data.label_names, _data.images)
     return draw(side_by_side, _result["scores"][:, [pc_x - 1, pc_y - 1]], tsne.frames_, tsne.frame_iters_,
-                _data.labels, _data.label_names, texts, pca_axes=(f"PC {pc_x} ({ratio[pc_x - 1]:.0%} of variance)",
-                                                                  f"PC {pc_y} ({ratio[pc_y - 1]:.0%} of variance)"),
-                exaggeration_until=min(250, tsne.max_iter))
+                _data.labels, _data.label_names, pca_axes=(f"PC {pc_x} ({ratio[pc_x - 1]:.0%} of variance)",
+                                                           f"PC {pc_y} ({ratio[pc_y - 1]:.0%} of variance)"),
+                exaggeration_until=min(250, tsne.max_iter), rows=_data.rows)
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)
@@ -157,6 +179,68 @@ def multiples(key: str, _data: Embeddable, standardize: bool, perplexity: float,
             len(X))
 
 
+# ------------------------------------------------------------------------------------------- a clicked point
+
+
+def remembered_click(event, data_key: str, chart_key) -> int | None:
+    """The row number of the point clicked last on this data, or None.
+
+    Kept in session state only. The chart is a new widget, with nothing selected, whenever its figure changes
+    (other components, perplexity, ...): the row stays then. Emptying the selection of the chart the row was
+    clicked on (a double-click) forgets it."""
+    row = clicked_row(event.selection.points if event is not None else None)
+    kept = st.session_state.get(CLICK_KEY)
+    if row is not None:
+        kept = {"data": data_key, "row": row, "chart": chart_key}
+    elif kept and kept["chart"] == chart_key:
+        kept = None
+    elif kept:
+        kept = {**kept, "chart": None}
+    st.session_state[CLICK_KEY] = kept
+    return kept["row"] if kept and kept["data"] == data_key else None
+
+
+def plain(text: str) -> str:
+    """``text`` (an uploaded label, say) shown as it is in Markdown: its special characters escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
+
+
+def show_clicked(data: Embeddable, row: int | None, name: str, table: pd.DataFrame | None, standardize: bool,
+                 noise: float) -> None:
+    """Below the chart: the clicked digit's 8×8 image, or the clicked row's values; else how to get them."""
+    with st.container(key="embeddings-clicked"):
+        at = np.flatnonzero(row_ids(data.rows, data.n_samples) == row) if row is not None else []
+        if not len(at):
+            st.caption("Click a point in either panel to see its " + (
+                "image here." if data.images is not None else "values here."))
+            return
+        i = int(at[0])
+        label = data.label_names[data.labels[i]] if data.labels is not None else None
+        source = "your table" if name == UPLOAD else f"the {DATA[name].lower()} data"
+        if data.images is not None:
+            left, right = st.columns([1, 5], vertical_alignment="center")
+            h, w = data.images[i].shape
+            # PNG: a JPEG would smear the sharp pixel edges
+            left.image(upscaled(data.images[i]), width=w * IMAGE_SCALE, output_format="PNG")
+            right.markdown(f"**Clicked: row {row} of {source}" + (f", the digit {label}**" if label else "**"))
+            right.caption(f"The {h}×{w} picture behind the point: {h * w} pixel intensities from 0 (white) to 16 "
+                          f"(black), each drawn {IMAGE_SCALE}× larger." + (
+                              " It is the picture as published, without the jitter added to the numbers."
+                              if noise > 0 else ""))
+            return
+        st.markdown(f"**Clicked: row {row} of {source}**"
+                    + (f" — label: {plain(label)}" if label is not None else ""))
+        if table is not None:
+            values = table.iloc[row]
+            st.caption("The row as your file has it (rows counted from 0, as the file was read).")
+            shown = pd.DataFrame({"column": [str(c) for c in table.columns], "value": values.astype(str).to_numpy()})
+        else:
+            st.caption("The values the embedding starts from" + (" (before standardising)" if standardize else "")
+                       + (", with the jitter added." if noise > 0 else "."))
+            shown = pd.DataFrame({"feature": data.feature_names, "value": data.X[i]})
+        st.dataframe(shown, hide_index=True, height=min(36 + 35 * len(shown), 320))
+
+
 # ------------------------------------------------------------------------------------------- the page
 
 view = View("pca-vs-tsne", PARAMS, PRESETS)
@@ -166,9 +250,9 @@ view.header("🔭 PCA vs t-SNE: two views of the same data",
             "and what each invents: sizes, distances and clusters in t-SNE can mislead.**")
 
 name, n, noise, standardize, seed = view.row(["data", "n", "noise", "standardize", "seed"], widths=[3, 2, 2, 2, 1])
-data, note = None, None
+data, note, table = None, None, None
 if name == UPLOAD:
-    data = uploaded()
+    data, table = uploaded() or (None, None)
     if data is not None and data.n_samples > n:
         data, note = subsample(data, n, seed)
 else:
@@ -196,20 +280,23 @@ if result is not None:
     fig = embedding_figure(run_key, pc_x, pc_y, data, result)
     (pca_trust, pca_knn), (tsne_trust, tsne_knn) = result["quality"]["pca"], result["quality"]["tsne"]
     shown = ratio[pc_x - 1] + (ratio[pc_y - 1] if pc_y != pc_x else 0)
-    view.chart(fig, key="embeddings", summary=(
+    event = view.chart(fig, key=CHART_KEY, on_select="rerun", selection_mode="points", summary=(
         f"{data.n_samples:,} points with {len(data.feature_names)} features, drawn twice: on the left by PCA "
         f"(components {pc_x} and {pc_y}, {shown:.0%} of the variance), on the right by t-SNE (perplexity "
         f"{perplexity:g}), which the animation shows iteration by iteration from a random start. "
         + (f"Colour and marker shape show the {len(data.label_names)} labels. " if data.labels is not None else "")
         + f"Trustworthiness: PCA {pca_trust:.3f}, t-SNE {tsne_trust:.3f}; nearest neighbours kept: PCA "
           f"{pca_knn:.0%}, t-SNE {tsne_knn:.0%}; final KL divergence {tsne.kl_divergence_:.3f}."))
+    show_clicked(data, remembered_click(event, data_digest, (run_key, pc_x, pc_y)), name, table, standardize,
+                 noise)
     export_buttons("pca-vs-tsne", view.styled(fig), "PCA vs t-SNE", {"Embeddings": lambda: pd.DataFrame({
         "label": [data.label_names[k] for k in data.labels] if data.labels is not None else "",
         "pc_x": result["scores"][:, pc_x - 1], "pc_y": result["scores"][:, pc_y - 1],
         "tsne_1": tsne.embedding_[:, 0], "tsne_2": tsne.embedding_[:, 1]})}, view=view)
     st.caption(f"PCA's two axes show {shown:.0%} of the "
                "variance. The t-SNE panel is rescaled to fit every frame (its spread grows a hundredfold while it "
-               "runs); hover a point to see its label" + (" and its image." if data.images is not None else "."))
+               "runs); hover a point to see its row and label, click it to see its "
+               + ("image." if data.images is not None else "values."))
     k_nn = min(10, data.n_samples - 2)
     cols = st.columns(6)
     trust_help = "1 means no point has neighbours on the page that are far apart in the data (k = 5)."

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ui import uploads
-from ui.uploads import UploadError, numeric_table, read_csv, upload_notices
+from ui.uploads import UploadError, guess_label_column, numeric_table, read_csv, upload_notices
 
 
 def _error(data, **kwargs) -> str:
@@ -233,6 +233,52 @@ def test_chosen_columns_and_errors():
         numeric_table(df.iloc[:2])
 
 
+def test_with_rows_gives_the_positions_of_the_rows_kept():
+    df = read_csv(b"a,b,kind\n1,2,x\n,5,y\n7,8,x\n1,oops,y\n2,2,x\n3,3,y\n")
+    X, labels, names, features, notices, rows = numeric_table(df, label_column="kind", with_rows=True, min_rows=1)
+    assert rows.tolist() == [0, 2, 4, 5] and rows.dtype == np.int64
+    np.testing.assert_array_equal(X, df.iloc[rows][["a", "b"]].to_numpy(dtype=float))
+    assert [names[k] for k in labels] == df["kind"].iloc[rows].tolist()
+    assert len(numeric_table(df, label_column="kind", min_rows=1)) == 5  # without it, the five items as before
+
+
+# --- guessing the label column ---------------------------------------------------------------------------
+
+def _frame(**columns) -> pd.DataFrame:
+    n = max(len(v) for v in columns.values())
+    base = {"f1": np.linspace(0.1, 9.7, n), "f2": np.linspace(3.3, -1.9, n)}
+    return pd.DataFrame({**base, **columns})
+
+
+@pytest.mark.parametrize("columns, expected", [
+    ({"species": ["setosa", "virginica"] * 5}, "species"),
+    ({"Species": ["setosa", "virginica"] * 5}, "Species"),  # any case
+    ({"target": [0, 1, 2, 0, 1, 2, 0, 1, 2, 0]}, "target"),  # few whole numbers
+    ({"y": [0.0, 1.0] * 5}, "y"),  # whole numbers read as floats (a missing cell elsewhere does that)
+    ({"class": [True, False] * 5}, "class"),
+    ({"iris_class": ["a", "b"] * 5}, "iris_class"),  # a label word inside the name
+    ({"irisSpecies": ["a", "b"] * 5}, "irisSpecies"),
+    ({"category": ["a", "b"] * 5, "label": [1, 2] * 5}, "label"),  # a whole name before another, by list order
+    ({"type_code": ["a", "b"] * 5, "class": [1, 2] * 5}, "class"),  # a whole name before a word in one
+    ({"label": np.linspace(0, 1, 10)}, None),  # measurements, whatever the name
+    ({"y": list(range(30))}, None),  # too many distinct numbers for classes
+    ({"pos_y": [0, 1] * 5}, None),  # "y" only as the whole name
+    ({"city": ["Oslo", "Lima", "Oslo", "Pune", "Lima"] * 2}, "city"),  # the one text column, values repeating
+    ({"name": [f"n{i}" for i in range(10)]}, None),  # names rows, not classes
+    ({"city": ["Oslo", "Lima"] * 5, "colour": ["red", "blue"] * 5}, None),  # two text columns: no guess
+    ({"notes": [None] * 10}, None),  # empty
+    ({}, None),
+])
+def test_guess_label_column(columns, expected):
+    assert guess_label_column(_frame(**columns) if columns else _frame(f3=[1.5] * 5)) == expected
+
+
+def test_guess_label_column_on_a_read_file():
+    data = b"sepal length;sepal width;Species\n5,1;3,5;setosa\n6,2;2,9;versicolor\n4,9;3,0;setosa\n"
+    assert guess_label_column(read_csv(data)) == "Species"
+    assert guess_label_column(read_csv(b"1,2,3\n4,5,6\n")) is None  # headerless: "column 1", ...
+
+
 # --- never another exception type ------------------------------------------------------------------------
 
 _CSV_ALPHABET = st.sampled_from(list(",;\t|\"\n\r =+-@.eE0123456789abé\x00\\'"))
@@ -248,7 +294,9 @@ def test_any_bytes_give_a_table_or_an_upload_error(data):
         except UploadError as error:
             assert str(error).endswith(".") and len(str(error)) > 20
             return
-        for label in (None, df.columns[0]):
+        guessed = guess_label_column(df)
+        assert guessed is None or guessed in df.columns
+        for label in (None, df.columns[0], guessed):
             try:
                 X, *_ = numeric_table(df, label_column=label, min_rows=1)
             except UploadError:

@@ -403,7 +403,7 @@ EMBEDDINGS = Recipe(
             from core.embedding_data import make_embeddable, subsample
             from core.pca import PCA
             from core.tsne import TSNE, knn_preservation, trustworthiness
-            from viz.embedding import hover_texts, side_by_side
+            from viz.embedding import side_by_side
 
             # The table: synthetic sets are made n points large; larger real tables are subsampled to n points
             points = make_embeddable(data, n, noise, seed)
@@ -453,10 +453,11 @@ EMBEDDINGS = Recipe(
         # The page's figure: PCA on the chosen components (left) beside the t-SNE replay (right, press ▶)
         pc_x, pc_y = min(pc_x, pca.n_components_), min(pc_y, pca.n_components_)
         ratio = pca.explained_variance_ratio_
-        texts = hover_texts(points.n_samples, points.labels, points.label_names, points.images)
+        # every point carries its row in the data set (points.rows): hovering shows it with the label
         fig = side_by_side(scores[:, [pc_x - 1, pc_y - 1]], tsne.frames_, tsne.frame_iters_, points.labels,
-                           points.label_names, texts, pca_axes=(f"PC {pc_x} ({ratio[pc_x - 1]:.0%} of variance)",
-                                                               f"PC {pc_y} ({ratio[pc_y - 1]:.0%} of variance)"),
+                           points.label_names, rows=points.rows,
+                           pca_axes=(f"PC {pc_x} ({ratio[pc_x - 1]:.0%} of variance)",
+                                     f"PC {pc_y} ({ratio[pc_y - 1]:.0%} of variance)"),
                            exaggeration_until=min(250, tsne.max_iter))
         fig.show()'''),
     uploaded=lambda v: v["data"] == "upload",

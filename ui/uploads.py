@@ -369,8 +369,9 @@ def _check_shape(df: pd.DataFrame, max_rows: int, min_columns: int) -> None:
 # --- numbers for core ----------------------------------------------------------------------------------
 
 def numeric_table(df: pd.DataFrame, columns=None, label_column=None, *, max_labels: int = 20,
-                  min_rows: int = 5, min_columns: int = 2):
-    """The numeric part of ``df`` as arrays: ``(X, labels, label_names, feature_names, notices)``.
+                  min_rows: int = 5, min_columns: int = 2, with_rows: bool = False):
+    """The numeric part of ``df`` as arrays: ``(X, labels, label_names, feature_names, notices)``, and with
+    ``with_rows`` a sixth item: the positions in ``df`` of the rows kept (int64), to find a row's cells again.
 
     * ``columns``: the feature columns; None means every column (but the label column) in which most
       filled cells are numbers. Cells that are not numbers become missing.
@@ -407,7 +408,8 @@ def numeric_table(df: pd.DataFrame, columns=None, label_column=None, *, max_labe
     labels = label_names = None
     if label_column is not None:
         labels, label_names = _labels(df[label_column].iloc[complete], label_column, max_labels, notices)
-    return X, labels, label_names, [str(c) for c in features], notices
+    table = (X, labels, label_names, [str(c) for c in features], notices)
+    return (*table, np.flatnonzero(complete)) if with_rows else table
 
 
 def _list(names, limit: int = 8) -> str:
@@ -510,6 +512,52 @@ def _label_order(name: str):
         return (0, False, float(name), name)
     except ValueError:
         return (1, False, 0.0, name.lower())
+
+
+#: Column names that say "this is the class", as whole names or as words in one ("iris_species", "Class label").
+LABEL_WORDS = ("label", "labels", "class", "classes", "target", "species", "category", "categories", "kind",
+               "group", "cluster", "type")
+#: ... and names that say so only as the whole name ("y" inside "pos_y" is a coordinate).
+LABEL_NAMES = ("y",)
+
+
+def guess_label_column(df: pd.DataFrame, *, max_labels: int = 20):
+    """The column that most likely holds each row's class, to colour by; None if none looks like one.
+
+    A candidate holds labels, not measurements: text (or true/false), or whole numbers with at most
+    ``max_labels`` distinct values. Among candidates, the first whose name is a label name wins: the whole
+    name (``species``, ``y``, ``Class``) before a word in it (``iris_species``), in :data:`LABEL_WORDS` order.
+    Failing that, a lone text column with 2 to ``max_labels`` distinct values, some repeated (text cannot be
+    embedded anyway; a column of all-different values names rows, not classes).
+    """
+    candidates = [c for c in df.columns if _label_like(df[c], max_labels)]
+    ranked = []
+    for position, column in enumerate(candidates):
+        name = str(column).strip().lower()
+        words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", str(column)).lower())
+        if name in LABEL_WORDS + LABEL_NAMES:
+            ranked.append((0, (LABEL_WORDS + LABEL_NAMES).index(name), position, column))
+        elif any(w in LABEL_WORDS for w in words):
+            ranked.append((1, min(LABEL_WORDS.index(w) for w in words if w in LABEL_WORDS), position, column))
+    if ranked:
+        return min(ranked, key=lambda r: r[:3])[3]
+    text = [c for c in candidates if not _mostly_numeric(df[c])]
+    if len(text) != 1:
+        return None
+    distinct = df[text[0]].nunique()
+    return text[0] if 2 <= distinct <= max_labels and distinct < df[text[0]].count() else None
+
+
+def _label_like(column: pd.Series, max_labels: int) -> bool:
+    """Text, true/false, or few distinct whole numbers: values that name classes rather than measure."""
+    filled = column.dropna()
+    if filled.empty or pd.api.types.is_bool_dtype(column):
+        return not filled.empty
+    if not _mostly_numeric(column):
+        return True
+    numbers = pd.to_numeric(filled, errors="coerce").dropna()
+    whole = np.isfinite(numbers).all() and bool((numbers == np.round(numbers)).all())
+    return whole and numbers.nunique() <= max_labels
 
 
 # --- Streamlit -----------------------------------------------------------------------------------------

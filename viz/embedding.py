@@ -17,28 +17,53 @@ COLORS = [*CLASS_COLORS, "#882255", "#999933"]
 SYMBOLS = [*CLASS_SYMBOLS, "hexagon", "pentagon"]
 #: Labels beyond this many are drawn in grey as "other".
 MAX_CLASSES = len(COLORS)
-SHADES = " ░▒▓█"
+#: An upscaled digit is this many screen pixels per image pixel (8 × 16 = 128 px: big enough to read).
+IMAGE_SCALE = 16
 
 
-def digit_art(image) -> str:
-    """A small grey image (e.g. an 8×8 digit, values 0–16) as block characters for a hover label."""
-    image = np.asarray(image, dtype=float)
-    levels = np.clip(np.round(image / max(image.max(), 1e-9) * (len(SHADES) - 1)), 0, len(SHADES) - 1).astype(int)
-    return "<br>".join("".join(SHADES[v] for v in row) for row in levels)
+#: A clicked point (Streamlit's ``on_select``) drawn larger; the others fade only a little, to stay readable.
+CLICKED = {"selected": {"marker": {"size": 12}}, "unselected": {"marker": {"opacity": 0.45}}}
 
 
 def hover_texts(n: int, labels, label_names, images=None, row_names=None) -> list[str]:
-    """What hovering a point says: its label (and, for images, the picture in block characters — sent once,
-    on the t-SNE side, as each block character costs six bytes of JSON)."""
+    """What hovering a point says: its row and its label. ``images`` is accepted and not drawn: a picture in a
+    hover label could only be block characters (six bytes of JSON each); the page shows a clicked row's real
+    image instead (:func:`upscaled`)."""
     texts = []
     for i in range(n):
         parts = [f"row {i}" if row_names is None else str(row_names[i])]
         if labels is not None:
             parts.append(f"label: {label_names[labels[i]] if label_names is not None else labels[i]}")
-        if images is not None:
-            parts.append(f"<span style='font-family:monospace'>{digit_art(images[i])}</span>")
         texts.append("<br>".join(parts))
     return texts
+
+
+def upscaled(image, scale: int = IMAGE_SCALE) -> np.ndarray:
+    """A small grey picture (e.g. an 8×8 digit, ink 0–16) as a uint8 image, dark ink on white, each pixel a
+    ``scale`` × ``scale`` block (nearest neighbour: the real pixels, not a blur of them)."""
+    image = np.asarray(image, dtype=float)
+    ink = image / max(image.max(), 1e-9)
+    grey = np.round(255 * (1 - ink)).astype(np.uint8)
+    return np.kron(grey, np.ones((scale, scale), dtype=np.uint8))
+
+
+def row_ids(rows, n: int) -> np.ndarray:
+    """The rows' numbers in the data they came from (``Embeddable.rows``; 0..n−1 when None), in the smallest
+    unsigned integer type that holds them: a point's ``customdata``, sent as a typed array."""
+    ids = np.arange(n) if rows is None else np.asarray(rows)
+    return ids.astype(np.uint16 if len(ids) == 0 or ids.max() < 2 ** 16 else np.uint32)
+
+
+def clicked_row(points) -> int | None:
+    """The row number (``customdata``) of the first point in a Plotly selection (Streamlit's
+    ``event.selection.points``), or None when nothing with a row number was clicked."""
+    for point in points or ():
+        value = point.get("customdata") if isinstance(point, dict) else None
+        if isinstance(value, (list, tuple)):
+            value = value[0] if value else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer():
+            return int(value)
+    return None
 
 
 def _groups(labels, label_names) -> list[tuple[str, np.ndarray, int]]:
@@ -70,37 +95,52 @@ def fit_box(points: np.ndarray) -> np.ndarray:
 
 
 def frames_within_budget(n_points: int, text_bytes: int, budget: int = 2_400_000) -> int:
-    """How many t-SNE frames fit: each costs n × 2 float32 in base64 (≈ 11 bytes a point); the hover texts
-    are sent twice (once per panel)."""
+    """How many t-SNE frames fit: each costs n × 2 float32 in base64 (≈ 11 bytes a point); ``text_bytes`` is
+    what the hover labels and row numbers of both panels cost."""
     room = max(budget - text_bytes - 60 * n_points, 0)
     return int(np.clip(room // (11 * n_points + 200), 10, MAX_FRAMES))
 
 
+def _hover(name: str, members, style: int, ids, labels, label_names, texts) -> dict:
+    """A trace's hover: "row r" and the label. The label of a class trace is the trace's own name, and the row
+    its point's ``customdata`` (which a click also reports), so no text is sent per point; only the "other"
+    group, whose points differ in label, and callers' own ``texts`` send text."""
+    if texts is not None:
+        return {"text": [texts[i] for i in members], "hovertemplate": "%{text}<extra></extra>"}
+    if labels is None:
+        return {"hovertemplate": "row %{customdata}<extra></extra>"}
+    if style < 0:
+        names = [str(label_names[labels[i]]) if label_names is not None else str(labels[i]) for i in members]
+        return {"text": names, "hovertemplate": "row %{customdata}<br>label: %{text}<extra></extra>"}
+    return {"hovertemplate": "row %{customdata}<br>label: %{fullData.name}<extra></extra>"}
+
+
 def side_by_side(pca_xy, frames, frame_iters, labels=None, label_names=None, texts=None,
-                 pca_axes=("PC 1", "PC 2"), exaggeration_until: int = 250) -> go.Figure:
-    """PCA (left, still) and t-SNE (right, one frame per recorded iteration), sharing colours and legend."""
+                 pca_axes=("PC 1", "PC 2"), exaggeration_until: int = 250, rows=None) -> go.Figure:
+    """PCA (left, still) and t-SNE (right, one frame per recorded iteration), sharing colours and legend.
+
+    Every point carries its row number (``rows``: the rows' numbers in the data they came from, default
+    0..n−1) as ``customdata``: hovering shows it with the label, and a click (Streamlit's ``on_select``)
+    reports it. ``texts`` (one hover text per point, e.g. :func:`hover_texts`) replaces the default hover."""
     fig = subplots(rows=1, cols=2, horizontal_spacing=0.06,
                         subplot_titles=("PCA: a rotation, then a projection", "t-SNE: an optimisation, replayed"))
     n = len(pca_xy)
-    texts = texts if texts is not None else [f"row {i}" for i in range(n)]
-    short = [t.split("<span")[0].removesuffix("<br>") for t in texts]  # the PCA side: label only
+    ids = row_ids(rows, n)
     groups = _groups(labels, label_names)
     pick = lambda rows: slice(None) if rows is None else rows  # noqa: E731
-    animated = []
-    for name, rows, style in groups:
-        r = pick(rows)
-        members = range(n) if rows is None else rows
-        hover = [texts[i] for i in members]
-        fig.add_trace(go.Scatter(x=pca_xy[r, 0], y=pca_xy[r, 1], mode="markers", name=name, legendgroup=name,
-                                 marker=_marker(style), text=[short[i] for i in members],
-                                 hovertemplate="%{text}<extra></extra>"), row=1, col=1)
+    animated, text_bytes = [], 0
+    for name, members, style in groups:
+        r = pick(members)
+        hover = _hover(name, range(n) if members is None else members, style, ids, labels, label_names, texts)
+        text_bytes += 2 * (len(json.dumps(hover.get("text", []))) + ids[r].nbytes * 4 // 3)
         first = fit_box(frames[0])[r]
-        fig.add_trace(go.Scatter(x=first[:, 0], y=first[:, 1], mode="markers", name=name, legendgroup=name,
-                                 showlegend=False, marker=_marker(style), text=hover,
-                                 hovertemplate="%{text}<extra></extra>"), row=1, col=2)
+        for xy, col in ((pca_xy[r], 1), (first, 2)):
+            fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, legendgroup=name,
+                                     showlegend=col == 1, marker=_marker(style), customdata=ids[r], **hover,
+                                     **CLICKED),
+                          row=1, col=col)
         animated.append(len(fig.data) - 1)
     shown = []
-    text_bytes = len(json.dumps(texts)) + len(json.dumps(short))
     for i in frame_indices(len(frames), frames_within_budget(n, text_bytes)):
         box = fit_box(frames[i])
         it = int(frame_iters[i])
@@ -112,7 +152,7 @@ def side_by_side(pca_xy, frames, frame_iters, labels=None, label_names=None, tex
     fig.update_xaxes(range=[-1.08, 1.08], showticklabels=False, title="rescaled to fit each frame", row=1, col=2)
     fig.update_yaxes(range=[-1.08, 1.08], showticklabels=False, row=1, col=2, scaleanchor="x2", scaleratio=1)
     fig.update_layout(height=640, legend={"orientation": "h", "y": 1.12, "itemsizing": "constant"},
-                      margin={"t": 80, "l": 10, "r": 10}, hoverlabel={"font": {"family": "monospace"}})
+                      margin={"t": 80, "l": 10, "r": 10})
     return animate(fig, shown, slider_prefix="iteration ")
 
 
