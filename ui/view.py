@@ -9,7 +9,7 @@ back (only values that differ from the defaults or the chosen preset) and offers
 from __future__ import annotations
 
 import weakref
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
@@ -73,6 +73,16 @@ def on_phone() -> bool:
         return "Mobi" in (st.context.headers.get("User-Agent") or "")
     except Exception:  # no browser behind this run (tests, bare mode): not a phone
         return False
+
+
+def app_address(page_url: str, page: str) -> str:
+    """The app's own address from the address of one of its pages (``st.context.url`` holds the page's path,
+    ``http://host/base/optimizers?...``): scheme, host and any base path, without the page or the query."""
+    parts = urlsplit(page_url)
+    path = parts.path.rstrip("/")
+    if path.endswith("/" + page):
+        path = path[: -len(page) - 1]
+    return urlunsplit((parts.scheme, parts.netloc, path, "", "")).rstrip("/")
 
 
 def current_palette() -> str:
@@ -260,7 +270,7 @@ class View:
 
     def share_link(self, presenter: tuple | None = None, url: dict | None = None) -> str:
         """The link to this view (``url``: ``self.url()`` if the caller already has it)."""
-        base = (st.context.url or LOCAL_URL).rstrip("/")
+        base = app_address(st.context.url or LOCAL_URL, self.page)
         url = {k: v for k, v in (url or self.url()).items() if k not in ("present", "hide")}
         if presenter is not None:
             url = {**url, "present": "1", **({"hide": ",".join(presenter)} if presenter else {})}

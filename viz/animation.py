@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from viz.prepared import AnimatedFigure, spec_of
+from viz.raster import png_data_uri, surface_picture
 from viz.theme import template_spec
 
 #: Budget for one figure's JSON, shared by all explorers (first paint grows with payload).
@@ -22,6 +23,8 @@ PAYLOAD_BUDGET_BYTES = 3_000_000
 #: Frame duration at 1× speed, in milliseconds.
 BASE_FRAME_MS = 80
 SPEEDS = (0.5, 1.0, 2.0, 4.0)
+#: Trace kinds Plotly moves from frame to frame without a full redraw.
+LIGHT_TYPES = ("scatter", "scattergl")
 
 
 @dataclass
@@ -51,9 +54,11 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
             template: str | None = None) -> go.Figure:
     """Add ``frames`` with Play / Pause / Reset, speed buttons and a step slider to ``fig`` (in place).
 
-    Frames are redrawn (``redraw``) whenever the figure holds a non-scatter trace (contour, heatmap),
-    which Plotly otherwise blanks while playing; pass ``redraw=True`` to force it. A redraw must finish within
-    a frame's time or heatmaps never get painted, so heavy figures pass a longer ``frame_ms`` and fewer ``speeds``.
+    Frames play without a full redraw whenever they only move scatter traces: a still contour map underneath
+    becomes a picture (:func:`_still_surfaces`), drawn once, and every frame names a trace of every panel so
+    that Plotly keeps the panels it does not change (:func:`_keep_every_panel`). Frames that change a contour,
+    heatmap or bar are redrawn (``redraw``, also forced by ``redraw=True``); a redraw must finish within a
+    frame's time or heatmaps never get painted, so such figures pass a longer ``frame_ms`` and fewer ``speeds``.
     ``buttons=False`` leaves only the slider, for frames that are settings to compare rather than time.
     ``template`` names a registered Plotly template to style the figure with (``fig.update_layout(template=...)``
     would deep-copy and validate all of it: 18 ms for ``plotly_white``, on every figure built). Returns ``fig``
@@ -62,8 +67,12 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
     if not frames:
         raise ValueError("An animation needs at least one frame.")
     names = [str(i) for i in range(len(frames))]
-    # With a contour or heatmap underneath, Plotly blanks it on every frame unless the frame is redrawn.
-    redraw = redraw or any(trace.type not in ("scatter", "scattergl") for trace in fig.data)
+    spec = _cast_f8(fig.to_dict())
+    moving = {index for frame in frames for index in frame.traces}
+    redraw = redraw or any(spec["data"][i].get("type", "scatter") not in LIGHT_TYPES for i in moving)
+    if not redraw:
+        _still_surfaces(spec, moving)
+        redraw = any(trace.get("type", "scatter") not in LIGHT_TYPES for trace in spec["data"])
 
     def play(speed: float) -> dict:
         ms = int(frame_ms / speed)
@@ -83,7 +92,6 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
         {"type": "buttons", "direction": "right", "showactive": False, "x": 0.36, "y": 0, "xanchor": "left",
          "yanchor": "top", "pad": {"t": 48}, "buttons": speeds, "name": "speed"},
     ]
-    spec = _cast_f8(fig.to_dict())
     # The controls go straight into the figure's dict: through ``fig.update_layout`` Plotly validated every
     # slider step (9 ms for 100 frames) and copied them again in ``to_dict``. They are the same few shapes
     # every time, and a test validates them (tests/test_animation.py).
@@ -103,7 +111,101 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
     layout["margin"] = {**layout.get("margin", {}), "b": 140 if buttons else 100}
     if template is not None:
         layout["template"] = registered_template(template)
+    if not redraw:
+        frames = _keep_every_panel(spec["data"], frames)
     return _with_frames(spec, frames, names)
+
+
+def _keep_every_panel(traces: list[dict], frames: list[Frame]) -> list[Frame]:
+    """``frames``, each also naming (with no new data) one trace of every panel and kind it leaves alone.
+
+    Without a redraw, plotly.js replots only the traces a frame names, and removes the drawing of every kind of
+    trace in a panel of which the frame names none: the PCA panel beside a replaying t-SNE emptied on the first
+    frame. Naming one trace of each keeps them drawn; a trace named without data keeps its data.
+    """
+    groups: dict[tuple, int] = {}
+    for index, trace in enumerate(traces):
+        groups.setdefault((trace.get("xaxis", "x"), trace.get("yaxis", "y"), trace.get("type", "scatter")), index)
+    kept = []
+    for frame in frames:
+        named = {(traces[i].get("xaxis", "x"), traces[i].get("yaxis", "y"), traces[i].get("type", "scatter"))
+                 for i in frame.traces}
+        extra = [index for group, index in groups.items() if group not in named]
+        kept.append(Frame(frame.label, [*frame.data, *({} for _ in extra)], [*frame.traces, *extra], frame.layout)
+                    if extra else frame)
+    return kept
+
+
+def _still_surfaces(spec: dict, moving: set[int]) -> None:
+    """Every contour map no frame changes becomes a picture under its panel (in place).
+
+    Its trace keeps its place (frames name traces by index) as an invisible grid of points that carries the
+    colour bar and the hover values. See :mod:`viz.raster` for why.
+    """
+    layout = spec.setdefault("layout", {})
+    for index, trace in enumerate(spec["data"]):
+        if index in moving or trace.get("type") != "contour" or not {"x", "y", "z"} <= trace.keys():
+            continue
+        x, y, z = (_decoded(trace[k]) for k in ("x", "y", "z"))
+        if x.ndim != 1 or y.ndim != 1 or z.shape != (len(y), len(x)):
+            continue
+        contours = trace.get("contours") or {}
+        picture = surface_picture(z, trace.get("colorscale") or "Plasma", zmin=trace.get("zmin"),
+                                  zmax=trace.get("zmax"), n_levels=int(trace.get("ncontours") or 15),
+                                  banded=contours.get("coloring", "fill") == "fill",
+                                  lines=contours.get("showlines", True) and (trace.get("line") or {}).get("width", 1) > 0,
+                                  reverse=bool(trace.get("reversescale")))
+        x_axis, y_axis = trace.get("xaxis", "x"), trace.get("yaxis", "y")
+        layout.setdefault("images", []).append({
+            "source": png_data_uri(picture), "xref": x_axis, "yref": y_axis, "x": float(x.min()),
+            "y": float(y.max()), "sizex": float(np.ptp(x)), "sizey": float(np.ptp(y)), "sizing": "stretch",
+            "xanchor": "left", "yanchor": "top", "layer": "below"})
+        for axis, values in ((x_axis, x), (y_axis, y)):  # the picture covers the panel as the contour did
+            props = layout.setdefault(axis[0] + "axis" + axis[1:], {})
+            props.setdefault("range", [float(values.min()), float(values.max())])
+            props.update(showgrid=False, zeroline=False)
+        spec["data"][index] = _hover_grid(trace, x, y, z)
+
+
+#: The invisible grid standing in for a contour map has at most this many points a side.
+HOVER_GRID = 25
+
+
+def _hover_grid(contour: dict, x, y, z) -> dict:
+    """An invisible scatter trace over a contour's area: its colour bar, and its values on hover."""
+    rows = np.unique(np.linspace(0, len(y) - 1, min(HOVER_GRID, len(y))).round().astype(int))
+    cols = np.unique(np.linspace(0, len(x) - 1, min(HOVER_GRID, len(x))).round().astype(int))
+    grid_x, grid_y = np.meshgrid(x[cols], y[rows])
+    values = z[np.ix_(rows, cols)]
+    finite = np.isfinite(z)
+    low = contour.get("zmin", float(z[finite].min()) if finite.any() else 0.0)
+    high = contour.get("zmax", float(z[finite].max()) if finite.any() else 1.0)
+    marker = {"color": typed_array(values.ravel()), "colorscale": contour.get("colorscale") or "Plasma",
+              "cmin": low, "cmax": high, "showscale": contour.get("showscale", True), "opacity": 0, "size": 10,
+              "reversescale": bool(contour.get("reversescale"))}
+    if "colorbar" in contour:
+        marker["colorbar"] = contour["colorbar"]
+    grid = {"type": "scatter", "mode": "markers", "x": typed_array(grid_x.ravel()), "y": typed_array(grid_y.ravel()),
+            "marker": marker, "showlegend": False, "name": contour.get("name", "surface"),
+            "xaxis": contour.get("xaxis", "x"), "yaxis": contour.get("yaxis", "y"),
+            "hovertemplate": (contour.get("hovertemplate") or "x=%{x:.3g}<br>y=%{y:.3g}<br>z=%{z:.4g}<extra></extra>"
+                              ).replace("%{z", "%{marker.color")}
+    if contour.get("hoverinfo") == "skip":  # the figure says where the pointer is some other way
+        grid["hoverinfo"] = "skip"
+    if "customdata" in contour:
+        custom = _decoded(contour["customdata"])
+        if custom.shape == z.shape:
+            grid["customdata"] = typed_array(custom[np.ix_(rows, cols)].ravel())
+    return grid
+
+
+def _decoded(values) -> np.ndarray:
+    """A trace property as an array, whether a plain list or Plotly's base64 typed-array spec."""
+    if isinstance(values, dict) and "bdata" in values:
+        flat = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.dtype(values["dtype"]))
+        shape = values.get("shape")
+        return flat.reshape([int(n) for n in str(shape).split(",")]) if shape else flat
+    return np.asarray(values, dtype=float)
 
 
 def registered_template(name: str) -> dict:
@@ -153,11 +255,19 @@ def typed_array(values, keep_shape: bool = False) -> dict:
     """``values`` as Plotly's base64 typed-array spec: uint8 stays uint8, everything else becomes float32."""
     values = np.asarray(values)
     dtype = np.uint8 if values.dtype == np.uint8 else np.float32
-    values = np.ascontiguousarray(values, dtype=dtype)
+    values = np.ascontiguousarray(values if dtype == np.uint8 else as_float32(values), dtype=dtype)
     spec = {"dtype": "u1" if dtype == np.uint8 else "f4", "bdata": base64.b64encode(values.tobytes()).decode("ascii")}
     if keep_shape and values.ndim == 2:
         spec["shape"] = f"{values.shape[0]}, {values.shape[1]}"
     return spec  # (a C-contiguous array's bytes are its ravel's: one encoding serves both)
+
+
+def as_float32(values) -> np.ndarray:
+    """``values`` as float32, a value too large for float32 (a diverging run's) as NaN: a gap in the line,
+    as infinities and NaNs already are, instead of an overflow warning and a made-up infinity."""
+    values = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.abs(values) <= np.finfo(np.float32).max, values, np.nan).astype(np.float32)
 
 
 def _cast_f8(node):
@@ -168,7 +278,7 @@ def _cast_f8(node):
     """
     if isinstance(node, dict):
         if node.get("dtype") == "f8" and "bdata" in node:
-            values = np.frombuffer(base64.b64decode(node["bdata"]), dtype=np.float64).astype(np.float32)
+            values = as_float32(np.frombuffer(base64.b64decode(node["bdata"]), dtype=np.float64))
             return {**node, "dtype": "f4", "bdata": base64.b64encode(values.tobytes()).decode("ascii")}
         return {key: _cast_f8(value) for key, value in node.items()}
     if isinstance(node, list):

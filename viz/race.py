@@ -51,29 +51,63 @@ def display_height(Z):
     return np.log10(Z - np.nanmin(Z) + 1e-3)
 
 
+def finite_points(objective: Objective, points: np.ndarray) -> np.ndarray:
+    """Which of ``points`` (..., 2) are places a race can start: f and its gradient are finite there."""
+    with np.errstate(all="ignore"):
+        value, grad = objective.value(points), objective.gradient(points)
+    return np.isfinite(value) & np.all(np.isfinite(grad), axis=-1)
+
+
+def _add_surface(fig: go.Figure, objective: Objective, start, colorbar: dict, **cell) -> None:
+    """The surface's contour map, the invisible click targets (trace :data:`CLICK_TRACE`), the known minima and
+    the start: the first four traces of both the race figure and the map shown when no race can start. ``cell``:
+    the subplot's ``row`` and ``col``, if the figure has subplots."""
+    xs, ys, Z = surface_grid(objective)
+    fig.add_trace(go.Contour(x=xs, y=ys, z=display_height(Z), colorscale=SEQUENTIAL, ncontours=30,
+                             contours={"coloring": "heatmap"}, line={"width": 0.4}, hoverinfo="skip",
+                             colorbar=colorbar, showlegend=False, name="surface"), **cell)
+    # A grid of invisible points: clicking one picks it as the new start (the page listens for selections).
+    # Only points a race can start from are offered (a typed formula may be undefined on part of the map).
+    grid = np.stack(np.meshgrid(np.linspace(*objective.domain[0], CLICK_GRID),
+                                np.linspace(*objective.domain[1], CLICK_GRID)), axis=-1).reshape(-1, 2)
+    grid = grid[finite_points(objective, grid)]
+    # The surface itself takes no hover (nor clicks): these points say f where the pointer is.
+    with np.errstate(all="ignore"):
+        height = objective.value(grid)
+    fig.add_trace(go.Scatter(x=grid[:, 0], y=grid[:, 1], mode="markers", name="click to start here",
+                             marker={"size": 14, "opacity": 0}, showlegend=False, customdata=height,
+                             hovertemplate="f(%{x:.2f}, %{y:.2f}) = %{customdata:.4g}<br>click to start here"
+                                           "<extra></extra>"), **cell)
+    minima = np.asarray(objective.minima).reshape(-1, 2)
+    fig.add_trace(go.Scatter(x=minima[:, 0], y=minima[:, 1], mode="markers", name="minima",
+                             marker={"symbol": "star", "size": 13, "color": "white",
+                                     "line": {"color": "black", "width": 1}}), **cell)
+    fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
+                             marker={"symbol": "x", "size": 11, "color": "black"}), **cell)
+
+
+def start_map(objective: Objective, start) -> go.Figure:
+    """The surface alone, with the start where no race can begin (f or its gradient is not finite there): the
+    map stays on screen so that a click on it can pick a new start."""
+    fig = go.Figure()
+    _add_surface(fig, objective, start, colorbar={"title": {"text": "log height", "side": "top"}, "thickness": 10,
+                                                  "len": 0.75})
+    fig.data[3].name = "start (f or its gradient is not finite here)"
+    (x0, x1), (y0, y1) = objective.domain
+    fig.update_xaxes(range=[x0, x1], title_text="x")
+    fig.update_yaxes(range=[y0, y1], title_text="y")
+    fig.update_layout(height=520, title={"text": "Click the coloured part of the map to start the race there"},
+                      legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"})
+    return fig
+
+
 def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
     """Paths over the contours (left) and loss per step (right), all racers advancing together."""
     fig = subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.15,
                         subplot_titles=("Paths over the surface", "Loss per step"))
-    xs, ys, Z = surface_grid(objective)
-    fig.add_trace(go.Contour(x=xs, y=ys, z=display_height(Z), colorscale=SEQUENTIAL, ncontours=30,
-                             contours={"coloring": "heatmap"}, line={"width": 0.4}, customdata=Z,
-                             hovertemplate="x=%{x:.3g}<br>y=%{y:.3g}<br>f=%{customdata:.4g}<extra></extra>",
-                             colorbar={"title": {"text": "log height", "side": "top"}, "thickness": 10,
-                                       "len": 0.75, "x": fig.layout.xaxis.domain[1] + 0.005, "xanchor": "left"},
-                             showlegend=False, name="surface"), 1, 1)
-    # A grid of invisible points: clicking one picks it as the new start (the page listens for selections).
-    gx, gy = np.meshgrid(np.linspace(*objective.domain[0], CLICK_GRID), np.linspace(*objective.domain[1], CLICK_GRID))
-    fig.add_trace(go.Scatter(x=gx.ravel(), y=gy.ravel(), mode="markers", name="click to start here",
-                             marker={"size": 14, "opacity": 0}, showlegend=False,
-                             hovertemplate="click to start here<br>(%{x:.2f}, %{y:.2f})<extra></extra>"), 1, 1)
-    minima = np.asarray(objective.minima).reshape(-1, 2)
-    fig.add_trace(go.Scatter(x=minima[:, 0], y=minima[:, 1], mode="markers", name="minima",
-                             marker={"symbol": "star", "size": 13, "color": "white",
-                                     "line": {"color": "black", "width": 1}}), 1, 1)
-    start = result.positions[0, 0]
-    fig.add_trace(go.Scatter(x=[start[0]], y=[start[1]], mode="markers", name="start",
-                             marker={"symbol": "x", "size": 11, "color": "black"}), 1, 1)
+    _add_surface(fig, objective, result.positions[0, 0],
+                 colorbar={"title": {"text": "log height", "side": "top"}, "thickness": 10, "len": 0.75,
+                           "x": fig.layout.xaxis.domain[1] + 0.005, "xanchor": "left"}, row=1, col=1)
 
     animated, n_fixed = [], len(fig.data)
     for i, (name, label) in enumerate(zip(result.names, result.labels)):

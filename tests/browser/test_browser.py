@@ -103,7 +103,7 @@ def test_keyboard_moves_a_slider_and_the_output_and_url_follow(server, page):
     assert_healthy(page)
 
 
-def test_a_shared_link_reproduces_the_view(server, page):
+def test_a_shared_link_reproduces_the_view(server, page, browser):
     open_url(page, f"{server.url}/fit-a-line?lr=0.05&steps=37&seed=7&preset=crawling")
     assert_healthy(page)
     assert streamlit_slider(page, "fit-a-line-steps").get_attribute("aria-valuetext") == "37"
@@ -115,7 +115,16 @@ def test_a_shared_link_reproduces_the_view(server, page):
     page.get_by_text("Copy link to this view").click()
     link = page.locator('[data-testid="stCode"]', has_text="/fit-a-line?").first.inner_text()
     assert all(part in link for part in ("preset=crawling", "lr=0.05", "steps=37", "seed=7")), link
-    assert link.startswith(server.url)
+    assert link.startswith(f"{server.url}/fit-a-line?"), link
+    # the copied link, opened by someone else: the same page with the same controls
+    other = browser.new_context(viewport={"width": 1280, "height": 720})
+    friend = other.new_page()
+    open_url(friend, link)
+    assert_healthy(friend)
+    assert "Fit a line" in friend.locator("h1").first.inner_text()
+    assert streamlit_slider(friend, "fit-a-line-steps").get_attribute("aria-valuetext") == "37"
+    assert "37" in friend.locator('[data-testid="stMetric"]', has_text="steps taken").inner_text()
+    other.close()
 
 
 def test_a_bad_link_shows_notices_not_a_traceback(server, page):
