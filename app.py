@@ -5,6 +5,7 @@ Run with ``make run`` (or ``streamlit run app.py``). Every explorer is registere
 
 import streamlit as st
 
+from ui.autoplay import autoplay_support
 from ui.errors import run_safely
 from ui.housekeeping import collect_now_and_then, forget_hashed_function
 from ui.keyboard import keyboard_support
@@ -93,6 +94,7 @@ st.set_page_config(page_title="ML Math Explorer", page_icon="📐", layout="wide
 server_pool()  # once per server: starts the worker process for long computations (ui/workers.py)
 note_run()  # a visitor's run holds the background warm-up back (ui/warmup.py)
 keyboard_support()
+autoplay_support()
 motion_switch()
 palette_choice()
 pages = [st.Page(home, title="Home", icon="🏠", default=True)] + [

@@ -106,3 +106,64 @@ def test_a_template_named_to_animate_styles_the_figure_as_update_layout_would():
     fast = animate(base(), frames, template="plotly_white")
     assert json.loads(fast.to_json()) == json.loads(animate(slow, frames).to_json())
     assert fast.to_dict()["layout"]["template"] != base().to_dict()["layout"]["template"]  # not the default
+
+
+def _surface_race() -> dict:
+    """A contour map no frame touches under a moving dot, beside a second panel that frames never touch."""
+    from viz.subplots import subplots
+
+    xs = np.linspace(-2, 2, 30)
+    z = xs[None, :] ** 2 + 3 * xs[:, None] ** 2
+    fig = subplots(rows=1, cols=2)
+    fig.add_trace(go.Contour(x=xs, y=xs, z=z, colorscale="Viridis", ncontours=12,
+                             colorbar={"title": {"text": "height"}}), row=1, col=1)
+    fig.add_trace(go.Scatter(x=[1.0], y=[1.0], mode="markers"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=xs, y=xs, mode="markers"), row=1, col=2)
+    frames = [Frame(label=str(k), traces=[1], data=[{"x": [1.0 - k / 10], "y": [1.0]}]) for k in range(6)]
+    return json.loads(animate(fig, frames).to_json())
+
+
+def test_a_still_surface_is_a_picture_and_frames_play_without_a_redraw():
+    spec = _surface_race()
+    assert all(b["args"][1]["frame"]["redraw"] is False for b in spec["layout"]["updatemenus"][0]["buttons"][:1])
+    (image,) = spec["layout"]["images"]
+    assert image["source"].startswith("data:image/png;base64,") and image["layer"] == "below"
+    assert (image["x"], image["y"], image["sizex"], image["sizey"]) == (-2.0, 2.0, 4.0, 4.0)
+    stand_in = spec["data"][0]  # same place, so frames still name the right traces
+    assert stand_in["type"] == "scatter" and stand_in["marker"]["opacity"] == 0
+    assert stand_in["marker"]["colorbar"]["title"]["text"] == "height"
+    go.Figure(spec)  # valid Plotly
+
+
+def test_every_frame_names_a_trace_of_every_panel_so_plotly_keeps_it_drawn():
+    # plotly.js removes the drawing of a panel none of whose traces a frame names (the PCA panel emptied)
+    spec = _surface_race()
+    for frame in spec["frames"]:
+        axes = {(spec["data"][i].get("xaxis", "x"), spec["data"][i].get("yaxis", "y")) for i in frame["traces"]}
+        assert axes == {("x", "y"), ("x2", "y2")}
+        for index, data in zip(frame["traces"], frame["data"]):
+            if index != 1:
+                assert set(data) == {"type"}  # named only: its data stays
+
+
+def test_the_surface_picture_follows_the_height_and_draws_contour_lines():
+    from viz.raster import surface_picture
+
+    xs = np.linspace(-1, 1, 40)
+    z = np.add.outer(np.zeros(40), xs)  # rises to the right
+    picture = surface_picture(z, "Greys", n_levels=5, lines=False)
+    assert picture.shape[2] == 4 and picture[..., 3].min() == 255
+    left, right = picture[:, 5, :3].mean(), picture[:, -5, :3].mean()
+    assert left > right  # Greys runs from white (low) to black (high)
+    lined = surface_picture(z, "Greys", n_levels=5)
+    assert (lined[..., :3] < picture[..., :3]).any()  # the level lines are darker than the fill
+    z[:, :10] = np.nan
+    assert surface_picture(z, "Greys")[:, :5, 3].max() == 0  # undefined: transparent
+
+
+def test_values_past_float32_become_gaps_without_a_warning():
+    from viz.animation import _decoded, typed_array
+
+    with np.errstate(over="raise"):
+        values = _decoded(typed_array(np.array([1.0, 1e300, -1e39, np.inf])))
+    assert values[0] == 1.0 and np.isnan(values[1:3]).all() and np.isnan(values[3])

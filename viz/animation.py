@@ -191,7 +191,8 @@ def _hover_grid(contour: dict, x, y, z) -> dict:
             "hovertemplate": (contour.get("hovertemplate") or "x=%{x:.3g}<br>y=%{y:.3g}<br>z=%{z:.4g}<extra></extra>"
                               ).replace("%{z", "%{marker.color")}
     if contour.get("hoverinfo") == "skip":  # the figure says where the pointer is some other way
-        grid["hoverinfo"] = "skip"
+        grid["hoverinfo"] = "skip"  # (a hover template would override it)
+        del grid["hovertemplate"]
     if "customdata" in contour:
         custom = _decoded(contour["customdata"])
         if custom.shape == z.shape:

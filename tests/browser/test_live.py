@@ -1,0 +1,61 @@
+"""What a person sees while the picture moves: a change plays by itself, and no panel blanks during Play on a
+modest machine (the CPU throttled 4x, as DevTools does)."""
+
+import pytest
+
+from tests.browser.conftest import wait_for_app
+from tests.browser.playback import PANELS_JS, START_JS, STOP_JS, blanks
+from tests.browser.test_browser import READOUT_JS, assert_healthy, open_url, readout, streamlit_slider
+
+
+def test_a_control_change_starts_the_new_run_playing_without_play(server, page):
+    open_url(page, f"{server.url}/fit-a-line")
+    first = readout(page)
+    page.wait_for_timeout(1500)
+    assert readout(page)["now"] == first["first"]  # opening a page waits for the viewer
+    streamlit_slider(page, "fit-a-line-steps").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('steps=101')", timeout=20_000)
+    wait_for_app(page)
+    # the new run plays by itself: no second press of Play
+    page.wait_for_function(f"(r => r && r.now && r.now !== r.first)(({READOUT_JS})())", timeout=20_000)
+    assert_healthy(page)
+
+
+def test_reduced_motion_never_plays_by_itself(server, page):
+    open_url(page, f"{server.url}/fit-a-line?motion=reduced")
+    last = readout(page)["now"]
+    streamlit_slider(page, "fit-a-line-steps").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('steps=101')", timeout=20_000)
+    wait_for_app(page)
+    page.wait_for_timeout(2000)
+    now = readout(page)["now"]
+    assert now != readout(page)["first"] and now == readout(page)["now"]  # on its last frame, still
+    assert last != now  # a new run: 101 steps
+
+
+@pytest.mark.parametrize("url_path", ["optimizers", "pca-vs-tsne", "fit-a-line", "batch-size"])
+def test_no_panel_blanks_while_playing_on_a_slow_laptop(server, browser, url_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    open_url(page, f"{server.url}/{url_path}")
+    page.wait_for_function(f"({PANELS_JS})() !== null", timeout=30_000)
+    before = page.evaluate(PANELS_JS)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    chart = page.locator(".js-plotly-plot", has=page.locator("g.updatemenu-button")).first
+    page.evaluate(START_JS)
+    chart.locator("g.updatemenu-button", has_text="Play").first.click()
+    page.wait_for_timeout(5000)
+    chart.locator("g.updatemenu-button", has_text="Pause").first.click()
+    page.wait_for_timeout(800)
+    samples = page.evaluate(STOP_JS)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    assert len(samples) >= 10, f"only {len(samples)} paints in 6 s"
+    assert blanks(before, samples) == {}, (before, blanks(before, samples))
+    chart.locator("g.updatemenu-button", has_text="Reset").first.click()
+    page.wait_for_timeout(800)
+    assert blanks(before, [page.evaluate(PANELS_JS)]) == {}  # and after Reset
+    assert_healthy(page)
+    context.close()
