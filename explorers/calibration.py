@@ -142,11 +142,26 @@ def paradox_figure(tpr: float, fpr: float, one_in: int):
     return draw(paradox_animation, tpr, fpr, one_in)
 
 
+#: What the tables show where a number is undefined (precision when nothing is flagged is 0/0), instead of a
+#: bare "None" (explorers/optimizers.py's results_table does the same).
+UNDEFINED = "— (none flagged)"
+
+
 def paradox_row(name: str, row) -> dict:
-    """The metrics that tell the truth at low prevalence; precision is left blank when nothing is flagged."""
-    flagged = row.tp + row.fp
+    """The metrics that tell the truth at low prevalence; precision is undefined when nothing is flagged."""
     return {"model": name, "accuracy": row.accuracy, "balanced accuracy": row.balanced_accuracy, "MCC": row.mcc,
-            "precision": row.precision if flagged else None, "recall": row.recall}
+            "precision": row.precision if row.tp + row.fp else None, "recall": row.recall}
+
+
+def shown_table(rows: list[dict], digits: dict[str, int]) -> pd.DataFrame:
+    """``rows`` as the page shows them: a column holding an undefined value says so in words, its numbers
+    written out with ``digits[column]`` decimals (a column mixing text and numbers is text)."""
+    table = pd.DataFrame(rows)
+    for column, places in digits.items():
+        missing = table[column].isna()
+        if missing.any():
+            table[column] = [UNDEFINED if gone else f"{value:.{places}f}" for gone, value in zip(missing, table[column])]
+    return table
 
 
 # ------------------------------------------------------------------------------------------- the page
@@ -231,9 +246,11 @@ if result is not None:
             f"{at_t.tn:,} correctly passed: precision {at_t.precision:.3f}, recall {at_t.recall:.3f}, "
             f"accuracy {at_t.accuracy:.3f}. ROC AUC {auc:.3f}."))
         st.caption(f"Test split: {len(y_test):,} rows, {int(y_test.sum()):,} positives. ROC AUC "
-                   f"{auc:.3f}, average precision {ap:.3f}. Move the threshold slider "
-                   "and everything follows; the confusion-matrix colours are shares of each "
-                   "actual class, so the rare class stays visible.")
+                   f"{auc:.3f}, average precision {ap:.3f}. Drag the slider under the figure and the line, the "
+                   "confusion matrix, both curves' points and every metric follow at once, in your browser; the "
+                   "Threshold control above sets where the figure opens and the threshold the sections below "
+                   "use. The confusion-matrix colours are shares of each actual class, so the rare class stays "
+                   "visible.")
 
     st.subheader("2 · Can you trust the probability?", divider="gray")
     bins, strategy = view.row(["bins", "strategy"])
@@ -268,17 +285,21 @@ if result is not None:
         rows = {f"{name} = {v:.2f}": at_threshold(table, v) for name, v in marks.items()}
         rows[f"cheapest = {best:.2f}" if np.isfinite(best) else "cheapest: flag nothing"] = at_threshold(table, best)
         st.markdown("**Per 10,000 cases like these**")
-        st.dataframe(pd.DataFrame(per_10k_table(rows)), hide_index=True, width="stretch",
+        per_10k_shown = shown_table(per_10k_table(rows), {"precision": 3})
+        st.dataframe(per_10k_shown, hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(format="%.1f") for c in (
                          "flagged", "caught (TP)", "missed (FN)", "wrongly flagged (FP)")} |
-                     {c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall")})
+                     {c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall")
+                      if pd.api.types.is_numeric_dtype(per_10k_shown[c])})
 
     st.subheader("4 · The accuracy paradox, and precision moving with prevalence", divider="gray")
     if table is not None:
         ours, never = at_threshold(table, t), always_negative_baseline(y_test)
-        paradox = pd.DataFrame([paradox_row(f"ours at threshold {t:.2f}", ours), paradox_row("“always say no”", never)])
+        paradox = shown_table([paradox_row(f"ours at threshold {t:.2f}", ours), paradox_row("“always say no”", never)],
+                              {"precision": 4})
         st.dataframe(paradox, hide_index=True, width="stretch",
-                     column_config={c: st.column_config.NumberColumn(format="%.4f") for c in paradox.columns[1:]})
+                     column_config={c: st.column_config.NumberColumn(format="%.4f") for c in paradox.columns[1:]
+                                    if pd.api.types.is_numeric_dtype(paradox[c])})
         deploy_one_in = int(view.control("deploy"))
         deploy = 1 / deploy_one_in
         # cache key: the rates to 6 significant digits (rounding to decimals put tiny FPRs 5 % off the table)
@@ -312,19 +333,26 @@ if result is not None:
     import core.thresholds as thresholds_module
 
     math_and_code(
+        # One formula a line: the math column is ~330 px wide on a 1280 px screen, and a wider line is cut off.
         equations=[
-            r"\mathrm{ECE} = \sum_b \frac{n_b}{n}\,\big|\,\bar y_b - \bar p_b\,\big|,\qquad "
+            r"\mathrm{ECE} = \sum_b \frac{n_b}{n}\,\big|\,\bar y_b - \bar p_b\,\big|",
             r"\mathrm{Brier} = \frac1n\sum_i (p_i - y_i)^2",
-            r"\text{Platt: } p = \sigma(a s + b),\qquad \text{temperature: } p = \sigma(\operatorname{logit}(s)/T)",
-            r"\text{isotonic: } \min_{f \uparrow} \sum_i (y_i - f(s_i))^2 \ \text{(pool adjacent violators)}",
-            r"\text{TPR} = \frac{TP}{TP + FN},\quad \text{FPR} = \frac{FP}{FP + TN},\quad "
-            r"\text{precision} = \frac{TP}{TP + FP}",
-            r"\mathrm{MCC} = \frac{TP\cdot TN - FP\cdot FN}{\sqrt{(TP+FP)(TP+FN)(TN+FP)(TN+FN)}}",
-            r"\text{cost}(t) = \frac{C_{FP}\,FP(t) + C_{FN}\,FN(t)}{n},\qquad t^* = \frac{C_{FP}}{C_{FP} + C_{FN}}",
-            r"p' = \frac{p\,\pi'/\pi}{p\,\pi'/\pi + (1 - p)(1 - \pi')/(1 - \pi)}",
+            r"\text{Platt: } p = \sigma(a s + b)",
+            r"\text{temperature: } p = \sigma(\operatorname{logit}(s)/T)",
+            r"\text{isotonic: } \min_{f \uparrow} \sum_i (y_i - f(s_i))^2",
+            r"\text{TPR} = \frac{TP}{P},\qquad \text{FPR} = \frac{FP}{N}",
+            r"\text{precision} = \frac{TP}{\hat P},\qquad \text{recall} = \text{TPR}",
+            r"\mathrm{MCC} = \frac{TP\cdot TN - FP\cdot FN}{\sqrt{P\,N\,\hat P\,\hat N}}",
+            r"\text{cost}(t) = \frac{C_{FP}\,FP(t) + C_{FN}\,FN(t)}{n}",
+            r"t^* = \frac{C_{FP}}{C_{FP} + C_{FN}}",
+            r"p' = \frac{p\,\pi'/\pi}{p\,\pi'/\pi + (1 - p)\,\frac{1 - \pi'}{1 - \pi}}",
         ],
         code=[thresholds_module.threshold_table, calibration_module.isotonic_regression,
               calibration_module.PlattScaling, calibration_module.expected_calibration_error,
               calibration_module.correct_prevalence],
+        notes=["$P = TP + FN$ and $N = TN + FP$ are the actual positives and negatives; $\\hat P = TP + FP$ and "
+               "$\\hat N = TN + FN$ the cases flagged and cleared. Isotonic regression is fitted by pool adjacent "
+               "violators; $t^*$ is the cheapest threshold for calibrated probabilities, and $p'$ a probability "
+               "learnt at prevalence $\\pi$ restated for prevalence $\\pi'$."],
     )
 view.finish()

@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from tests.test_app_pages import assert_clean, open_page
 
 PAGE = "explorers/calibration.py"
@@ -12,8 +14,9 @@ def threshold_chart(at):
 
 
 def confusion(at):
-    heatmap = next(t for t in threshold_chart(at)["data"] if t["type"] == "heatmap")
-    return heatmap["text"]
+    """The confusion matrix's cell texts as [[TN, FP], [FN, TP]] (annotations the figure's slider moves)."""
+    texts = [a["text"] for a in threshold_chart(at)["layout"]["annotations"] if "of row" in a.get("text", "")]
+    return [texts[:2], texts[2:]]
 
 
 def test_the_threshold_slider_moves_the_confusion_matrix_and_the_metrics():
@@ -84,3 +87,43 @@ def test_a_model_fitted_on_a_share_of_the_training_rows_says_so():
     assert any("fitted on 2,000 of the 10,000 training rows" in c.value for c in at.caption)
     at = open_page(PAGE)  # logistic regression: every row, nothing to say
     assert not any("training rows, chosen at random" in c.value for c in at.caption)
+
+
+def shown_cells(at) -> list[str]:
+    """Every cell of every table on the page, as the page shows it."""
+    return [str(v) for df in at.dataframe for v in df.value.to_numpy().ravel()] + \
+        [str(v) for t in at.table for v in t.value.to_numpy().ravel()]
+
+
+def assert_no_bare_missing_values(at):
+    assert at.dataframe, "no table drawn"
+    for df in at.dataframe:
+        assert not df.value.isna().to_numpy().any(), df.value
+    assert not [c for c in shown_cells(at) if c.strip().lower() in ("none", "nan", "<na>", "null")]
+
+
+@pytest.mark.parametrize("query", [{}, {"preset": "car-crash"}, {"preset": "fraud"}, {"preset": "nb-isotonic"},
+                                   {"preset": "isotonic-overfit"}, {"t": "1.0"},
+                                   {"compare": "true", "t_a": "1.0", "t_b": "0.0"}])
+def test_no_table_shows_none_or_nan(query):
+    """"Always say no" flags nothing, so its precision is 0/0: the table says so in words, not "None"."""
+    at = open_page(PAGE, **query)
+    assert_clean(at)
+    assert_no_bare_missing_values(at)
+    paradox = next(df.value for df in at.dataframe if "balanced accuracy" in df.value.columns)
+    assert paradox["precision"].iloc[1] == "— (none flagged)"
+
+
+def test_no_table_shows_none_or_nan_for_an_uploaded_table():
+    import numpy as np
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2))
+    y = (x[:, 0] + rng.normal(size=400) > 0).astype(int)
+    csv = "a,b,label\n" + "\n".join(f"{a:.3f},{b:.3f},{c}" for (a, b), c in zip(x, y))
+    at = open_page(PAGE, source="upload")
+    at.file_uploader[0].set_value(("cases.csv", csv.encode(), "text/csv")).run()
+    assert_clean(at)
+    assert_no_bare_missing_values(at)
+    at.slider(key="calibration.t").set_value(1.0).run()  # nothing flagged: "ours" has no precision either
+    assert_clean(at)
+    assert_no_bare_missing_values(at)

@@ -20,6 +20,17 @@ def latex_vector(values) -> str:
     return r"\begin{pmatrix}" + r" \\ ".join(f"{float(v):.4g}" for v in values) + r"\end{pmatrix}"
 
 
+#: Streamlit lets a display equation wider than its column scroll sideways, but paints the scrollbar
+#: transparent: the equation looks cut off. In the Math & code panel the scrollbar shows, so a reader sees there
+#: is more (pages keep their lines narrow enough not to need it: ~330 px for the math column at 1280 px).
+EQUATION_CSS = """<style>
+.st-key-math-equations .katex-display { overflow-x: auto; overflow-y: hidden; padding-bottom: 4px;
+    scrollbar-width: thin; scrollbar-color: rgba(49, 51, 63, 0.35) transparent; }
+.st-key-math-equations .katex-display > .katex { padding: 0 3px; }  /* ink past a formula's box (a slanted
+    last letter, a tall bar) would otherwise make a 2-px scroll */
+</style>"""
+
+
 #: One source read at a time. ``inspect.getsource`` of a class parses its whole module with ``ast.parse``, and
 #: CPython 3.11's AST constructor keeps its recursion count in state shared by all threads: two sessions
 #: reading sources at once can fail with "SystemError: AST constructor recursion depth mismatch" (seen once
@@ -45,7 +56,9 @@ def math_and_code(equations: list[str], code: list, *, notes: list[str] | None =
     """Equations (LaTeX) on the left, the source of each ``core`` object in ``code`` on the right."""
     with st.expander("Math & code", expanded=expanded, icon="🧮"):
         math_col, code_col = st.columns([5, 6], gap="large")
-        with math_col:
+        # (one panel a page: the key names its equations for the style above)
+        with math_col, st.container(key="math-equations"):
+            st.html(EQUATION_CSS)
             for eq in equations:
                 st.latex(eq)
             for note in notes or []:

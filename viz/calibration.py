@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import re
+
 import numpy as np
 import plotly.graph_objects as go
 from viz.subplots import subplots
 
 from core.thresholds import at_threshold, metrics_at_prevalence, per_10k
-from viz.animation import Frame, animate
+from viz.animation import Frame, animate, typed_array
 from viz.palette import CLASS_COLORS, OKABE_ITO
 
 NEG, POS = CLASS_COLORS[0], CLASS_COLORS[1]
@@ -17,39 +20,61 @@ METRICS = [("accuracy", "accuracy"), ("balanced accuracy", "balanced_accuracy"),
 
 
 def _row_values(row) -> list[str]:
-    return [f"{getattr(row, key):.3f}" for _, key in METRICS]
+    """Each metric of ``row`` as shown; precision is undefined (0/0) when nothing is flagged, so a dash."""
+    flagged = row.tp + row.fp
+    return ["—" if key == "precision" and not flagged else f"{getattr(row, key):.3f}" for _, key in METRICS]
 
 
 #: ROC and precision-recall curves are drawn through at most this many of the table's rows.
 CURVE_POINTS = 600
+#: The thresholds the figure's own slider steps through, in the browser without a server run (the
+#: Streamlit control's own step). Each step is ~0.7 kB of JSON, so the whole grid costs ~70 kB.
+THRESHOLD_GRID = np.round(np.linspace(0.0, 1.0, 101), 2)
+#: Radius in pixels of the operating point drawn on the ROC and precision-recall curves.
+POINT_RADIUS = 6.5
+#: Above this threshold the "t = …" label sits left of the line, so it stays inside the panel.
+LABEL_FLIPS_AT = 0.8
+
+
+def threshold_grid(t: float) -> tuple[np.ndarray, int]:
+    """The slider's thresholds and the step it opens on: the grid, plus ``t`` itself if it falls between two
+    grid points (a link may hold ``t=0.505``), so the figure always opens exactly at ``t``."""
+    t = float(t)
+    if abs(t * 100 - round(t * 100)) < 1e-7:  # 0.07000000000000001 from a slider's float steps is 0.07
+        t = round(t, 2)
+    grid = THRESHOLD_GRID if np.any(THRESHOLD_GRID == t) else np.sort(np.append(THRESHOLD_GRID, t))
+    return grid, int(np.flatnonzero(grid == t)[0])
+
+
+def threshold_label(t: float) -> str:
+    """A threshold as the slider shows it: two decimals on the grid, as many as it needs off it."""
+    return f"{t:.2f}" if round(t, 2) == t else f"{t:g}"
 
 
 def threshold_explorer(table, hist, t: float) -> go.Figure:
     """Score histograms per class with the threshold line, the confusion matrix, ROC and precision-recall
-    curves with the operating point, and every metric, at threshold ``t``.
+    curves with the operating point, and every metric, at threshold ``t`` — with a slider of its own that
+    moves the threshold in the browser.
 
-    ``hist`` is ``(edges, negative_counts, positive_counts)``. Built fresh on every move of the threshold slider,
-    so it holds only thinned curves and counts (a few kilobytes whatever the number of rows).
+    ``hist`` is ``(edges, negative_counts, positive_counts)``. Everything that depends on the threshold is a
+    layout shape or annotation (the line, the confusion matrix's cells and counts, the two operating points,
+    the metric values), and each slider step is one Plotly ``relayout`` of those only, precomputed here for
+    every threshold of :func:`threshold_grid`. A relayout of shapes and annotations redraws just them, so the
+    slider answers at frame rate with no script run; a restyle of a heatmap or table trace would redraw the
+    whole figure. The curves and histograms are thinned (a few kilobytes whatever the number of rows).
     """
-    row = at_threshold(table, t)
+    grid, active = threshold_grid(t)
     fig = subplots(rows=2, cols=3, column_widths=[0.36, 0.34, 0.30], vertical_spacing=0.16,
-                        horizontal_spacing=0.08,
-                        specs=[[{"colspan": 2}, None, {}], [{}, {}, {"type": "table"}]],
-                        subplot_titles=("Scores of each class (count, log scale)", "Confusion matrix",
-                                        "ROC curve", "Precision–recall curve", ""))
+                   horizontal_spacing=0.08, specs=[[{"colspan": 2}, None, {}], [{}, {}, {}]],
+                   subplot_titles=("Scores of each class (count, log scale)", "Confusion matrix",
+                                   "ROC curve", "Precision–recall curve", ""))
     edges, negatives, positives = hist
     centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
     for counts, color, name in ((negatives, NEG, "negatives (y = 0)"), (positives, POS, "positives (y = 1)")):
         fig.add_trace(go.Bar(x=centres, y=np.where(counts > 0, counts, np.nan), width=width, name=name,
                              marker={"color": color}, opacity=0.75), row=1, col=1)
-    top = max(int(np.max(negatives + positives)), 1)
-    fig.add_trace(go.Scatter(x=[t, t], y=[0.8, top * 1.5], mode="lines", name=f"threshold {t:.2f}",
-                             line={"color": "black", "width": 3}), row=1, col=1)
-    fig.add_trace(go.Heatmap(z=_confusion(row), x=["predicted 0", "predicted 1"], y=["actual 0", "actual 1"],
-                             text=_confusion_text(row), texttemplate="%{text}", textfont={"size": 15},
-                             showscale=False, colorscale=[[0, "#FFFFFF"], [1, OKABE_ITO["sky_blue"]]], zmin=0, zmax=1,
-                             hovertemplate="%{y}, %{x}: %{text}<extra></extra>"), row=1, col=3)
     keep = np.unique(np.linspace(0, len(table) - 1, min(CURVE_POINTS, len(table))).round().astype(int))
+    keep = np.union1d(keep, _row_index(table, grid))  # thinned, but through every point the slider visits
     prevalence = table.n_positive / max(len(table) and table.n_positive + table.n_negative, 1)
     for col, (xs, ys, chance) in enumerate([(table.fpr, table.recall, ([0, 1], [0, 1])),
                                             (table.recall, table.precision, ([0, 1], [prevalence] * 2))], start=1):
@@ -57,24 +82,155 @@ def threshold_explorer(table, hist, t: float) -> go.Figure:
                                  showlegend=False, hoverinfo="skip"), row=2, col=col)
         fig.add_trace(go.Scatter(x=chance[0], y=chance[1], mode="lines", showlegend=False, hoverinfo="skip",
                                  line={"color": "#BBBBBB", "dash": "dot"}), row=2, col=col)
-    fig.add_trace(go.Scatter(x=[row.fpr], y=[row.recall], mode="markers", marker={"size": 13, "color": "black"},
-                             showlegend=False, hovertemplate="FPR %{x:.3f}, TPR %{y:.3f}<extra></extra>"), row=2, col=1)
-    fig.add_trace(go.Scatter(x=[row.recall], y=[row.precision], mode="markers", marker={"size": 13, "color": "black"},
-                             showlegend=False, hovertemplate="recall %{x:.3f}, precision %{y:.3f}<extra></extra>"),
-                  row=2, col=2)
-    fig.add_trace(go.Table(header={"values": ["metric", "value"], "fill": {"color": "#EEEEEE"}},
-                           cells={"values": [[m for m, _ in METRICS], _row_values(row)], "height": 24},
-                           columnwidth=[2, 1]), row=2, col=3)
     fig.update_xaxes(title="score", range=[0, 1], row=1, col=1)
     fig.update_yaxes(type="log", title="count", row=1, col=1)
-    fig.update_yaxes(autorange="reversed", row=1, col=3)
+    fig.update_xaxes(range=[-0.5, 1.5], tickvals=[0, 1], ticktext=["predicted 0", "predicted 1"], showgrid=False,
+                     zeroline=False, fixedrange=True, row=1, col=3)
+    fig.update_yaxes(range=[1.5, -0.5], tickvals=[0, 1], ticktext=["actual 0", "actual 1"], showgrid=False,
+                     zeroline=False, fixedrange=True, row=1, col=3)
     fig.update_xaxes(title="false-positive rate", range=[0, 1], row=2, col=1)
     fig.update_yaxes(title="true-positive rate", range=[0, 1.02], row=2, col=1)
     fig.update_xaxes(title="recall", range=[0, 1], row=2, col=2)
     fig.update_yaxes(title="precision", range=[0, 1.02], row=2, col=2)
-    fig.update_layout(height=740, barmode="overlay", legend={"orientation": "h", "y": 1.1},
-                      margin={"t": 60, "l": 10, "r": 10, "b": 10})
-    return fig
+    fig.update_xaxes(range=[0, 1], visible=False, fixedrange=True, row=2, col=3)
+    fig.update_yaxes(range=[0, 1], visible=False, fixedrange=True, row=2, col=3)
+    # The marks and the slider go into the figure's dict: through update_layout Plotly validated each of
+    # ~100 steps (a third of the build). tests/test_threshold_figure.py validates the whole figure instead.
+    spec = fig.to_dict()
+    for trace in spec["data"]:  # float32 typed arrays: half the bytes of float64
+        trace.update({key: _float32(trace[key]) for key in ("x", "y") if key in trace})
+    layout = spec["layout"]
+    shapes, notes = list(layout.get("shapes") or []), list(layout.get("annotations") or [])
+    marks = _Marks(len(shapes), len(notes))
+    shapes += marks.shapes()
+    notes += marks.annotations()
+    steps = [marks.at(g, row) for g, row in zip(grid, _rows_at(table, grid))]
+    _apply(steps[active], shapes, notes)
+    layout.update(height=800, barmode="overlay", legend={"orientation": "h", "y": 1.1},
+                  margin={"t": 60, "l": 10, "r": 10, "b": 90}, shapes=shapes, annotations=notes,
+                  sliders=[_slider(grid, steps, active)])
+    return go.Figure(spec, _validate=False)
+
+
+class _Row:
+    """Row ``i`` of a threshold table with the attributes of a ``ThresholdRow``, read from the table's metric
+    arrays (computed once for the table; a ``ThresholdRow`` computes each metric again, ~1 ms a row)."""
+
+    def __init__(self, table, i: int):
+        self.tp, self.fp, self.tn, self.fn = (int(a[i]) for a in (table.tp, table.fp, table.tn, table.fn))
+        for _, key in METRICS:
+            setattr(self, key, float(getattr(table, key)[i]))
+
+
+def _float32(values):
+    """A trace's coordinates (an array, or Plotly's float64 typed-array dict) as a float32 typed array; short
+    lists (two-point chance lines) stay as they are."""
+    if isinstance(values, dict) and values.get("dtype") == "f8":
+        values = np.frombuffer(base64.b64decode(values["bdata"]), dtype=np.float64)
+    return typed_array(values) if isinstance(values, np.ndarray) else values
+
+
+def _row_index(table, thresholds) -> np.ndarray:
+    """The rows ``at_threshold`` picks for each threshold (the last whose threshold is ≥ t), in one search."""
+    return np.searchsorted(-table.thresholds, -np.asarray(thresholds, dtype=float), side="right") - 1
+
+
+def _rows_at(table, thresholds) -> list[_Row]:
+    return [_Row(table, int(i)) for i in _row_index(table, thresholds)]
+
+
+def _slider(grid, steps: list[dict], active: int) -> dict:
+    """Plotly's slider over ``grid``: each step one relayout (no frames, so no trace is ever replaced)."""
+    return {
+        "active": active, "x": 0.0, "len": 1.0, "y": 0, "yanchor": "top", "pad": {"t": 50, "b": 4},
+        "currentvalue": {"prefix": "threshold t = ", "visible": True, "xanchor": "left",
+                         "font": {"size": 14, "color": "#31333F"}},
+        # a label under each of ~100 ticks would overlap; the readout above says where the slider is
+        "font": {"color": "rgba(0,0,0,0)"}, "ticklen": 0, "minorticklen": 0,
+        "transition": {"duration": 0},
+        "steps": [{"label": threshold_label(g), "method": "relayout", "args": [step]} for g, step in zip(grid, steps)],
+    }
+
+
+def _apply(step: dict, shapes: list[dict], notes: list[dict]) -> None:
+    """Set a relayout step's ``shapes[i].key`` / ``annotations[i].key`` values in the lists (in place)."""
+    for path, value in step.items():
+        name, index, key = re.fullmatch(r"(shapes|annotations)\[(\d+)\]\.(\w+)", path).groups()
+        (shapes if name == "shapes" else notes)[int(index)][key] = value
+
+
+class _Marks:
+    """What moves with the threshold, as layout shapes and annotations appended after ``n_shapes`` shapes and
+    ``n_notes`` annotations: their fixed style, and (:meth:`at`) the relayout that puts them at a threshold.
+
+    Axes (from ``subplots`` with the page's grid): x/y the histograms, x2/y2 the confusion matrix, x3/y3 ROC,
+    x4/y4 precision–recall, x5/y5 the metric values.
+    """
+
+    CELLS = ((0, 0, "true negatives"), (0, 1, "false positives"), (1, 0, "false negatives"),
+             (1, 1, "true positives"))
+
+    def __init__(self, n_shapes: int, n_notes: int):
+        self.flagged, self.line, self.roc, self.pr = range(n_shapes, n_shapes + 4)
+        self.cells = list(range(n_shapes + 4, n_shapes + 8))
+        self.label, self.values = n_notes, n_notes + 1
+        self.counts = list(range(n_notes + 3, n_notes + 7))
+
+    def shapes(self) -> list[dict]:
+        def point(x: str, y: str) -> dict:
+            return {"type": "circle", "xref": x, "yref": y, "xsizemode": "pixel", "ysizemode": "pixel",
+                    "x0": -POINT_RADIUS, "x1": POINT_RADIUS, "y0": -POINT_RADIUS, "y1": POINT_RADIUS,
+                    "fillcolor": "black", "line": {"color": "white", "width": 1.5}}
+
+        return [
+            {"type": "rect", "xref": "x", "yref": "y domain", "x1": 1, "y0": 0, "y1": 1, "layer": "below",
+             "fillcolor": "rgba(0,0,0,0.05)", "line": {"width": 0}},  # the flagged side, s ≥ t
+            {"type": "line", "xref": "x", "yref": "y domain", "y0": 0, "y1": 1, "line": {"color": "black", "width": 3}},
+            point("x3", "y3"),
+            point("x4", "y4"),
+        ] + [{"type": "rect", "xref": "x2", "yref": "y2", "x0": j - 0.5, "x1": j + 0.5, "y0": i - 0.5,
+              "y1": i + 0.5, "layer": "below", "line": {"color": "white", "width": 2}} for i, j, _ in self.CELLS]
+
+    def annotations(self) -> list[dict]:
+        table = {"xref": "x5", "yref": "y5", "y": 1, "yanchor": "top", "showarrow": False, "font": {"size": 13}}
+        return [
+            {"xref": "x", "yref": "y domain", "y": 1, "yanchor": "top", "xshift": 0, "showarrow": False,
+             "font": {"size": 13}, "bgcolor": "rgba(255,255,255,0.8)"},
+            {**table, "x": 1, "xanchor": "right", "align": "right"},
+            {**table, "x": 0, "xanchor": "left", "align": "left",
+             "text": "<br>".join(["<b>metric</b>"] + [m for m, _ in METRICS])},
+        ] + [{"xref": "x2", "yref": "y2", "x": j, "y": i, "showarrow": False, "font": {"size": 14, "color": "#1A1A1A"}}
+             for i, j, _ in self.CELLS]
+
+    def at(self, t: float, row) -> dict:
+        """The relayout that shows threshold ``t`` whose counts and metrics are ``row``."""
+        flip = t > LABEL_FLIPS_AT
+        step = {f"shapes[{self.flagged}].x0": float(t), f"shapes[{self.line}].x0": float(t),
+                f"shapes[{self.line}].x1": float(t),
+                f"annotations[{self.label}].x": float(t), f"annotations[{self.label}].text": f"t = {threshold_label(t)}",
+                f"annotations[{self.label}].xanchor": "right" if flip else "left",
+                f"annotations[{self.label}].xshift": -4 if flip else 4,
+                f"shapes[{self.roc}].xanchor": _round(row.fpr), f"shapes[{self.roc}].yanchor": _round(row.recall),
+                f"shapes[{self.pr}].xanchor": _round(row.recall), f"shapes[{self.pr}].yanchor": _round(row.precision),
+                f"annotations[{self.values}].text": "<br>".join(["<b>value</b>"] + _row_values(row))}
+        share, texts = _confusion(row), _confusion_text(row)
+        for (i, j, _), shape, text in zip(self.CELLS, self.cells, self.counts):
+            step[f"shapes[{shape}].fillcolor"] = _tint(OKABE_ITO["sky_blue"], share[i, j])
+            step[f"annotations[{text}].text"] = texts[i][j]
+        return step
+
+
+def _round(value: float) -> float:
+    """A coordinate to 5 decimals: far below a pixel, and a third of the JSON of a full float."""
+    return round(float(value), 5)
+
+
+def _tint(color: str, share: float) -> str:
+    """``color`` mixed with white, ``share`` of it (0 = white): the heat-map colour of a share, and a tint that
+    viz.restyle recognises, so the cells follow a viewer's palette."""
+    base = np.array([int(color[k:k + 2], 16) for k in (1, 3, 5)])
+    mixed = np.round(255 + float(share) * (base - 255)).astype(int)
+    return "#{:02X}{:02X}{:02X}".format(*mixed)
 
 
 def score_histogram(scores, y, bins: int = 50) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -228,11 +384,11 @@ def _pct(value) -> str:
 
 
 def per_10k_table(rows: dict) -> list[dict]:
-    """What each threshold would do per 10,000 cases."""
+    """What each threshold would do per 10,000 cases; precision is None (undefined) where nothing is flagged."""
     out = []
     for name, row in rows.items():
         counts = per_10k(row)
         out.append({"threshold": name, "flagged": counts.flagged, "caught (TP)": counts.caught,
                     "missed (FN)": counts.missed, "wrongly flagged (FP)": counts.wrongly_flagged,
-                    "precision": row.precision, "recall": row.recall})
+                    "precision": row.precision if row.tp + row.fp else None, "recall": row.recall})
     return out
