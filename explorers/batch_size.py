@@ -181,7 +181,8 @@ def noise_table(exact, estimate, n) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------------------------- the page
 
-view = View("batch-size", PARAMS, PRESETS)
+view = View("batch-size", PARAMS, PRESETS, key=("sizes", "lr", "scale_lr", "steps"),
+            more=("n", "noise", "seed", "sampling", "optimizer", "x_axis"))
 view.header("🎲 Batch size: noise, speed and the solution found",
             "Mini-batch SGD estimates the gradient from B examples. **Notice the trade: a small batch is a noisy "
             "but cheap step, a large batch an accurate but expensive one — and past a critical batch size, "
@@ -203,19 +204,21 @@ raced = attempt(race_figure, n, noise, seed, tuple(sizes), lr, scale_lr, steps, 
 if raced is not None:
     fig = raced
     runs, labels, noise_along, _, _ = race(n, noise, seed, tuple(sizes), lr, scale_lr, steps, sampling, optimizer)
+    stage = view.on_stage()
     for run, label in zip(runs, labels):
         if run.diverged_at is not None:
-            st.error(f"**{label} diverged at step {run.diverged_at}**: the step overshoots the valley. **What to "
-                     "change:** lower η (with linear scaling, the largest batch gets the largest step).", icon="💥")
+            stage.error(f"**{label} diverged at step {run.diverged_at}**: the step overshoots the valley. **What to "
+                        "change:** lower η (with linear scaling, the largest batch gets the largest step).", icon="💥")
     if any(np.isinf(n).any() for n in noise_along):
         st.caption("B_simple = tr Σ/|G|² is infinite where a racer sits exactly at the minimum (G = 0); those points "
                    "are left out of the noise-scale panel.")
-    view.chart(fig, key="race", summary=(
-        f"Mini-batch SGD with batch sizes {', '.join(labels)} racing from one start on the line-fit loss surface "
-        f"({n} points, {steps} steps), with the loss per step and per {x_axis} beside it. " + " ".join(
-            f"Batch {label}: final loss {run.full_loss[-1]:.4g} after {int(run.examples[-1]):,} examples"
-            + (f", diverged at step {run.diverged_at}" if run.diverged_at is not None else "") + "."
-            for run, label in zip(runs, labels))))
+    with stage:
+        view.chart(fig, key="race", summary=(
+            f"Mini-batch SGD with batch sizes {', '.join(labels)} racing from one start on the line-fit loss surface "
+            f"({n} points, {steps} steps), with the loss per step and per {x_axis} beside it. " + " ".join(
+                f"Batch {label}: final loss {run.full_loss[-1]:.4g} after {int(run.examples[-1]):,} examples"
+                + (f", diverged at step {run.diverged_at}" if run.diverged_at is not None else "") + "."
+                for run, label in zip(runs, labels))))
     export_buttons("batch-size", view.styled(fig), "Batch sizes racing", {"Runs": lambda: pd.concat([pd.DataFrame({
         "batch": label, "step": range(len(run.full_loss)), "w": run.params[:, 0], "b": run.params[:, 1],
         "full loss": run.full_loss, "examples seen": run.examples}) for run, label in zip(runs, labels)],

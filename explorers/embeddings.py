@@ -243,7 +243,8 @@ def show_clicked(data: Embeddable, row: int | None, name: str, table: pd.DataFra
 
 # ------------------------------------------------------------------------------------------- the page
 
-view = View("pca-vs-tsne", PARAMS, PRESETS)
+view = View("pca-vs-tsne", PARAMS, PRESETS, key=("data", "n", "perplexity", "iterations"),
+            more=("noise", "standardize", "seed", "lr", "exaggeration", "pc_x", "pc_y"))
 view.header("🔭 PCA vs t-SNE: two views of the same data",
             "PCA rotates the data and keeps the directions of largest variance — a straight projection. t-SNE moves "
             "points until near neighbours in the data are near neighbours on the page. **Notice what each keeps "
@@ -280,13 +281,14 @@ if result is not None:
     fig = embedding_figure(run_key, pc_x, pc_y, data, result)
     (pca_trust, pca_knn), (tsne_trust, tsne_knn) = result["quality"]["pca"], result["quality"]["tsne"]
     shown = ratio[pc_x - 1] + (ratio[pc_y - 1] if pc_y != pc_x else 0)
-    event = view.chart(fig, key=CHART_KEY, on_select="rerun", selection_mode="points", summary=(
-        f"{data.n_samples:,} points with {len(data.feature_names)} features, drawn twice: on the left by PCA "
-        f"(components {pc_x} and {pc_y}, {shown:.0%} of the variance), on the right by t-SNE (perplexity "
-        f"{perplexity:g}), which the animation shows iteration by iteration from a random start. "
-        + (f"Colour and marker shape show the {len(data.label_names)} labels. " if data.labels is not None else "")
-        + f"Trustworthiness: PCA {pca_trust:.3f}, t-SNE {tsne_trust:.3f}; nearest neighbours kept: PCA "
-          f"{pca_knn:.0%}, t-SNE {tsne_knn:.0%}; final KL divergence {tsne.kl_divergence_:.3f}."))
+    with view.on_stage():
+        event = view.chart(fig, key=CHART_KEY, on_select="rerun", selection_mode="points", summary=(
+            f"{data.n_samples:,} points with {len(data.feature_names)} features, drawn twice: on the left by PCA "
+            f"(components {pc_x} and {pc_y}, {shown:.0%} of the variance), on the right by t-SNE (perplexity "
+            f"{perplexity:g}), which the animation shows iteration by iteration from a random start. "
+            + (f"Colour and marker shape show the {len(data.label_names)} labels. " if data.labels is not None else "")
+            + f"Trustworthiness: PCA {pca_trust:.3f}, t-SNE {tsne_trust:.3f}; nearest neighbours kept: PCA "
+              f"{pca_knn:.0%}, t-SNE {tsne_knn:.0%}; final KL divergence {tsne.kl_divergence_:.3f}."))
     show_clicked(data, remembered_click(event, data_digest, (run_key, pc_x, pc_y)), name, table, standardize,
                  noise)
     export_buttons("pca-vs-tsne", view.styled(fig), "PCA vs t-SNE", {"Embeddings": lambda: pd.DataFrame({

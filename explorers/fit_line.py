@@ -89,14 +89,14 @@ def derivative_figure(n, noise, w_true, b_true, seed, lr, steps, w0, b0, k, h):
     return prepare(derivative_limit(f, wk, slope, h, errors=errors))
 
 
-view = View("fit-a-line", PARAMS, PRESETS)
+view = View("fit-a-line", PARAMS, PRESETS, key=("lr", "steps", "w0", "b0"),
+            more=("n", "noise", "w_true", "b_true", "seed"))
 view.header("📉 Fit a line with gradient descent",
             "Gradient descent fits `y = w·x + b` by walking (w, b) downhill on the mean squared error. "
             "**Notice how the learning rate alone decides between crawling, converging and exploding.**")
 
 lr, steps, w0, b0 = view.row(["lr", "steps", "w0", "b0"], widths=[3, 2, 1, 1])
-with st.expander("Data: points, noise, true line, seed"):
-    n, noise, w_true, b_true, seed = view.row(["n", "noise", "w_true", "b_true", "seed"])
+n, noise, w_true, b_true, seed = view.row(["n", "noise", "w_true", "b_true", "seed"])  # data: under "More controls"
 
 args = (n, noise, w_true, b_true, seed, lr, steps, w0, b0)
 result = attempt(run, *args, fix="Pick other data settings.")
@@ -104,25 +104,27 @@ if result is not None:
     x, y, traj, optimum, hessian = result
     eigenvalues = np.linalg.eigvalsh(hessian)
     lr_max = max_stable_learning_rate(hessian)
+    stage = view.on_stage()
     stability = (f"The loss is a quadratic bowl whose Hessian has eigenvalues λ = {eigenvalues[0]:.3g} and "
                  f"{eigenvalues[1]:.3g}, so gradient descent converges only for η < 2/λ_max = **{lr_max:.3g}**.")
     if traj.diverged_at is not None:
-        st.error(f"**Diverged at step {traj.diverged_at}**: {traj.reason}. {stability} You chose η = {lr:g}, "
-                 f"{lr / lr_max:.2f}× the limit. **What to change:** lower the learning rate below {lr_max:.3g}.",
-                 icon="💥")
+        stage.error(f"**Diverged at step {traj.diverged_at}**: {traj.reason}. {stability} You chose η = {lr:g}, "
+                    f"{lr / lr_max:.2f}× the limit. **What to change:** lower the learning rate below {lr_max:.3g}.",
+                    icon="💥")
     elif lr >= lr_max:
-        st.warning(f"η = {lr:g} is above the stable limit. {stability} Give it more steps and it will diverge.",
-                   icon="⚠️")
+        stage.warning(f"η = {lr:g} is above the stable limit. {stability} Give it more steps and it will diverge.",
+                      icon="⚠️")
     else:
         st.caption(f"{stability} You are at η = {lr:g} ({lr / lr_max:.0%} of the limit).")
 
     final = traj.params[-1]
-    view.chart(run_figure(*args), key="fit-animation", summary=(
-        f"Gradient descent fits a line to {n} noisy points (true line y = {w_true:g}·x {b_true:+g}). Starting "
-        f"from w = {w0:g}, b = {b0:g} with learning rate η = {lr:g}, {traj.n_steps} steps end at "
-        f"w = {final[0]:.4g}, b = {final[1]:.4g} with loss {traj.loss[-1]:.4g}; least squares is "
-        f"w = {optimum[0]:.4g}, b = {optimum[1]:.4g}" + (f". The run diverged at step {traj.diverged_at}."
-                                                         if traj.diverged_at is not None else ".")))
+    with stage:
+        view.chart(run_figure(*args), key="fit-animation", summary=(
+            f"Gradient descent fits a line to {n} noisy points (true line y = {w_true:g}·x {b_true:+g}). Starting "
+            f"from w = {w0:g}, b = {b0:g} with learning rate η = {lr:g}, {traj.n_steps} steps end at "
+            f"w = {final[0]:.4g}, b = {final[1]:.4g} with loss {traj.loss[-1]:.4g}; least squares is "
+            f"w = {optimum[0]:.4g}, b = {optimum[1]:.4g}" + (f". The run diverged at step {traj.diverged_at}."
+                                                             if traj.diverged_at is not None else ".")))
     export_buttons("fit-a-line", view.styled(run_figure(*args)), "Fit a line with gradient descent", {
         "Trajectory": lambda: pd.DataFrame({"step": range(len(traj.loss)), "w": traj.params[:, 0],
                                             "b": traj.params[:, 1], "loss": traj.loss,

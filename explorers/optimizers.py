@@ -156,7 +156,9 @@ def step_story(result, name: str, k: int) -> list[str]:
     return lines
 
 
-view = View("optimizers", PARAMS, PRESETS)
+view = View("optimizers", PARAMS, PRESETS, key=("surface", "expr", "opts", "lr", "steps"),
+            more=("condition", "angle", "schedule", "x0", "y0", "per_lr", *(f"lr_{name}" for name in OPTIMIZERS),
+                  "beta", "beta2", "wd"))
 view.header("🏁 Optimizers racing on loss surfaces",
             "Every racer starts at the same point and sees the same gradients; only the update rule differs. "
             "**Notice where plain gradient descent zig-zags or stalls, and what momentum and adaptive steps "
@@ -170,12 +172,9 @@ elif surface == "bowl":
     condition, angle = view.row(["condition", "angle"])
 lr, steps, schedule, x0, y0 = view.row(["lr", "steps", "schedule", "x0", "y0"], widths=[3, 2, 2, 1, 1])
 lrs = (lr,) * len(opts)
-if view.control("per_lr"):
-    with st.container(border=True):
-        st.caption("Each racer's own learning rate (the shared one above is then ignored).")
-        lrs = tuple(view.row([f"lr_{name}" for name in opts])) if opts else ()
-with st.expander("Hyperparameters: momentum β, Adam β₂, AdamW weight decay"):
-    beta, beta2, wd = view.row(["beta", "beta2", "wd"])
+if view.control("per_lr"):  # each racer's own η (the shared one is then ignored), under "More controls"
+    lrs = tuple(view.row([f"lr_{name}" for name in opts])) if opts else ()
+beta, beta2, wd = view.row(["beta", "beta2", "wd"])
 
 if not opts:
     st.warning("Pick at least one optimizer to race.", icon="🏁")
@@ -200,25 +199,28 @@ result = attempt(run, surface, expr, condition, angle, tuple(opts), lrs, beta, b
 on_click = partial(view.start_from_click, "race", CLICK_TRACE, "x0", "y0")
 if result is not None and result[1] is None:  # f or ∇f is not finite at the start: the map alone, to click on
     objective, _, start_fig, _ = result
-    st.warning(start_problem(objective, x0, y0), icon="📍")
-    view.chart(start_fig, key="race", on_select=on_click, selection_mode="points", summary=(
-        f"The {objective.label} surface drawn as a contour map, coloured where f is finite. No race is drawn: "
-        f"f or its gradient is not finite at the start ({x0:g}, {y0:g}). Click the map to start there."))
+    with view.on_stage():
+        st.warning(start_problem(objective, x0, y0), icon="📍")
+        view.chart(start_fig, key="race", on_select=on_click, selection_mode="points", summary=(
+            f"The {objective.label} surface drawn as a contour map, coloured where f is finite. No race is drawn: "
+            f"f or its gradient is not finite at the start ({x0:g}, {y0:g}). Click the map to start there."))
 elif result is not None:
     objective, race_result, race_fig, fig3d = result
+    stage = view.on_stage()
     for label, at, why in zip(race_result.labels, race_result.diverged_at, race_result.reasons):
         if at is not None:
-            st.error(f"**{label} diverged at step {at}**: {why}. **What to change:** lower the learning rate.",
-                     icon="💥")
+            stage.error(f"**{label} diverged at step {at}**: {why}. **What to change:** lower the learning rate.",
+                        icon="💥")
     rows = race_summary(race_result, objective.minima)
-    view.chart(race_fig, key="race", on_select=on_click, selection_mode="points", summary=(
-        f"{len(rows)} optimizers race for {race_result.n_steps} steps from ({x0:g}, {y0:g}) on the "
-        f"{objective.label} surface, drawn as a contour map with "
-        "each racer's path. " + " ".join(
-            f"{r['optimizer']} ends at loss {r['final loss']:.4g}"
-            + (f", diverged at step {r['diverged at step']}" if r["diverged at step"] is not None else "")
-            + (f", {r['distance to nearest minimum']:.3g} from the nearest minimum"
-               if r["distance to nearest minimum"] is not None else "") + "." for r in rows)))
+    with stage:
+        view.chart(race_fig, key="race", on_select=on_click, selection_mode="points", summary=(
+            f"{len(rows)} optimizers race for {race_result.n_steps} steps from ({x0:g}, {y0:g}) on the "
+            f"{objective.label} surface, drawn as a contour map with "
+            "each racer's path. " + " ".join(
+                f"{r['optimizer']} ends at loss {r['final loss']:.4g}"
+                + (f", diverged at step {r['diverged at step']}" if r["diverged at step"] is not None else "")
+                + (f", {r['distance to nearest minimum']:.3g} from the nearest minimum"
+                   if r["distance to nearest minimum"] is not None else "") + "." for r in rows)))
     st.caption("Click anywhere on the surface to start the race there. At each racer's dot: the dotted arrow is the step it actually takes next, the white arrow the "
                "plain gradient step −η∇f, and the dashed arrow its velocity −ηv (momentum, Nesterov) or −η·m̂ "
                "(Adam, AdamW). Where they differ is exactly what the optimizer adds.")

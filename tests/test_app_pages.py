@@ -250,7 +250,10 @@ def test_presenter_mode_hides_the_chosen_controls_and_keeps_their_values():
     at = open_page(path, present="1", hide="lr,steps", lr="0.05")
     assert_clean(at)
     keys = {w.key for w in at.slider} | {w.key for w in at.select_slider}
-    assert "fit-a-line.lr" not in keys and "fit-a-line.steps" not in keys and "fit-a-line.n" in keys
+    assert "fit-a-line.lr" not in keys and "fit-a-line.steps" not in keys
+    numbers = {w.key for w in at.number_input}
+    assert "fit-a-line.w0" in numbers  # the other key controls stay beside the figure ...
+    assert "fit-a-line.n" not in keys  # ... and the rest ("More controls") leave the projector's screen
     assert at.session_state["fit-a-line.lr"] == 0.05  # hidden, still in force
     assert dict(at.query_params) == {"present": "1", "hide": "lr,steps", "lr": "0.05"}  # the link survives
     assert not [w for w in at.warning if w.icon == "🔗"]

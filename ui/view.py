@@ -9,6 +9,7 @@ back (only values that differ from the defaults or the chosen preset) and offers
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
@@ -32,6 +33,22 @@ html { font-size: 20px; }
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"] { display: none; }
 .block-container, [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 1rem 2rem !important; }
 </style>"""
+
+
+#: The stage: less room above the title and a smaller title, so the figure starts high on a 720-px screen.
+STAGE_CSS = """<style>
+.block-container, [data-testid="stMainBlockContainer"] { padding-top: 3rem !important; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 1.75rem; padding: 0.25rem 0 0.25rem 0; }
+</style>"""
+
+
+@dataclass
+class Stage:
+    """Where a staged page draws: its key controls, the others ("more"), and the main figure."""
+
+    keys: object
+    more: object | None
+    figure: object
 
 
 #: Presenter mode multiplies font sizes, marker sizes and line widths in every chart by this.
@@ -94,7 +111,13 @@ def current_palette() -> str:
 class View:
     """The controls of one page, bound to the URL. ``page`` is the page's URL path (e.g. ``fit-a-line``)."""
 
-    def __init__(self, page: str, params: list[Param], presets: dict[str, Preset] | None = None):
+    def __init__(self, page: str, params: list[Param], presets: dict[str, Preset] | None = None, *,
+                 key: tuple[str, ...] = (), more: tuple[str, ...] = ()):
+        """``key``: the few controls that matter most, drawn beside the main figure (the stage); ``more``: the
+        rest of the main run's controls, one click away under them. A page that names none keeps the old
+        layout: controls above the figure, where it draws them."""
+        self.key_controls, self.more_controls = tuple(key), tuple(more)
+        self._stage = None
         self.page = page
         self.params = list(params)
         self.presets = dict(presets or {})
@@ -136,6 +159,8 @@ class View:
         if self.presenting:
             st.html(PRESENTER_CSS)
         lesson_bar(self.page, {e.url_path: e.path for e in EXPLORERS})
+        if self.key_controls:
+            return self._stage_header(title, lede)
         st.title(title)
         st.markdown(lede)
         self.show_notices()
@@ -144,6 +169,23 @@ class View:
             self.preset_picker()
         with right:
             self.share_button()
+        self.preset_notice()
+
+    def _stage_header(self, title: str, lede: str) -> None:
+        """The stage: a short title and lede, then the preset and key controls in a narrow column beside the
+        main figure, so that at 1280×720 both are on screen together; the other controls of the run sit one
+        click away under the key ones ("More controls"). What the preset shows to notice follows the stage."""
+        st.html(STAGE_CSS)
+        st.title(title)
+        st.markdown(lede)
+        self.show_notices()
+        controls, figure = st.columns([1, 3], gap="medium")
+        with controls:
+            self.preset_picker()
+            keys = st.container()
+            more = st.expander("⚙️ More controls") if self.more_controls else None
+            self.share_button()
+        self._stage = Stage(keys, more, figure)
         self.preset_notice()
 
     def show_notices(self) -> None:
@@ -206,13 +248,27 @@ class View:
         st.info(note, icon="👀")
 
     def control(self, name: str):
-        """Draw the declared control ``name`` and return its value (presenter mode may hide it: the value stays)."""
-        if name in self.hidden:
+        """Draw the declared control ``name`` and return its value (presenter mode may hide it: the value stays).
+        On a stage, a key control is drawn beside the figure and a "more" one under them, wherever it is asked."""
+        if name in self.hidden or (self.presenting and self._stage and name in self.more_controls):
             return st.session_state.get(self.key(name), self.by_name[name].default)
+        place = self._place(name)
+        if place is not None:
+            with place:
+                return self.by_name[name].widget(self.key(name))
         return self.by_name[name].widget(self.key(name))
+
+    def _place(self, name: str):
+        if self._stage is None:
+            return None
+        if name in self.key_controls:
+            return self._stage.keys
+        return self._stage.more if name in self.more_controls else None
 
     def row(self, names: list[str], widths: list[float] | None = None) -> list:
         """Draw several declared controls side by side; returns their values in order."""
+        if self._stage is not None and any(self._place(n) is not None for n in names):
+            return [self.control(name) for name in names]  # stacked in the stage's narrow column
         widths = widths or [1] * len(names)
         shown = [(n, w) for n, w in zip(names, widths) if n not in self.hidden]
         columns = dict(zip([n for n, _ in shown], st.columns([w for _, w in shown]))) if shown else {}
@@ -250,6 +306,11 @@ class View:
         """``fig`` as this viewer needs it: their palette, presenter sizes, panels stacked on a phone, and
         optionally on its last frame."""
         return _styled(fig, current_palette(), PRESENTER_SCALE if self.presenting else 1.0, last_frame, on_phone())
+
+    def on_stage(self):
+        """The stage's figure column, for the main figure and what must be read with it (a divergence); the
+        page's flow where it has no stage."""
+        return self._stage.figure if self._stage is not None else st.container()
 
     def chart(self, fig, summary: str, **kwargs):
         """Draw ``fig`` for this viewer, and say in words what it shows (for screen readers, and for anyone).

@@ -89,7 +89,7 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
     menus = [
         {"type": "buttons", "direction": "right", "showactive": False, "x": 0.0, "y": 0, "xanchor": "left",
          "yanchor": "top", "pad": {"t": 48, "r": 8}, "buttons": controls, "name": "playback"},
-        {"type": "buttons", "direction": "right", "showactive": False, "x": 0.36, "y": 0, "xanchor": "left",
+        {"type": "buttons", "direction": "right", "showactive": False, "x": 0.42, "y": 0, "xanchor": "left",
          "yanchor": "top", "pad": {"t": 48}, "buttons": speeds, "name": "speed"},
     ]
     # The controls go straight into the figure's dict: through ``fig.update_layout`` Plotly validated every

@@ -27,7 +27,7 @@ def fit_animation(x, y, traj: Trajectory, *, optimum, true_line=None) -> go.Figu
     Left: the data, the true line and the fitted line with its residuals. Middle: the path of (w, b) over
     the contours of the loss surface, with the update arrow of the current step. Right: loss per step.
     """
-    fig = subplots(rows=1, cols=3, column_widths=[0.36, 0.36, 0.28], horizontal_spacing=0.085,
+    fig = subplots(rows=1, cols=3, column_widths=[0.36, 0.36, 0.28], horizontal_spacing=0.12,
                         subplot_titles=("Data and the fitted line", "Path over the loss surface",
                                         "Loss per step (log scale)"))
     x_line = np.array([x.min(), x.max()])

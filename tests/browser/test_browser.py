@@ -222,7 +222,7 @@ def test_a_presenter_link_hides_the_chosen_controls_and_the_sidebar(server, brow
     open_url(page, f"{server.url}/fit-a-line?present=1&hide=lr,steps")
     assert_healthy(page)
     assert page.locator(".st-key-fit-a-line-lr").count() == 0 and page.locator(".st-key-fit-a-line-steps").count() == 0
-    assert page.locator(".st-key-fit-a-line-n").count() == 1  # the others stay
+    assert page.locator(".st-key-fit-a-line-w0").count() == 1  # the other key controls stay
     assert not page.locator('[data-testid="stSidebar"]').is_visible()
     size = page.evaluate("() => getComputedStyle(document.documentElement).fontSize")
     assert size == "20px"

@@ -59,3 +59,24 @@ def test_no_panel_blanks_while_playing_on_a_slow_laptop(server, browser, url_pat
     assert blanks(before, [page.evaluate(PANELS_JS)]) == {}  # and after Reset
     assert_healthy(page)
     context.close()
+
+
+STAGED = {"fit-a-line": ("lr", "steps", "w0", "b0"), "optimizers": ("surface", "opts", "lr", "steps"),
+          "pca-vs-tsne": ("data", "n", "perplexity", "iterations")}
+
+
+@pytest.mark.parametrize("url_path", list(STAGED))
+def test_the_figure_and_its_key_controls_share_a_projector_screen(server, browser, url_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    open_url(page, f"{server.url}/{url_path}")
+    chart = page.locator(".js-plotly-plot", has=page.locator("g.updatemenu-button")).first
+    chart.wait_for(timeout=60_000)
+    box = chart.bounding_box()
+    visible = min(box["y"] + box["height"], 720) - max(box["y"], 0)
+    assert box["height"] >= 400 and visible >= 0.9 * box["height"], box
+    for name in STAGED[url_path]:
+        control = page.locator(f".st-key-{url_path}-{name}").bounding_box()
+        assert control and control["y"] >= 0 and control["y"] + control["height"] <= 720, (name, control)
+    assert page.locator(f".st-key-{url_path}-preset").bounding_box()["y"] < 720
+    context.close()
