@@ -36,11 +36,11 @@ def paths_animation(runs, labels: list[str], surface, noise: list[np.ndarray], x
     ws, bs, Z = surface
     # B_simple is infinite where the gradient is exactly zero (at the minimum): leave those points out
     noise = [np.where(np.isfinite(n), n, np.nan) for n in noise]
-    fig = subplots(rows=3, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.1, vertical_spacing=0.15,
+    fig = subplots(rows=3, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.1, vertical_spacing=0.13,
                         specs=[[{"rowspan": 3}, {}], [None, {}], [None, {}]],
                         subplot_titles=("Paths over the loss surface (w across, b up)", "Full-data loss per update step",
                                         "… per example seen" if x_axis == "examples" else "… per second of compute",
-                                        "Noise scale B_simple = tr Σ / |G|² where each racer is"))
+                                        "Noise scale B_simple = tr Σ / |G|² at each racer"))
     fig.add_trace(go.Contour(x=ws, y=bs, z=np.log10(Z - Z.min() + 1e-3), colorscale=SEQUENTIAL, ncontours=25,
                              showscale=False, line={"width": 0.4}, hoverinfo="skip", opacity=0.85), row=1, col=1)
     if optimum is not None:
@@ -76,8 +76,10 @@ def paths_animation(runs, labels: list[str], surface, noise: list[np.ndarray], x
     low = min(np.nanmin(r.full_loss[np.isfinite(r.full_loss)]) for r in runs)
     fig.update_xaxes(range=[ws[0], ws[-1]], row=1, col=1)
     fig.update_yaxes(title="b", range=[bs[0], bs[-1]], row=1, col=1)
-    fig.update_xaxes(title="update step", range=[0, n_steps], row=1, col=2)
-    fig.update_xaxes(title="examples seen" if x_axis == "examples" else "seconds", type="log", row=2, col=2,
+    # the two loss panels' titles name their x axes ("per update step", "per example seen"): no axis titles, so
+    # the three stacked panels fit beside the controls on a 720-px screen
+    fig.update_xaxes(range=[0, n_steps], row=1, col=2)
+    fig.update_xaxes(type="log", row=2, col=2,
                      range=_log_range([_x(r, k, x_axis) for r in runs for k in (1, len(r.full_loss) - 1)]))
     fig.update_xaxes(title="update step", range=[0, n_steps], row=3, col=2)
     for row in (1, 2):
@@ -87,7 +89,7 @@ def paths_animation(runs, labels: list[str], surface, noise: list[np.ndarray], x
         fig.update_yaxes(type="log", title="B_simple", row=3, col=2,
                          range=[np.log10(finite.min()) - 0.1, np.log10(finite.max()) + 0.1])
     fig.update_yaxes(dtick=1, row=3, col=2)  # one label per decade
-    fig.update_layout(height=820, legend={"orientation": "h", "y": 1.08, "x": 0}, margin={"t": 70, "l": 10, "r": 10})
+    fig.update_layout(height=580, legend={"orientation": "h", "y": 1.2, "x": 0}, margin={"t": 95, "l": 10, "r": 10})
     return animate(fig, frames)
 
 

@@ -173,7 +173,7 @@ def test_training_plays_the_loss_falls_and_the_map_is_painted_while_playing(serv
     # training lowers the loss, frame after frame
     assert losses[-1] < losses[0] < float(first.group(2))
     assert sum(b < a for a, b in zip(losses, losses[1:])) >= len(losses) // 2
-    assert sum(painted) >= 4, painted  # the decision map is drawn while it plays, not blank
+    assert sum(painted) >= 3, painted  # the decision map is drawn while it plays, not blank
     assert_healthy(page)
 
 
