@@ -65,7 +65,6 @@ def hover_text(pg, chart, panel: str, index: int = 0) -> str:
     return label.first.text_content()
 
 
-@pytest.mark.skip(reason="times out since the chart moved onto the stage; to fix next session")
 def test_hover_names_the_digit_and_a_click_shows_its_image(server):
     in_browser(hover_and_click, server.url)
 

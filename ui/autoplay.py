@@ -13,12 +13,15 @@ AUTOPLAY_JS = """<script>
 (() => {
   if (window.__mmeAutoplay) return;
   window.__mmeAutoplay = true;
-  const shown = new WeakMap();    // chart element -> its last frame when last seen (a new run brings new frames)
-  const lastFrame = (gd) => gd._transitionData._frames[gd._transitionData._frames.length - 1];
-  const places = new Set();       // places (page + chart key, or order on the page) that have shown a chart
+  // A rerun that draws the same figure again (a URL sync, a widget that changes nothing drawn) hands Plotly new
+  // but equal frame objects, so a run is told by what its frames hold, not by which objects they are.
+  const seen = new WeakMap();     // chart element -> its last frame object when last scanned (the fast path)
+  const runs = new Map();         // place (page + chart key, or order on the page) -> signature of its run
+  const frames = (gd) => gd._transitionData._frames;
+  const signature = (gd) => frames(gd).length + ':' + JSON.stringify(frames(gd)[frames(gd).length - 1]);
   const reduced = () => new URLSearchParams(location.search).get('motion') === 'reduced';
   const animated = (gd) => gd.layout && (gd.layout.updatemenus || []).length && (gd.layout.updatemenus[0].buttons || []).length
-    && gd._transitionData && (gd._transitionData._frames || []).length > 1;
+    && gd._transitionData && (frames(gd) || []).length > 1;
   function placeOf(gd, index) {
     const holder = gd.closest('[class*="st-key-"]');
     const key = holder && [...holder.classList].find((c) => c.startsWith('st-key-'));
@@ -39,13 +42,14 @@ AUTOPLAY_JS = """<script>
   function scan() {
     pending = null;
     document.querySelectorAll('.js-plotly-plot').forEach((gd, index) => {
-      if (!animated(gd) || shown.get(gd) === lastFrame(gd)) return;
-      const updated = shown.has(gd);  // the same element, given a new run
-      shown.set(gd, lastFrame(gd));
-      const place = placeOf(gd, index);
-      const replaces = updated || places.has(place);
-      places.add(place);
-      if (replaces && !reduced()) play(gd);
+      if (!animated(gd)) return;
+      const last = frames(gd)[frames(gd).length - 1];
+      if (seen.get(gd) === last) return;
+      seen.set(gd, last);
+      const place = placeOf(gd, index), run = signature(gd);
+      const before = runs.get(place);
+      runs.set(place, run);
+      if (before !== undefined && before !== run && !reduced()) play(gd);
     });
   }
   let pending = null;

@@ -80,14 +80,23 @@ KEYBOARD_JS = """<script>
         stepTo(plot, to);
       });
     }
-    if (rail) {
-      const slider = sliderOf(plot);
-      if (slider) {
-        rail.setAttribute('aria-valuemin', '0');
-        rail.setAttribute('aria-valuemax', String((slider.steps || []).length - 1));
-        rail.setAttribute('aria-valuenow', String(slider.active || 0));
-      }
+    syncValue(plot);
+    // frames played without redraw change no SVG children, so the scan below never sees them: follow Plotly's
+    // own events to keep the announced value current
+    if (rail && typeof plot.on === 'function' && !followed.has(plot)) {
+      followed.add(plot);
+      ['plotly_animatingframe', 'plotly_animated', 'plotly_sliderchange'].forEach(
+        (name) => plot.on(name, () => setTimeout(() => syncValue(plot), 0)));
     }
+  }
+  const followed = new WeakSet();
+  function syncValue(plot) {
+    const rail = plot.querySelector('g.slider-container');
+    const slider = sliderOf(plot);
+    if (!rail || !slider) return;
+    rail.setAttribute('aria-valuemin', '0');
+    rail.setAttribute('aria-valuemax', String((slider.steps || []).length - 1));
+    rail.setAttribute('aria-valuenow', String(slider.active || 0));
   }
   let pending = null;  // animations mutate the SVG on every frame: rescan at most a few times a second
   const scan = () => { pending = null; document.querySelectorAll('.js-plotly-plot').forEach(label); };

@@ -11,6 +11,10 @@ from tests.browser.test_browser import READOUT_JS, assert_healthy, open_url, rea
 def test_a_control_change_starts_the_new_run_playing_without_play(server, page):
     open_url(page, f"{server.url}/fit-a-line")
     first = readout(page)
+    page.wait_for_timeout(3000)
+    # opening a page waits for the viewer (it once played by itself: a rerun drawing the same figure again
+    # handed Plotly new frame objects, which looked like a new run)
+    assert readout(page)["now"] == first["first"]
     streamlit_slider(page, "fit-a-line-steps").focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function("() => location.search.includes('steps=101')", timeout=20_000)
