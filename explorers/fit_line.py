@@ -7,6 +7,8 @@ from numpy.polynomial import Polynomial
 import pandas as pd
 import streamlit as st
 
+import claims.fit_line as checked
+from claims import claim
 from core.datasets import make_line
 from core.derivatives import central_difference, forward_difference
 from core.gradient_descent import gradient_descent, max_stable_learning_rate
@@ -38,19 +40,23 @@ PARAMS = [
 PRESETS = {
     "good": Preset(
         "A good learning rate", {"lr": 0.3, "steps": 100},
-        "The path cuts across the narrow valley of the bowl, then slides along it to the least-squares star; "
-        "the loss falls by orders of magnitude."),
+        claim(checked.good,
+              "The path cuts across the narrow valley of the bowl, then slides along it to the least-squares star; "
+              "the loss falls by orders of magnitude.")),
     "crawling": Preset(
         "Too small: crawling", {"lr": 0.01, "steps": 100},
-        "Every step is tiny: after 100 steps the line has barely turned and the loss curve is still falling."),
+        claim(checked.crawling,
+              "Every step is tiny: after 100 steps the line has barely turned and the loss curve is still falling.")),
     "edge": Preset(
         "Just under the limit", {"lr": 0.4, "steps": 100},
-        "η is just below 2/λ_max: the path bounces from wall to wall of the valley, each bounce a little "
-        "smaller, and still converges."),
+        claim(checked.edge,
+              "η is just below 2/λ_max: the path bounces from wall to wall of the valley, each bounce a little "
+              "smaller, and still converges.")),
     "diverging": Preset(
         "Too large: diverging", {"lr": 0.5, "steps": 60},
-        "Each step overshoots the valley by more than it corrects: the path bounces outward and the loss "
-        "explodes. Read the message below for the largest stable learning rate."),
+        claim(checked.diverging,
+              "Each step overshoots the valley by more than it corrects: the path bounces outward and the loss "
+              "explodes. Read the message below for the largest stable learning rate.")),
 }
 
 

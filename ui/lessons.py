@@ -11,6 +11,10 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+import claims.fit_line as fit
+import claims.optimizers as opt
+from claims import claim
+
 from ui.params import shown
 
 LESSON_KEY, STEP_KEY = "lesson", "step"
@@ -41,15 +45,18 @@ LESSONS = {lesson.slug: lesson for lesson in [
     Lesson("first-hour", "The first hour of machine learning",
            "From fitting a line to deciding where to draw the line: five pages, one idea each.", (
                Step("fit-a-line", "A line learns by walking downhill",
-                    "Press ▶ and watch (w, b) walk across the loss bowl while the line swings into place.",
+                    claim(fit.good,
+                          "Press ▶ and watch (w, b) walk across the loss bowl while the line swings into place."),
                     "Why do the steps get shorter as the line gets better, although η never changes?",
                     preset="good"),
                Step("fit-a-line", "Too large a step",
-                    "The same walk with a bigger learning rate: it overshoots, and the loss grows.",
+                    claim(fit.diverging,
+                          "The same walk with a bigger learning rate: it overshoots, and the loss grows."),
                     "The page says the limit is η < 2/λ_max. What is λ_max measuring about the bowl?",
                     preset="diverging"),
                Step("optimizers", "Momentum in a narrow valley",
-                    "Plain gradient descent zig-zags across the valley; momentum averages the zig-zag away.",
+                    claim(opt.zigzag,
+                          "Plain gradient descent zig-zags across the valley; momentum averages the zig-zag away."),
                     "What would happen with β = 0.99? Try it, then explain what you see.", preset="zigzag"),
                Step("decision-boundary", "One neuron draws one line",
                     "A single neuron on XOR: whatever it learns, half the points stay on the wrong side.",
@@ -65,19 +72,19 @@ LESSONS = {lesson.slug: lesson for lesson in [
            )),
     Lesson("gradient-descent", "Gradient descent, step by step", "One learning rate too small, one right, one too large.",
            (
-               Step("fit-a-line", "Crawling", "With a tiny η the line barely moves in 100 steps.",
+               Step("fit-a-line", "Crawling", claim(fit.crawling, "With a tiny η the line barely moves in 100 steps."),
                     "How many steps would it need? Use the loss curve to guess.", preset="crawling"),
-               Step("fit-a-line", "Just right", "A sensible η: the loss falls fast, then flattens.",
+               Step("fit-a-line", "Just right", claim(fit.good, "A sensible η: the loss falls fast, then flattens."),
                     "Why does the loss curve flatten near the minimum?", preset="good"),
-               Step("fit-a-line", "Diverging", "Past 2/λ_max every step overshoots further.",
+               Step("fit-a-line", "Diverging", claim(fit.stable_limit, "Past 2/λ_max every step overshoots further."),
                     "Find the largest η that still converges, using the page's λ_max.", preset="diverging"),
            )),
     Lesson("optimizers", "Why we don't use plain gradient descent", "Momentum, saddles and local minima.", (
-        Step("optimizers", "Zig-zag", "Gradient descent zig-zags in a narrow valley.",
+        Step("optimizers", "Zig-zag", claim(opt.zigzag, "Gradient descent zig-zags in a narrow valley."),
              "Which direction does momentum damp, and which does it speed up?", preset="zigzag"),
-        Step("optimizers", "Saddle point", "Starting almost on the ridge, who escapes first?",
+        Step("optimizers", "Saddle point", claim(opt.saddle, "Starting almost on the ridge, who escapes first?"),
              "Why does plain gradient descent linger at the saddle?", preset="saddle"),
-        Step("optimizers", "Local minima", "Every racer stops in the nearest dimple.",
+        Step("optimizers", "Local minima", claim(opt.rastrigin, "Every racer stops in the nearest dimple."),
              "Would a larger learning rate help? Try it.", preset="rastrigin"),
     )),
     Lesson("neural-networks", "What hidden layers buy", "Features versus depth, and two ways training fails.", (
