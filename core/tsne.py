@@ -447,6 +447,31 @@ def knn_preservation(X, Y, k=10):
 # --------------------------------------------------------------------------------- the fast gradient
 
 
+def layout_disparity(A, B, labels=None) -> float:
+    """How differently two maps of the same points are laid out, once the best rotation, reflection, uniform
+    scaling and shift has been undone: SciPy's Procrustes disparity (0: the same layout, 1: unrelated). With
+    ``labels``, of the classes' centres (where the clusters sit), else of the points themselves."""
+    from scipy.spatial import procrustes
+
+    A, B = np.asarray(A, dtype=float), np.asarray(B, dtype=float)
+    if labels is not None:
+        labels = np.asarray(labels)
+        classes = np.unique(labels)
+        if len(classes) >= 3:  # two centres always line up: compare points instead
+            A = np.array([A[labels == k].mean(axis=0) for k in classes])
+            B = np.array([B[labels == k].mean(axis=0) for k in classes])
+    return float(procrustes(A, B)[2])
+
+
+def global_rank_correlation(X, Y) -> float:
+    """How much of the global layout a map keeps: Spearman's rank correlation between all pairwise distances
+    in the data and in the map (1: every pair keeps its order by distance)."""
+    from scipy.spatial.distance import pdist
+    from scipy.stats import spearmanr
+
+    return float(spearmanr(pdist(np.asarray(X, dtype=float)), pdist(np.asarray(Y, dtype=float))).statistic)
+
+
 def _default_threads():
     try:
         return len(os.sched_getaffinity(0))
@@ -671,8 +696,9 @@ class TSNE:
     P and set-up, on the iterations, and on the final KL).
 
     ``method="auto"`` takes the full P up to 2,500 points and the nearest-neighbour P beyond. ``angle`` is
-    accepted for scikit-learn's signature and not used: the repulsion is exact. The Student-t has one
-    degree of freedom for every ``n_components`` (scikit-learn uses ``n_components - 1``). ``n_jobs`` is
+    accepted for scikit-learn's signature and not used: the repulsion is exact. The Student-t always has one
+    degree of freedom, as in the original t-SNE; scikit-learn uses ``max(n_components - 1, 1)``, the same for 1-
+    and 2-D maps, but 2 for a 3-D map, which therefore optimises a different objective here than there. ``n_jobs`` is
     the number of threads for the gradient (None: 1, -1: every CPU); more threads were slower on a 2-core
     machine, because each NumPy call is short and the GIL hand-offs cost more than the second core gives.
 

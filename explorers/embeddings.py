@@ -7,10 +7,12 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import claims.embeddings as checked
+from claims import claim
 from core.embedding_data import EMBEDDING_DATASETS, Embeddable, make_embeddable, subsample
 from core.pca import PCA, top_loadings
 import core.tsne as tsne_module
-from core.tsne import trustworthiness
+from core.tsne import global_rank_correlation, layout_disparity, trustworthiness
 from explorers.jobs import embed_table, scaled, tsne_multiples
 from ui.errors import attempt
 from ui.export import export_buttons
@@ -24,7 +26,7 @@ from viz.embedding import IMAGE_SCALE, clicked_row, loadings, row_ids, scree, si
 
 UPLOAD = "upload"
 DATA = {**{k: d.label for k, d in EMBEDDING_DATASETS.items()}, UPLOAD: "Your own CSV…"}
-LEARNING_RATES = {"auto": "auto (n / 12 / 4, at least 50)", "10": "10", "50": "50", "200": "200", "1000": "1000"}
+LEARNING_RATES = {"auto": "auto (n / early exaggeration / 4, at least 50)", "10": "10", "50": "50", "200": "200", "1000": "1000"}
 PERPLEXITIES = (2, 5, 30, 50, 100)
 MULTIPLE_ROWS = 400  # small multiples run on at most this many points, for 500 iterations each
 SEEDS = (0, 1, 2)
@@ -55,23 +57,28 @@ PARAMS = [
 ]
 PRESETS = {
     "sizes": Preset("Cluster sizes mean nothing", {"data": "different_sizes", "n": 400, "perplexity": 30.0},
-                    "The two clusters have equal counts but one is ten times wider (PCA shows it). t-SNE draws them "
-                    "about the same size: it adapts each point's neighbourhood to the local density, so a "
-                    "cluster's area in t-SNE says nothing about its spread in the data."),
+                    claim(checked.sizes,
+                          "The two clusters have equal counts but one is ten times wider (PCA shows it). t-SNE draws "
+                          "them about the same size: it adapts each point's neighbourhood to the local density, so a "
+                          "cluster's area in t-SNE says nothing about its spread in the data.")),
     "distances": Preset("Distances between clusters may mean nothing",
                         {"data": "different_distances", "n": 450, "perplexity": 30.0},
-                        "Two clusters are close and the third far away — PCA keeps that. At perplexity 30 t-SNE "
-                        "places the three about equally apart; raise the perplexity towards 100 and some of the "
-                        "global distance comes back."),
+                        claim(checked.distances,
+                              "Two clusters are close and the third far away — PCA keeps that. At perplexity 30 "
+                              "t-SNE places the three about equally apart; raise the perplexity towards 100 and some "
+                              "of the global distance comes back.")),
     "noise": Preset("Random noise can look like clusters", {"data": "gaussian_cloud", "n": 500, "perplexity": 2.0},
-                    "This is a single 50-D Gaussian: no structure at all. At perplexity 2 t-SNE still draws little "
-                    "clumps — each point only looks at its two nearest neighbours. Turn the perplexity up to 30 "
-                    "and the clumps dissolve into one round cloud."),
+                    claim(checked.noise,
+                          "This is a single 50-D Gaussian: no structure at all. At perplexity 2 t-SNE still draws "
+                          "little clumps — each point only looks at its two nearest neighbours. Turn the perplexity "
+                          "up to 30 and the clumps dissolve into one round cloud.")),
     "global-local": Preset("PCA keeps global structure, t-SNE local", {"data": "swiss_roll", "n": 800,
                                                                       "perplexity": 30.0},
-                           "PCA shows the roll from the side: the global shape, with distant turns overlapping. "
-                           "t-SNE keeps neighbours together — the colours run in order — but bends, tears and "
-                           "rearranges the sheet: compare the trustworthiness and kNN numbers of the two."),
+                           claim(checked.global_local,
+                                 "PCA shows the roll from the side: the global shape, with distant turns "
+                                 "overlapping. t-SNE keeps neighbours together — the colours run in order — but "
+                                 "bends, tears and rearranges the sheet: compare the trustworthiness and kNN numbers "
+                                 "of the two.")),
 }
 
 
@@ -173,10 +180,13 @@ def multiples(key: str, _data: Embeddable, standardize: bool, perplexity: float,
     perplexities = [p for p in PERPLEXITIES if p < len(X) / 3]
     by_perplexity, by_seed = run_heavy(tsne_multiples, X, perplexities, perplexity, SEEDS, seed,
                                        report=yield_on_progress)  # cancellable, and short jobs run inside it
+    disparity = max(layout_disparity(by_seed[0], other, small.labels) for other in by_seed[1:])
+    kept = [global_rank_correlation(X, Y) for Y in by_perplexity]
     return (draw(small_multiples, by_perplexity, [f"perplexity {p}" for p in perplexities], small.labels,
                  small.label_names, cols=len(perplexities)),
-            draw(small_multiples, by_seed, [f"seed {s}" for s in SEEDS], small.labels, small.label_names, cols=3),
-            len(X))
+            draw(small_multiples, by_seed, [f"random start, seed {s}" for s in SEEDS], small.labels,
+                 small.label_names, cols=3),
+            len(X), perplexities, kept, disparity)
 
 
 # ------------------------------------------------------------------------------------------- a clicked point
@@ -285,7 +295,8 @@ if result is not None:
         event = view.chart(fig, key=CHART_KEY, on_select="rerun", selection_mode="points", summary=(
             f"{data.n_samples:,} points with {len(data.feature_names)} features, drawn twice: on the left by PCA "
             f"(components {pc_x} and {pc_y}, {shown:.0%} of the variance), on the right by t-SNE (perplexity "
-            f"{perplexity:g}), which the animation shows iteration by iteration from a random start. "
+            f"{perplexity:g}), which the animation shows iteration by iteration from the PCA projection shrunk to a spread of 10⁻⁴ "
+            f"(scikit-learn's init='pca'). "
             + (f"Colour and marker shape show the {len(data.label_names)} labels. " if data.labels is not None else "")
             + f"Trustworthiness: PCA {pca_trust:.3f}, t-SNE {tsne_trust:.3f}; nearest neighbours kept: PCA "
               f"{pca_knn:.0%}, t-SNE {tsne_knn:.0%}; final KL divergence {tsne.kl_divergence_:.3f}."))
@@ -295,9 +306,10 @@ if result is not None:
         "label": [data.label_names[k] for k in data.labels] if data.labels is not None else "",
         "pc_x": result["scores"][:, pc_x - 1], "pc_y": result["scores"][:, pc_y - 1],
         "tsne_1": tsne.embedding_[:, 0], "tsne_2": tsne.embedding_[:, 1]})}, view=view)
+    growth = float(np.std(tsne.frames_[-1]) / np.std(tsne.frames_[0]))
     st.caption(f"PCA's two axes show {shown:.0%} of the "
-               "variance. The t-SNE panel is rescaled to fit every frame (its spread grows a hundredfold while it "
-               "runs); hover a point to see its row and label, click it to see its "
+               f"variance. The t-SNE panel is rescaled to fit every frame (its spread grows {growth:,.0f}-fold while "
+               "it runs); hover a point to see its row and label, click it to see its "
                + ("image." if data.images is not None else "values."))
     k_nn = min(10, data.n_samples - 2)
     cols = st.columns(6)
@@ -329,19 +341,27 @@ if result is not None:
     if view.control("multiples"):
         made = attempt(multiples, data_digest, data, standardize, perplexity, seed)
         if made is not None:
-            by_perplexity, by_seed, rows = made
+            by_perplexity, by_seed, rows, shown_perplexities, kept, disparity = made
             st.caption(f"On {rows} points, 500 iterations each.")
             view.chart(by_perplexity, key="perplexities", summary=(
-                f"Small multiples: t-SNE of the same {rows} points at perplexities from 2 to 100, 500 iterations "
-                "each. Low perplexity breaks the data into many small clumps; high perplexity keeps more of the "
-                "global shape."))
+                f"Small multiples: t-SNE of the same {rows} points at perplexities "
+                + ", ".join(f"{p:g}" for p in shown_perplexities) + ", 500 iterations each, from the PCA start. "
+                "Low perplexity fits each point to a few neighbours, high perplexity to many. How much of the "
+                "global layout each map keeps (rank correlation of all its pairwise distances with the data's): "
+                + ", ".join(f"perplexity {p:g}: {r:.2f}" for p, r in zip(shown_perplexities, kept)) + "."))
             view.chart(by_seed, key="seeds", summary=(
-                f"The same t-SNE (perplexity {perplexity:g}) from three random seeds: cluster positions and "
-                "orientations change from seed to seed, so only neighbourhoods can be read, not distances "
-                "between clusters."))
+                f"The same t-SNE (perplexity {perplexity:g}) from three random starts (init='random', seeds "
+                + ", ".join(map(str, SEEDS)) + "; from the PCA start every seed gives the same map). "
+                + (f"After the best rotation, reflection and scaling the layouts still differ (Procrustes "
+                   f"disparity up to {disparity:.2f}, where 0 is the same layout): positions and orientations "
+                   "depend on the start, so only neighbourhoods can be read, not distances between clusters."
+                   if disparity > 0.02 else
+                   f"Here the layouts agree after the best rotation, reflection and scaling (Procrustes disparity "
+                   f"{disparity:.3f}): this data pins its clusters down; on most data they move from start to "
+                   "start.")))
     else:
-        st.caption("Switch on the small multiples to see the same data at perplexities 2 to 100 and from three "
-                   "seeds — as in Distill's *How to Use t-SNE Effectively*.")
+        st.caption("Switch on the small multiples to see the same data at several perplexities and from three "
+                   "random starts — as in Distill's *How to Use t-SNE Effectively*.")
 
     math_and_code(
         equations=[

@@ -49,14 +49,15 @@ def embed_table(X, standardize: bool, perplexity: float, lr: str, exaggeration: 
 
 
 def tsne_multiples(X, perplexities, perplexity: float, seeds, seed: int, report=None) -> tuple[list, list]:
-    """500-iteration t-SNE maps of X at each of ``perplexities`` (seed ``seed``) and each of ``seeds``
-    (perplexity ``perplexity``); ``report(done, total)`` counts iterations over all the maps."""
-    settings = [(p, seed) for p in perplexities] + [(perplexity, s) for s in seeds]
+    """500-iteration t-SNE maps of X at each of ``perplexities`` (seed ``seed``, PCA start) and from a random
+    start with each of ``seeds`` (perplexity ``perplexity``); ``report(done, total)`` counts iterations over all
+    the maps. The seed row starts at random: from the (deterministic) PCA start every seed gives the same map."""
+    settings = [(p, seed, "pca") for p in perplexities] + [(perplexity, s, "random") for s in seeds]
     total = 500 * len(settings)
     maps = []
-    for i, (p, s) in enumerate(settings):
+    for i, (p, s, init) in enumerate(settings):
         progress = None if report is None else functools.partial(_report_part, report, 500 * i, total)
-        maps.append(TSNE(perplexity=p, max_iter=500, random_state=s).fit(X, callback=progress).embedding_)
+        maps.append(TSNE(perplexity=p, max_iter=500, init=init, random_state=s).fit(X, callback=progress).embedding_)
     return maps[:len(perplexities)], maps[len(perplexities):]
 
 

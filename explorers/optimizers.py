@@ -52,17 +52,17 @@ PRESETS = {
     "zigzag": Preset("Ill-conditioned bowl", {"surface": "bowl", "condition": 30.0, "angle": 30.0, "lr": 0.06,
                                              "beta": 0.5, "opts": ("sgd", "momentum"), "steps": 100},
                      claim(checked.zigzag,
-                           "Near its largest stable step, gradient descent zig-zags across the narrow valley "
-                           "and creeps along it; momentum (β = 0.5) averages the zig-zag away and ends far "
-                           "closer to the minimum.")),
+                           "Near its largest stable step, gradient descent zig-zags across the narrow valley and "
+                           "creeps along it; momentum (β = 0.5) averages the zig-zag away and ends far closer to the "
+                           "minimum.")),
     "rosenbrock": Preset("Rosenbrock valley", {"surface": "rosenbrock", "lr": 0.0015,
                                                "opts": ("sgd", "momentum", "adam"), "steps": 500, "x0": -1.5,
                                                "y0": 2.0},
                          claim(checked.rosenbrock,
-                               "With one small η, gradient descent crawls along the flat valley floor and "
-                               "momentum reaches (1, 1). Adam moves about η per coordinate whatever the "
-                               "gradient, so it barely moves here — raise η to 0.1: Adam gets close to (1, 1) "
-                               "while gradient descent blows up at once.")),
+                               "With one small η, gradient descent crawls along the flat valley floor and momentum "
+                               "reaches (1, 1). Adam moves about η per coordinate whatever the gradient, so it "
+                               "barely moves here — raise η to 0.1: Adam gets close to (1, 1) while gradient descent "
+                               "blows up at once.")),
     "saddle": Preset("Saddle point", {"surface": "saddle", "lr": 0.05, "opts": ("sgd", "momentum", "adam"),
                                       "steps": 200, "x0": -1.8, "y0": 0.00001},
                      claim(checked.saddle,
@@ -74,21 +74,20 @@ PRESETS = {
                                                     "opts": ("sgd", "momentum", "adam"), "steps": 200,
                                                     "x0": 2.3, "y0": -1.7},
                         claim(checked.rastrigin,
-                              "Every racer drops into the nearest dimple, near (2, −2), and stays: gradients "
-                              "only see the local slope, so none finds the global minimum at (0, 0).")),
+                              "Every racer drops into the nearest dimple, near (2, −2), and stays: gradients only "
+                              "see the local slope, so none finds the global minimum at (0, 0).")),
     "too-large": Preset("Learning rate too large", {"surface": "bowl", "condition": 10.0, "angle": 0.0,
                                                     "lr": 0.3, "opts": ("sgd", "adam"), "steps": 60},
                         claim(checked.too_large,
-                              "The bowl's steepest curvature is κ = 10, so gradient descent is stable only for "
-                              "η < 2/10 = 0.2: at 0.3 each step multiplies the distance along the steep axis by "
-                              "1 − 0.3·10 = −2, a thousandfold in 10 steps, while Adam's normalised steps stay "
-                              "bounded.")),
+                              "The bowl's steepest curvature is κ = 10, so gradient descent is stable only for η < "
+                              "2/10 = 0.2: at 0.3 each step multiplies the distance along the steep axis by 1 − "
+                              "0.3·10 = −2, a thousandfold in 10 steps, while Adam's normalised steps stay bounded.")),
     "overshoot": Preset("Momentum overshoot", {"surface": "bowl", "condition": 5.0, "angle": 0.0, "lr": 0.1,
                                                "beta": 0.95, "opts": ("sgd", "momentum", "nesterov"),
                                                "steps": 150},
                         claim(checked.overshoot,
-                              "With β = 0.95 the heavy ball overshoots the minimum and spirals in slowly; "
-                              "Nesterov's look-ahead damps the spiral and converges.")),
+                              "With β = 0.95 the heavy ball overshoots the minimum and spirals in slowly; Nesterov's "
+                              "look-ahead damps the spiral and converges.")),
 }
 
 

@@ -13,7 +13,7 @@ from tests.test_app_pages import PAGES, declared, open_page, url_of
 from ui.lessons import LESSONS
 
 #: Pages whose sentences are all claims (the rest are being moved over; their presets keep their old tests).
-CLAIMED = {"fit-a-line", "optimizers"}
+CLAIMED = {"fit-a-line", "optimizers", "pca-vs-tsne"}
 PATH = {url_of(p): p for p in PAGES}
 
 

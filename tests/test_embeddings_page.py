@@ -2,6 +2,7 @@
 
 import base64
 import json
+import re
 
 import numpy as np
 
@@ -48,7 +49,26 @@ def test_small_multiples_show_five_perplexities_and_three_seeds():
     assert_clean(at)
     titles = [a["text"] for c in at.get("plotly_chart") for a in json.loads(c.proto.spec)["layout"].get(
         "annotations", [])]
-    assert {"perplexity 2", "perplexity 5", "perplexity 30", "seed 0", "seed 1", "seed 2"} <= set(titles)
+    assert {"perplexity 2", "perplexity 5", "perplexity 30", "random start, seed 0", "random start, seed 1",
+            "random start, seed 2"} <= set(titles)
+
+
+def test_the_seed_row_really_varies_and_says_by_how_much():
+    """From the PCA start every seed gives the same map (so the row once showed three identical maps); the row
+    starts at random, and its summary reports the Procrustes disparity it measured."""
+    from core.embedding_data import make_embeddable
+    from core.tsne import TSNE, layout_disparity
+    from explorers.jobs import tsne_multiples
+
+    d = make_embeddable("iris", 150, 0.0, 0)
+    same = [TSNE(max_iter=250, random_state=s).fit_transform(d.X) for s in (0, 1)]
+    assert np.array_equal(same[0], same[1])
+    _, by_seed = tsne_multiples(d.X, [], 30.0, (0, 1, 2), 0)
+    assert not np.allclose(by_seed[0], by_seed[1])
+    assert max(layout_disparity(by_seed[0], other, d.labels) for other in by_seed[1:]) > 0
+    at = open_page(PAGE, data="iris", multiples="true", iterations="250")
+    words = [m.value for e in at.expander if "This chart in words" in e.label for m in e.markdown]
+    assert any("random starts" in w and "Procrustes disparity" in w for w in words), words
 
 
 def test_a_perplexity_too_large_for_the_data_is_explained():
@@ -170,3 +190,14 @@ def test_an_uploaded_csv_without_a_label_column_is_one_colour():
     assert [t["name"] for t in traces] == ["points", "points"]
     assert traces[0]["hovertemplate"] == "row %{customdata}<extra></extra>"
     assert sorted(row_numbers(traces[0])) == list(range(90))
+
+
+def test_the_animation_is_described_as_it_runs_from_the_pca_start_and_by_its_real_growth():
+    """It once said "from a random start" and "its spread grows a hundredfold": it starts from the PCA projection
+    at std 1e-4 and, at the defaults, grows about 300,000-fold."""
+    at = open_page(PAGE)
+    words = " ".join(m.value for e in at.expander if "This chart in words" in e.label for m in e.markdown)
+    assert "random start" not in words and "PCA projection shrunk to a spread of 10⁻⁴" in words
+    caption = next(c.value for c in at.caption if "-fold" in c.value)
+    growth = float(re.search(r"grows ([\d,]+)-fold", caption).group(1).replace(",", ""))
+    assert 1e5 < growth < 1e6, caption

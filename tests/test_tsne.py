@@ -406,3 +406,30 @@ def test_knn_preservation_equals_brute_force():
         shared += len(set(near_x) & set(near_y))
     assert knn_preservation(X, Y, k=k) == pytest.approx(shared / (150 * k))
     assert knn_preservation(X, X, k=k) == 1.0
+
+
+def test_the_student_t_has_one_degree_of_freedom_in_3d_where_scikit_learn_uses_two():
+    """What TSNE's docstring says: the kernel is (1 + d²)⁻¹ whatever n_components; scikit-learn's is
+    (1 + d²/ν)^(−(ν+1)/2) with ν = max(n_components − 1, 1), so it agrees in 2-D and differs in 3-D."""
+    import inspect
+
+    from scipy.optimize import check_grad
+    from sklearn.manifold import TSNE as SkTSNE
+
+    from core.tsne import joint_probabilities, kl_divergence, kl_gradient
+
+    assert "degrees_of_freedom = max(self.n_components - 1, 1)" in inspect.getsource(SkTSNE._fit)
+    rng = np.random.default_rng(0)
+    P = joint_probabilities(rng.normal(size=(30, 5)), perplexity=5.0)
+    P = P.toarray() if hasattr(P, "toarray") else P
+    for dims in (2, 3):
+        Y = rng.normal(size=(30, dims))
+        d2 = ((Y[:, None] - Y[None]) ** 2).sum(-1)
+        q = 1 / (1 + d2)  # one degree of freedom
+        np.fill_diagonal(q, 0)
+        q /= q.sum()
+        mask = P > 0
+        assert kl_divergence(P, Y) == pytest.approx(np.sum(P[mask] * np.log(P[mask] / q[mask])), rel=1e-6)
+        err = check_grad(lambda y: kl_divergence(P, y.reshape(30, dims)),
+                         lambda y: kl_gradient(P, y.reshape(30, dims)).ravel(), Y.ravel())
+        assert err < 1e-4

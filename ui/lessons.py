@@ -13,6 +13,7 @@ import streamlit as st
 
 import claims.fit_line as fit
 import claims.optimizers as opt
+import claims.embeddings as emb
 from claims import claim
 
 from ui.params import shown
@@ -72,19 +73,25 @@ LESSONS = {lesson.slug: lesson for lesson in [
            )),
     Lesson("gradient-descent", "Gradient descent, step by step", "One learning rate too small, one right, one too large.",
            (
-               Step("fit-a-line", "Crawling", claim(fit.crawling, "With a tiny η the line barely moves in 100 steps."),
+               Step("fit-a-line", "Crawling", claim(fit.crawling,
+                                                    "With a tiny η the line barely moves in 100 steps."),
                     "How many steps would it need? Use the loss curve to guess.", preset="crawling"),
-               Step("fit-a-line", "Just right", claim(fit.good, "A sensible η: the loss falls fast, then flattens."),
+               Step("fit-a-line", "Just right", claim(fit.good,
+                                                      "A sensible η: the loss falls fast, then flattens."),
                     "Why does the loss curve flatten near the minimum?", preset="good"),
-               Step("fit-a-line", "Diverging", claim(fit.stable_limit, "Past 2/λ_max every step overshoots further."),
+               Step("fit-a-line", "Diverging", claim(fit.stable_limit,
+                                                     "Past 2/λ_max every step overshoots further."),
                     "Find the largest η that still converges, using the page's λ_max.", preset="diverging"),
            )),
     Lesson("optimizers", "Why we don't use plain gradient descent", "Momentum, saddles and local minima.", (
-        Step("optimizers", "Zig-zag", claim(opt.zigzag, "Gradient descent zig-zags in a narrow valley."),
+        Step("optimizers", "Zig-zag", claim(opt.zigzag,
+                                            "Gradient descent zig-zags in a narrow valley."),
              "Which direction does momentum damp, and which does it speed up?", preset="zigzag"),
-        Step("optimizers", "Saddle point", claim(opt.saddle, "Starting almost on the ridge, who escapes first?"),
+        Step("optimizers", "Saddle point", claim(opt.saddle,
+                                                 "Starting almost on the ridge, who escapes first?"),
              "Why does plain gradient descent linger at the saddle?", preset="saddle"),
-        Step("optimizers", "Local minima", claim(opt.rastrigin, "Every racer stops in the nearest dimple."),
+        Step("optimizers", "Local minima", claim(opt.rastrigin,
+                                                 "Every racer stops in the nearest dimple."),
              "Would a larger learning rate help? Try it.", preset="rastrigin"),
     )),
     Lesson("neural-networks", "What hidden layers buy", "Features versus depth, and two ways training fails.", (
@@ -110,13 +117,17 @@ LESSONS = {lesson.slug: lesson for lesson in [
              "Does the flatter minimum generalise better here?", preset="flat-minima"),
     )),
     Lesson("embeddings", "Reading a t-SNE plot", "Distill's warnings, one at a time.", (
-        Step("pca-vs-tsne", "Sizes mean nothing", "Two clusters, one ten times wider — in t-SNE the same size.",
+        Step("pca-vs-tsne", "Sizes mean nothing", claim(emb.sizes,
+                                                        "Two clusters, one ten times wider — in t-SNE the same size."),
              "Which plot would you trust for the spread of each cluster?", preset="sizes"),
-        Step("pca-vs-tsne", "Distances may mean nothing", "Two close clusters and a far one.",
+        Step("pca-vs-tsne", "Distances may mean nothing", claim(emb.distances,
+                                                                "Two close clusters and a far one."),
              "Raise the perplexity. Does the far cluster move away?", preset="distances"),
-        Step("pca-vs-tsne", "Clusters from noise", "A Gaussian cloud at perplexity 2.",
+        Step("pca-vs-tsne", "Clusters from noise", claim(emb.noise,
+                                                         "A Gaussian cloud at perplexity 2."),
              "How would you check whether clusters in a t-SNE plot are real?", preset="noise"),
-        Step("pca-vs-tsne", "Global vs local", "The swiss roll through PCA and t-SNE.",
+        Step("pca-vs-tsne", "Global vs local", claim(emb.global_local,
+                                                     "The swiss roll through PCA and t-SNE."),
              "Which numbers below the chart capture what each keeps?", preset="global-local"),
     )),
     Lesson("thresholds", "From a score to a decision", "Calibration, costs and rare events.", (
