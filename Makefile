@@ -34,7 +34,8 @@ browser:
 test: $(VENV)/.dev browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
-bench: $(VENV)/.dev
+# Includes change-to-picture times in headless Chromium (bench/browser.py, which needs Debian's chromium).
+bench: $(VENV)/.dev browser
 	$(BIN)/python -m bench.run
 
 # A simulated classroom: 30 sessions on Streamlit's websocket against its own server for ~2 minutes; reports rerun

@@ -249,6 +249,18 @@ def tsne_rows() -> list[tuple]:
     return rows
 
 
+def browser_rows() -> list[tuple]:
+    """Change-to-picture time in headless Chromium, per page (bench/browser.py; its own table with every column:
+    ``python -m bench.browser``)."""
+    from bench import browser
+
+    try:
+        results = browser.run()
+    except RuntimeError as exc:  # no Chromium here: the rest of the table still stands
+        return [("browser: control change → new picture drawn", f"not measured: {exc}", "—", "—", "—")]
+    return browser.bench_rows([browser.summarise(r) for r in results])
+
+
 def main() -> None:
     rows = []
     core_s, numpy_s = cold_import_seconds("core"), cold_import_seconds("numpy")
@@ -309,6 +321,7 @@ def main() -> None:
     rows.append(("calibration page: threshold figure built and serialised, 100,000 rows", f"{th['rerun'] * 1e3:.0f} ms",
                  "—", "—", "slider rerun < 100 ms"))
     rows += tsne_rows()
+    rows += browser_rows()
     print("| measure | value | reference (same run) | ratio | goal |")
     print("|---|---|---|---|---|")
     for row in rows:

@@ -16,7 +16,9 @@ Names follow ``sklearn.neural_network.MLPClassifier`` (``hidden_layer_sizes``, `
 ``"identity"``, ``"logistic"``, ``"tanh"``, ``"relu"``, ``alpha``, ``batch_size``, ``learning_rate_init``,
 ``max_iter`` in epochs, ``coefs_``, ``intercepts_``, ``loss_curve_``, ``n_iter_``, ``t_``), with what
 TensorFlow Playground adds: leaky ReLU, an activation per layer, L1, squared error as the loss, and every
-optimizer of :mod:`core.optimizers`. All weights live in one flat vector θ; ``coefs_`` and ``intercepts_`` are
+optimizer of :mod:`core.optimizers`. One name means something else: ``alpha`` multiplies the penalty added to
+the *mean* loss, as in TensorFlow Playground, where scikit-learn adds α/(2n)·Σw² (n the batch's size), so the same
+α is n times stronger here than there. All weights live in one flat vector θ; ``coefs_`` and ``intercepts_`` are
 views into it, so an optimizer sees the whole network as one point.
 """
 
@@ -168,7 +170,8 @@ class MLPClassifier:
     ----------
     coefs_, intercepts_ : lists of (n_in, n_out) and (n_out,) arrays, views into the flat ``theta_``.
     classes_, n_outputs_, out_activation_ ("logistic" or "softmax"), loss_curve_ (objective per epoch on the
-    training data), n_iter_ (epochs run), t_ (updates run).
+    training data), n_iter_ (epochs run), t_ (updates run), solver_start_ (updates run before the current
+    optimizer state began: 0, or when :meth:`set_params` changed the solver).
     """
 
     def __init__(self, hidden_layer_sizes=(4, 2), activation="tanh", *, output="auto", loss="log_loss",
@@ -195,6 +198,45 @@ class MLPClassifier:
         self._check_params()
 
     # ---------------------------------------------------------------- set-up
+
+    #: What a trained network cannot change without new weights.
+    SHAPE_PARAMS = ("hidden_layer_sizes", "activation", "output")
+
+    def set_params(self, **params):
+        """Change hyperparameters, as scikit-learn's ``set_params``; returns the network.
+
+        On a trained network, training then goes on (``partial_fit``) from its current weights under the new
+        settings: a new learning rate, penalty, batch size or schedule applies from the next epoch, and the
+        optimizer keeps its state (momentum, Adam's averages). A new ``solver`` starts from a fresh state, its
+        step count (Adam's bias correction) from 1. What shapes the network (``SHAPE_PARAMS``) can only change
+        before training, or through ``fit``. Invalid values raise ``ValueError`` and change nothing.
+        """
+        names = {"hidden_layer_sizes", "activation", "output", "loss", "penalty", "alpha", "solver",
+                 "learning_rate_init", "schedule", "schedule_params", "batch_size", "max_iter", "random_state",
+                 "solver_params"}
+        unknown = sorted(set(params) - names)
+        if unknown:
+            raise ValueError(f"MLPClassifier has no parameter {', '.join(unknown)}; it has {', '.join(sorted(names))}.")
+        trained = hasattr(self, "theta_")
+        if trained and any(name in params and params[name] != getattr(self, name) for name in self.SHAPE_PARAMS):
+            raise ValueError("hidden_layer_sizes, activation and output shape a trained network: call fit to train "
+                             "a new one.")
+        old = {name: getattr(self, name) for name in names}
+        old_optimizer, old_factors = getattr(self, "optimizer_", None), getattr(self, "lr_factors_", None)
+        for name, value in params.items():
+            setattr(self, name, check_mapping(name, value) if name.endswith("_params")
+                    else tuple(value) if name == "hidden_layer_sizes" and isinstance(value, (list, tuple)) else value)
+        try:
+            self._check_params()
+        except ValueError:
+            for name, value in old.items():
+                setattr(self, name, value)
+            self.optimizer_, self.lr_factors_ = old_optimizer, old_factors
+            raise
+        if trained and self.solver != old["solver"]:
+            self.state_ = self.optimizer_.init_state(self.theta_)
+            self.solver_start_ = self.t_
+        return self
 
     def _check_params(self) -> None:
         if len(self.hidden_layer_sizes) > MAX_LAYERS:
@@ -255,7 +297,7 @@ class MLPClassifier:
             b[...] = 0.0
         self.state_ = self.optimizer_.init_state(self.theta_)
         self.rng_ = rng
-        self.loss_curve_, self.n_iter_, self.t_ = [], 0, 0
+        self.loss_curve_, self.n_iter_, self.t_, self.solver_start_ = [], 0, 0, 0
 
     def _bind(self, theta: np.ndarray) -> None:
         """Point ``coefs_`` and ``intercepts_`` at their slices of the flat vector ``theta``."""
@@ -404,7 +446,9 @@ class MLPClassifier:
         for start in range(0, len(X), batch):
             rows = order[start:start + batch]
             self.t_ += 1
-            theta, state = self.optimizer_.step(theta, self.gradient(theta, X[rows], Y[rows]), state, self.t_, lr)
+            # the optimizer counts its own steps (Adam's bias correction) from when its state began
+            step = self.t_ - self.solver_start_
+            theta, state = self.optimizer_.step(theta, self.gradient(theta, X[rows], Y[rows]), state, step, lr)
         self.theta_, self.state_ = theta, state
         self._bind(theta)
         self.n_iter_ += 1

@@ -117,9 +117,12 @@ def _check_alphas(alphas) -> np.ndarray:
 
 @dataclass
 class SharpnessResult:
-    """One network trained per batch size with the same number of updates, and how sharp each ended up.
+    """One network trained per batch size for about the same number of updates, and how sharp each ended up.
 
-    batch_sizes, epochs : (k,) the batch sizes and the epochs each ran (updates × B / N).
+    batch_sizes, epochs : (k,) the batch sizes and the whole epochs each ran (round(n_updates × B / N), at least 1).
+    updates : (k,) the updates each ran (the model's ``t_``): epochs × ⌈N / B⌉ (an epoch ends with a smaller batch when B does not
+        divide N), so not exactly ``n_updates``: e.g. 4,000, 4,160, 5,120 and 4,000 for B = 4, 16, 64, 200 of
+        N = 200 at 4,000.
     sharpness : (k,) λ_max of the training loss at each solution.
     train_loss, train_accuracy, test_accuracy : (k,) at each solution (test NaN without test data).
     alphas : (m,) positions on the line from the smallest-batch solution (α = 0) to the largest (α = 1).
@@ -128,6 +131,7 @@ class SharpnessResult:
 
     batch_sizes: np.ndarray
     epochs: np.ndarray
+    updates: np.ndarray
     sharpness: np.ndarray
     train_loss: np.ndarray
     train_accuracy: np.ndarray
@@ -141,10 +145,11 @@ def sharpness_by_batch_size(make_model: Callable, X_train, y_train, X_test, y_te
                             n_updates: int, alphas=np.linspace(-0.5, 1.5, 41),
                             callback: Callable[[int, int], object] | None = None) -> SharpnessResult:
     """Keskar et al.'s experiment in small: for each batch size B, train ``make_model(B)`` (an unfitted
-    :class:`~core.neural_net.MLPClassifier`) for the same number of updates, then measure λ_max and the loss
-    along the line between the smallest- and the largest-batch solutions.
+    :class:`~core.neural_net.MLPClassifier`) for the whole number of epochs nearest to ``n_updates`` updates
+    (``updates`` in the result says how many each ran), then measure λ_max and the loss along the line between
+    the smallest- and the largest-batch solutions.
 
-    Equal updates, not equal epochs: a large batch then sees far more examples, so it is not simply
+    About equal updates, not equal epochs: a large batch then sees far more examples, so it is not simply
     under-trained when it ends somewhere sharper. ``callback(done, 2k)``, if given, is called after each of the
     k trainings and after each λ_max; an exception it raises stops the experiment there.
     """
@@ -176,7 +181,7 @@ def sharpness_by_batch_size(make_model: Callable, X_train, y_train, X_test, y_te
         if callback is not None:
             callback(2 * i + 2, steps)
         models.append(model)
-        rows.append((B, epochs, top.value, model.objective(model.theta_, X_train, Y), model.score(X_train, y_train),
+        rows.append((B, epochs, model.t_, top.value, model.objective(model.theta_, X_train, Y), model.score(X_train, y_train),
                      model.score(X_test, y_test) if len(X_test) else np.nan))
     first, last = models[0], models[-1]
     Y_train = first.targets(y_train)
@@ -185,7 +190,7 @@ def sharpness_by_batch_size(make_model: Callable, X_train, y_train, X_test, y_te
     line_test = (loss_along_line(lambda t: first.objective(t, X_test, Y_test), first.theta_, last.theta_, alphas)
                  if Y_test is not None else np.full(len(alphas), np.nan))
     columns = [np.array(c, dtype=float) for c in zip(*rows)]
-    if not np.all(np.isfinite(columns[2])):
+    if not np.all(np.isfinite(columns[3])):
         raise ValueError("The gradient is not finite at a trained network, so its sharpness cannot be measured.")
-    return SharpnessResult(columns[0].astype(int), columns[1].astype(int), columns[2], columns[3], columns[4],
-                           columns[5], np.asarray(alphas, float), line_train, line_test)
+    return SharpnessResult(columns[0].astype(int), columns[1].astype(int), columns[2].astype(int), *columns[3:],
+                           np.asarray(alphas, float), line_train, line_test)

@@ -447,20 +447,26 @@ def knn_preservation(X, Y, k=10):
 # --------------------------------------------------------------------------------- the fast gradient
 
 
-def layout_disparity(A, B, labels=None) -> float:
+def layout_disparity(X, Y, labels=None) -> float:
     """How differently two maps of the same points are laid out, once the best rotation, reflection, uniform
     scaling and shift has been undone: SciPy's Procrustes disparity (0: the same layout, 1: unrelated). With
     ``labels``, of the classes' centres (where the clusters sit), else of the points themselves."""
     from scipy.spatial import procrustes
 
-    A, B = np.asarray(A, dtype=float), np.asarray(B, dtype=float)
+    X, Y = _check_pair(X, Y)
+    if X.shape[1] != Y.shape[1]:
+        raise ValueError(f"Both maps need the same number of dimensions, got {X.shape[1]} and {Y.shape[1]}.")
     if labels is not None:
         labels = np.asarray(labels)
+        if labels.shape != (X.shape[0],):
+            raise ValueError(f"labels must hold one label per row ({X.shape[0]}), got shape {labels.shape}.")
         classes = np.unique(labels)
         if len(classes) >= 3:  # two centres always line up: compare points instead
-            A = np.array([A[labels == k].mean(axis=0) for k in classes])
-            B = np.array([B[labels == k].mean(axis=0) for k in classes])
-    return float(procrustes(A, B)[2])
+            X = np.array([X[labels == k].mean(axis=0) for k in classes])
+            Y = np.array([Y[labels == k].mean(axis=0) for k in classes])
+    if X.shape[0] < 2 or not (np.ptp(X, axis=0).any() and np.ptp(Y, axis=0).any()):
+        raise ValueError("Procrustes needs two maps of at least two distinct points each.")
+    return float(procrustes(X, Y)[2])
 
 
 def global_rank_correlation(X, Y) -> float:
@@ -469,7 +475,13 @@ def global_rank_correlation(X, Y) -> float:
     from scipy.spatial.distance import pdist
     from scipy.stats import spearmanr
 
-    return float(spearmanr(pdist(np.asarray(X, dtype=float)), pdist(np.asarray(Y, dtype=float))).statistic)
+    X, Y = _check_pair(X, Y)
+    if X.shape[0] < 3:
+        raise ValueError(f"A rank correlation of distances needs at least 3 points, got {X.shape[0]}.")
+    dx, dy = pdist(X), pdist(Y)
+    if np.ptp(dx) == 0 or np.ptp(dy) == 0 or not (np.isfinite(dx).all() and np.isfinite(dy).all()):
+        raise ValueError("Every pairwise distance is the same (or too large to compute): no order to compare.")
+    return float(spearmanr(dx, dy).statistic)
 
 
 def _default_threads():

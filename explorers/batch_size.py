@@ -4,6 +4,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+import claims.batch_size as checked
+from claims import claim
 from core.datasets import make_line
 from core.datasets_2d import make_dataset, train_test_split
 from core.linear_model import least_squares_line, mse_hessian, mse_loss
@@ -61,29 +63,36 @@ PARAMS = [
 ]
 PRESETS = {
     "noisy-but-cheap": Preset("Batch 1 is noisy but cheap per step", {"sizes": ("1", "full"), "steps": 200},
-                              "Per update step the full batch glides straight down the valley while batch 1 "
-                              "staggers. Now look at the loss per example seen: batch 1 is far ahead, because each "
-                              "of its steps cost one example and each full-batch step cost all 512."),
+                              claim(checked.noisy_but_cheap,
+                                    "Per update step the full batch glides straight down the valley while batch 1 "
+                                    "staggers. Now look at the loss per example seen: batch 1 is far ahead, because "
+                                    "each of its steps cost one example and each full-batch step cost all 512.")),
     "full-batch-cost": Preset("Full batch is smooth but each step costs the whole dataset",
                               {"sizes": ("1", "32", "full"), "x_axis": "seconds"},
-                              "Against measured compute time the full batch's smooth steps are the slowest to "
-                              "get anywhere; a batch of 32 is nearly as smooth and far cheaper."),
+                              claim(checked.full_batch_cost,
+                                    "Against measured compute time the full batch's smooth steps are the slowest to "
+                                    "get anywhere; a batch of 32 is nearly as smooth and far cheaper.")),
     "double-double": Preset("Double the batch, double the learning rate",
                             {"sizes": ("8", "32", "128"), "scale_lr": True, "lr": 0.01, "steps": 400},
-                            "With η ∝ B each racer takes steps whose average is the same per example seen: the "
-                            "loss-per-example curves of 8, 32 and 128 nearly lie on top of each other (Goyal et "
-                            "al. 2017), until η becomes too large for the surface."),
+                            claim(checked.double_double,
+                                  "With η ∝ B each racer takes steps whose average is the same per example seen: the "
+                                  "loss-per-example curves of 8, 32 and 128 nearly lie on top of each other (Goyal "
+                                  "et al. 2017), until η becomes too large for the surface.")),
     "critical-batch": Preset("Past the critical batch size bigger batches stop helping",
                              {"rule": "linear", "base_lr": 0.03, "cap": True, "cloud_at": "start"},
-                             "In the sweep, doubling B halves the steps to the target while B is small; past the "
-                             "critical batch size (≈ 6 here) the steps level off near 24 and the examples double "
-                             "instead. With η at batch 1 near its best (η_max / B_simple, as McCandlish et al. "
-                             "predict), B_crit lands near the noise scale B_simple ≈ 6 measured at the start."),
+                             claim(checked.critical_batch,
+                                   "In the sweep, doubling B halves the steps to the target while B is small; past "
+                                   "the critical batch size (≈ 6 here) the steps level off near 24 and the examples "
+                                   "double instead. η at batch 1 is 0.03, near McCandlish et al.'s best step there, "
+                                   "ε_max / (1 + B_noise) ≈ 0.033; B_crit then lands near the noise scale B_simple ≈ "
+                                   "6 measured at the start.")),
     "flat-minima": Preset("Small batches find flatter minima", {"sharp": True},
-                          "With the same number of updates, the batch-4 network ends where the loss is far flatter "
-                          "(small λ_max) than the full-batch one, at about the same training loss. The line "
-                          "between them shows the narrow valley of the large batch. The test accuracy differs "
-                          "much less: sharpness and generalisation are linked less simply than once thought."),
+                          claim(checked.flat_minima,
+                                "With about the same number of updates (whole epochs: the caption below gives each), "
+                                "the batch-4 network ends where the loss is far flatter (small λ_max) than the "
+                                "full-batch one, at about the same training loss. The line between them shows the "
+                                "narrow valley of the large batch. The test accuracy differs much less: sharpness "
+                                "and generalisation are linked less simply than once thought.")),
 }
 
 
@@ -305,8 +314,11 @@ if sharp:
             "between the smallest- and largest-batch solutions. " + " ".join(
                 f"B = {int(b)}: λ_max {lam:.3g}, test accuracy {acc:.2f}." for b, lam, acc in
                 zip(result.batch_sizes, result.sharpness, result.test_accuracy))))
-        st.caption(f"A 2-16-16-1 tanh network on the two-moons data, {sharp_updates} updates for every batch size "
-                   "(so the large batches see far more examples). λ_max is the top eigenvalue of the training "
+        st.caption(f"A 2-16-16-1 tanh network on the two-moons data, trained for the whole number of epochs "
+                   f"nearest to {sharp_updates:,} updates: " + ", ".join(
+                       f"B = {int(b)}: {int(u):,} updates ({int(e)} epochs)" for b, u, e in
+                       zip(result.batch_sizes, result.updates, result.epochs))
+                   + " — so the large batches see far more examples. λ_max is the top eigenvalue of the training "
                    "loss's Hessian, by power iteration on Hessian-vector products.")
 else:
     st.caption("Switch on to train a small network once per batch size and measure how sharp each solution is.")

@@ -5,9 +5,12 @@ import hashlib
 import math
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
+import claims.boundary as checked
+from claims import claim
 from core.datasets_2d import DATASETS, grid_extent, make_dataset, make_grid, subsample, train_test_split
 from core.features import FEATURES, feature_map
 from core.neural_net import ACTIVATIONS, LOSSES, MAX_LAYERS, PENALTIES, MLPClassifier, output_delta
@@ -23,7 +26,7 @@ from ui.uploads import numeric_table, upload_widget
 from ui.view import View
 from ui.workers import draw, run_heavy, yield_on_progress
 from viz.baseline_grid import baseline_grid
-from viz.boundary import BoundaryData, boundary_still
+from viz.boundary import BoundaryData, boundary_still, confusion_figure
 from viz.network import tile_size
 from viz.theme import default_template
 
@@ -62,7 +65,10 @@ PARAMS = [
     IntParam("batch", "Batch size", 10, low=1, high=500),
     IntParam("epochs", "Epochs", 200, low=10, high=2000, step=10),
     ChoiceParam("penalty", "Regularisation", "none", options=PENALTIES),
-    LogFloatParam("alpha", "Regularisation rate α", 0.001, low=1e-4, high=10.0),
+    LogFloatParam("alpha", "Regularisation rate α", 0.001, low=1e-4, high=10.0,
+                  help="α multiplies the penalty added to the mean loss (TensorFlow Playground's convention). "
+                       "scikit-learn divides its α by the batch size, so the same α is that many times weaker "
+                       "there."),
     BoolParam("show_test", "Show test points", True),
     BoolParam("compare", "Compare with scikit-learn models", False),
 ]
@@ -76,40 +82,58 @@ GATE = {"n": 4, "noise": 0.0, "test": 0.0, "layers": 0, "features": ("x1", "x2")
         "epochs": 300}
 PRESETS = {
     "xor-line": _preset(
-        "XOR: one neuron is not enough", "With no hidden layer the network is a single neuron, and a neuron draws "
-        "one straight line. XOR's classes sit in opposite corners, so every line gets half of them wrong: accuracy "
-        "stays near 50 %. Add a hidden layer of 4 units — or the x₁x₂ feature — and it learns.",
+        "XOR: one neuron is not enough", claim(
+            checked.xor_line, "With no hidden layer the network is a single neuron, and a neuron draws one straight "
+            "line. XOR's classes sit in opposite corners, so no line separates them: the best one still gets about a "
+            "quarter of these points wrong. The trained neuron does worse — cross-entropy on XOR's symmetric corners "
+            "pulls its weights towards zero, and its accuracy stays near 50 %. Add a hidden layer of 4 units — or "
+            "the x₁x₂ feature — and it learns."),
         data="xor", layers=0, features=("x1", "x2")),
     "xor-product": _preset(
-        "XOR: the x₁x₂ feature does it", "Give the same single neuron the product x₁x₂ and XOR becomes a straight "
-        "cut: x₁x₂ > 0 is one class. Good features can replace hidden layers.",
+        "XOR: the x₁x₂ feature does it", claim(checked.xor_product,
+                                               "Give the same single neuron the product x₁x₂ and XOR becomes a "
+                                               "straight cut: x₁x₂ > 0 is one class. Good features can replace "
+                                               "hidden layers."),
         data="xor", layers=0, features=("x1", "x2", "x1x2")),
     "circle-squares": _preset(
-        "Circle: x₁² + x₂² with no hidden layer", "The circle's boundary is x₁² + x₂² = r². With the squared "
-        "features a single neuron learns exactly that — one line in (x₁², x₂²), a circle in the plane.",
+        "Circle: x₁² + x₂² with no hidden layer", claim(checked.circle_squares,
+                                                        "The circle's boundary is x₁² + x₂² = r². With the squared "
+                                                        "features a single neuron learns exactly that — one line in "
+                                                        "(x₁², x₂²), a circle in the plane."),
         data="circle", layers=0, features=("x1_sq", "x2_sq")),
     "spiral-depth": _preset(
-        "Spiral: depth helps", "One hidden layer of 8 units manages about 75 % on the spirals; four layers of 8 wind "
-        "the boundary around both arms (≈ 96 % on test). Set hidden layers to 1 to compare.",
+        "Spiral: depth helps", claim(checked.spiral_depth,
+                                     "One hidden layer of 8 units manages about 75 % on the spirals; four layers of "
+                                     "8 wind the boundary around both arms (≈ 96 % on test). Set hidden layers to 1 "
+                                     "to compare."),
         data="spiral", n=500, layers=4, units1=8, units2=8, units3=8, units4=8, optimizer="adam", lr=0.01,
         epochs=300),
     "overfit": _preset(
-        "Overfitting: few noisy points, no regularisation", "60 noisy points and 3 layers of 8: training loss goes "
-        "to zero while test loss climbs back up from about 0.3 to over 2 — the boundary bends around single points. "
-        "Choose L2 with α = 0.03 and the test loss stays near its best.",
+        "Overfitting: few noisy points, no regularisation", claim(checked.overfit,
+                                                                  "60 noisy points and 3 layers of 8: training loss "
+                                                                  "goes to zero while test loss climbs back up from "
+                                                                  "about 0.3 to over 2 — the boundary bends around "
+                                                                  "single points. Choose L2 with α = 0.03 and the "
+                                                                  "test loss stays near its best."),
         data="gaussians", n=60, noise=0.5, layers=3, units1=8, units2=8, units3=8, optimizer="adam", lr=0.01,
         epochs=1000),
     "dead-relu": _preset(
-        "Dead ReLU units at a large learning rate", "At η = 3 the first big steps push most ReLU units below zero "
-        "for every point: about 9 of the 16 go dead (blank tiles) and pass no gradient back (grad[z ≤ 0] = 0), so "
-        "accuracy sticks at 50 %. Switch the activations to leaky ReLU and the same run learns the circle.",
+        "Dead ReLU units at a large learning rate", claim(checked.dead_relu,
+                                                          "At η = 3 the first big steps push most ReLU units below "
+                                                          "zero for every point: about 9 of the 16 go dead (blank "
+                                                          "tiles) and pass no gradient back (grad[z ≤ 0] = 0), so "
+                                                          "accuracy sticks at 50 %. Switch the activations to leaky "
+                                                          "ReLU and the same run learns the circle."),
         data="circle", layers=2, units1=8, units2=8, act1="relu", act2="relu", lr=3.0),
     "blobs": _preset(
-        "Four classes with softmax", "Softmax gives each class its own output unit; the map shows the most probable "
-        "class, paler where the network is unsure — along the borders between blobs.",
+        "Four classes with softmax", claim(checked.blobs,
+                                           "Softmax gives each class its own output unit; the map shows the most "
+                                           "probable class, paler where the network is unsure — along the borders "
+                                           "between blobs."),
         data="blobs", classes=4, noise=0.3, layers=1, units1=6, optimizer="adam", lr=0.01),
     **{f"gate-{gate}": _preset(
-        f"{name} gate with a single neuron", notice, data=gate if gate != "xor" else "xor_gate", **GATE)
+        f"{name} gate with a single neuron", claim(checked.gate_xor if gate == "xor" else checked.linear_gate,
+                                                   notice), data=gate if gate != "xor" else "xor_gate", **GATE)
        for gate, name, notice in [
            ("and", "AND", "AND is 1 only at (1, 1): one line cuts that corner off, so one neuron learns it."),
            ("or", "OR", "OR is 0 only at (0, 0): one line cuts that corner off, so one neuron learns it."),
@@ -119,8 +143,9 @@ PRESETS = {
                           "corners, so a single neuron gets at most 3 of 4 right. Add one hidden layer."),
        ]},
     "gate-xor-hidden": _preset(
-        "XOR gate with a hidden layer", "Two hidden units each draw a line; the output combines them, and XOR is "
-        "learnt: all four rows right.",
+        "XOR gate with a hidden layer", claim(checked.gate_xor_hidden,
+                                              "Two hidden units each draw a line; the output combines them, and XOR "
+                                              "is learnt: all four rows right."),
         data="xor_gate", **{**GATE, "layers": 1, "units1": 4, "optimizer": "adam", "lr": 0.1}),
 }
 
@@ -181,14 +206,20 @@ def own_points(max_points: int) -> str | None:
     return key
 
 
+def training_params(s: dict) -> dict:
+    """The settings that say how the network trains (not what it is): ``MLPClassifier.set_params`` can give them
+    to a network that is already training."""
+    return {"penalty": s["penalty"], "alpha": s["alpha"] if s["penalty"] != "none" else 0.0,
+            "solver": s["optimizer"], "learning_rate_init": s["lr"], "schedule": s["schedule"],
+            "schedule_params": default_schedule_params(s["schedule"], s["epochs"]), "batch_size": s["batch"],
+            "max_iter": s["epochs"]}
+
+
 def network(s: dict) -> MLPClassifier:
     layers = tuple(s[f"units{i}"] for i in range(1, s["layers"] + 1))
     acts = tuple(s[f"act{i}"] for i in range(1, s["layers"] + 1))
-    return MLPClassifier(layers, acts, output=s["output"], loss=s["loss"], penalty=s["penalty"],
-                         alpha=s["alpha"] if s["penalty"] != "none" else 0.0, solver=s["optimizer"],
-                         learning_rate_init=s["lr"], schedule=s["schedule"],
-                         schedule_params=default_schedule_params(s["schedule"], s["epochs"]),
-                         batch_size=s["batch"], random_state=s["seed"])
+    return MLPClassifier(layers, acts, output=s["output"], loss=s["loss"], random_state=s["seed"],
+                         **training_params(s))
 
 
 def inputs(s: dict):
@@ -266,32 +297,135 @@ def epochs_within_budget(s: dict) -> int:
     return max(1, min(s["epochs"], MAX_UPDATES // per_epoch))
 
 
-def keep_training(key: tuple, run, data, mapped) -> None:
-    """Go on training from the animation's last epoch, redrawing a still figure a few times a second.
+#: Training settings: while training live, a change to one of these is applied to the running network (see
+#: :func:`retune`); a change to anything else in the training's key (the data, the features, the layers, the
+#: output, the loss) starts live training again from the animation's last epoch.
+TRAINING = ("lr", "optimizer", "schedule", "batch", "epochs", "penalty", "alpha")
 
-    The session keeps its own copy of the network (the cached run is shared by every session)."""
-    if st.session_state.get("_live_key") != key:
-        st.session_state["_live_key"] = key
-        st.session_state["_live_run"] = replace(run, model=copy.deepcopy(run.model))
-    F_train, F_test, F_grid, F_tiles = mapped
-    per_epoch = max(run.seconds / max(len(run.train_loss) - 1, 1), 1e-4)
+
+def live_key(s: dict) -> tuple:
+    """What defines the live network and its data: the training's key without the training settings."""
+    return tuple((k, v) for k, v in settings_key(s) if k not in TRAINING)
+
+
+def training_settings(s: dict) -> dict:
+    """The training settings as the page compares them; one that does nothing now (α with no penalty, the
+    run's length with a constant schedule) is None, so moving it is not news."""
+    now = {k: s[k] for k in TRAINING}
+    now["alpha"] = now["alpha"] if s["penalty"] != "none" else None
+    now["epochs"] = now["epochs"] if s["schedule"] != "constant" else None
+    return now
+
+
+def start_live(s: dict, run, data, mapped, news: list[str]) -> dict:
+    """A session's own live run, from the animation's last epoch (the cached run is shared by every session)."""
+    return {"key": live_key(s), "training": training_settings(s), "run": replace(run, model=copy.deepcopy(run.model)),
+            "data": data, "mapped": mapped, "news": news}
+
+
+def current_lr(model: MLPClassifier) -> float:
+    """The learning rate the network's next epoch uses: η times the schedule's factor (past the end of the
+    schedule, its last factor)."""
+    return model.learning_rate_init * float(model.lr_factors_[min(model.n_iter_, model.max_iter - 1)])
+
+
+def retune(live: dict, s: dict) -> str | None:
+    """Give the live network the changed training settings of ``s``; returns what changed, in words (None when
+    nothing did). Training goes on from the current weights; a new optimizer starts from a fresh state."""
+    old, new = live["training"], training_settings(s)
+    if old == new:
+        return None
+    run = live["run"]
+    run.model.set_params(**training_params(s))
+    live["training"] = new
+    live["run"] = replace(run, diverged_at=None, reason=None)  # with the new settings it may go on
+    labels = {"optimizer": {k: c.label for k, c in OPTIMIZERS.items()}, "schedule": SCHEDULE_LABELS,
+              "penalty": PENALTIES}
+    words = {"lr": "η", "optimizer": "the optimizer", "schedule": "the schedule", "batch": "the batch size",
+             "epochs": "the schedule's length (epochs)", "penalty": "the regularisation", "alpha": "α"}
+    changes = []
+    for name in TRAINING:
+        if old[name] != new[name] and new[name] is not None:
+            value = labels.get(name, {}).get(new[name], new[name])
+            changes.append(f"{words[name]} changed to {value:g}" if isinstance(value, float) else
+                           f"{words[name]} changed to {value}")
+    if not changes:
+        return None
+    epoch = len(run.train_loss) - 1
+    text = f"{'; '.join(changes)} at epoch {epoch}: training continues from the current weights"
+    if old["optimizer"] != new["optimizer"]:
+        text += f", with a fresh {OPTIMIZERS[new['optimizer']].label} state (its step count and averages start again)"
+    if s["schedule"] != "constant":
+        text += f". The next epoch's η is {current_lr(run.model):.3g} (the schedule's factor applied)"
+    return text + "."
+
+
+def live_training(s: dict, cached: tuple | None) -> dict | None:
+    """The session's live run for the settings ``s``: the running one, given any changed training settings,
+    or a new one from ``cached`` (the animation's run, data and features) when the network or the data changed.
+    None when there is no cached run to start from."""
+    live = st.session_state.get("_live")
+    if live is not None and live["key"] == live_key(s):
+        news = retune(live, s)
+        if news:
+            live["news"].append(news)
+        return live
+    if cached is None:
+        return None
+    run, data, mapped = cached
+    news = [] if live is None else [f"The data or the network changed: training started again from the "
+                                    f"animation's last epoch ({len(run.train_loss) - 1})."]
+    live = st.session_state["_live"] = start_live(s, run, data, mapped, news)
+    return live
+
+
+def keep_training(live: dict, show_test: bool) -> None:
+    """Go on training the session's live network, redrawing a still figure a few times a second."""
+    F_train, F_test, F_grid, F_tiles = live["mapped"]
+    first = live["run"]
+    per_epoch = max(first.seconds / max(len(first.train_loss) - 1, 1), 1e-4)
     epochs_per_tick = int(min(max(LIVE_SECONDS / per_epoch, 1), 500))
 
     @st.fragment(run_every=LIVE_EVERY)
     def tick() -> None:
-        live = st.session_state["_live_run"]
-        epoch = len(live.train_loss) - 1
-        if live.diverged_at is None and epoch < LIVE_MAX_EPOCHS:
-            more = record_training(live.model, F_train, data.y_train, F_test, data.y_test, F_grid, F_tiles,
+        run, data = live["run"], replace(live["data"], show_test=show_test)
+        epoch = len(run.train_loss) - 1
+        if run.diverged_at is None and epoch < LIVE_MAX_EPOCHS:
+            more = record_training(run.model, F_train, data.y_train, F_test, data.y_test, F_grid, F_tiles,
                                    epochs=epochs_per_tick, n_frames=2, warm_start=True)
-            live = st.session_state["_live_run"] = continued(live, more)
-        else:
-            st.info(f"Stopped at epoch {epoch}" + (": the run diverged." if live.diverged_at is not None else "."))
-        view.chart(boundary_still(live, data), key="boundary-live", summary=(
-            f"Training continues live: epoch {epoch}, training loss {live.train_loss[-1]:.4g}, train accuracy "
-            f"{live.train_accuracy[-1]:.0%}. The decision map, network and curves update a few times a second."))
+            run = live["run"] = continued(run, more)
+            epoch = len(run.train_loss) - 1
+        st.caption("🔁 " + (live["news"][-1] if live["news"] else
+                           "Live: change η, the optimizer or the regularisation and it goes on from these "
+                           "weights."))
+        if run.diverged_at is not None or epoch >= LIVE_MAX_EPOCHS:
+            st.info(f"Stopped at epoch {epoch}" + (f": the run diverged ({run.reason}). Lower η to go on."
+                                                   if run.diverged_at is not None else "."))
+        view.chart(boundary_still(run, data), key="boundary-live", summary=(
+            f"Training continues live: epoch {epoch}, training loss {run.train_loss[-1]:.4g}, train accuracy "
+            f"{run.train_accuracy[-1]:.0%}, η {current_lr(run.model):.3g}. The decision map, network and curves "
+            "update a few times a second."))
+        run_facts(run, data, live["mapped"])
 
     tick()
+
+
+def run_facts(run, data, mapped) -> None:
+    """The run's numbers in one line, and a warning about dead ReLU units."""
+    facts = [f"{len(run.train_loss) - 1} epochs", f"{run.model.t_:,} updates", f"{run.seconds:.2f} s on the server",
+             f"train accuracy {run.train_accuracy[-1]:.0%}"]
+    if len(data.y_test):
+        facts.append(f"test accuracy {run.test_accuracy[-1]:.0%}")
+    st.caption(" · ".join(facts) + ". Tiles show what each unit outputs over the plane (blue > 0, orange < 0, "
+               "white ≈ 0, each tile scaled to its own range); lines are weights (width = size, blue = positive, "
+               "orange = negative).")
+    dead = run.model.dead_units(mapped[0])
+    n_dead = sum(int(d.sum()) for d in dead)
+    n_relu = sum(len(d) for d, name in zip(dead, run.model.activations) if name == "relu")
+    if n_dead:
+        st.warning(f"**{n_dead} of {n_relu} ReLU units are dead**: they output 0 for every training point, so "
+                   "no gradient reaches their weights and they never recover. **What to change:** a smaller "
+                   "learning rate, or leaky ReLU.", icon="🪦")
 
 
 def results_table(run, results, has_test: bool) -> pd.DataFrame:
@@ -310,7 +444,12 @@ def equations(s: dict, model: MLPClassifier) -> list[str]:
     acts = r",\ ".join(rf"\phi_{l}(z) = {ACTIVATIONS[name].latex}" for l, name in enumerate(model.activations, 1))
     out = (r"p = \sigma(z^{(L)}) = \frac{1}{1 + e^{-z^{(L)}}}" if model.n_outputs_ == 1
            else r"p_k = \operatorname{softmax}(z^{(L)})_k = \frac{e^{z_k}}{\sum_j e^{z_j}}")
-    loss = (r"\ell = -\sum_k y_k \log p_k" if s["loss"] == "log_loss" else r"\ell = \tfrac12 \lVert p - y\rVert^2")
+    if s["loss"] != "log_loss":
+        loss = r"\ell = \tfrac12 \lVert p - y\rVert^2"
+    elif model.n_outputs_ == 1:  # one sigmoid output: the binary form, both terms
+        loss = r"\ell = -\big(y \log p + (1 - y) \log(1 - p)\big)"
+    else:
+        loss = r"\ell = -\sum_k y_k \log p_k"
     penalty = {"none": "", "l2": r" + \frac{\alpha}{2} \sum w^2", "l1": r" + \alpha \sum |w|"}[s["penalty"]]
     delta = (r"\delta^{(L)} = \frac{p - y}{n}" if s["loss"] == "log_loss"
              else r"\delta^{(L)} = \frac{1}{n}\,\frac{\partial p}{\partial z}^{\!\top} (p - y)")
@@ -329,117 +468,125 @@ def equations(s: dict, model: MLPClassifier) -> list[str]:
 # ------------------------------------------------------------------------------------------- the page
 
 
-view = View("decision-boundary", PARAMS, PRESETS)
+KEY = ("data", "layers", "lr", "epochs")
+MORE = ("classes", "n", "noise", "test", "seed", "features", *(f"{name}{i}" for i in range(1, MAX_LAYERS + 1)
+                                                           for name in ("units", "act")),
+        "output", "loss", "optimizer", "schedule", "batch", "penalty", "alpha", "show_test", "compare")
+view = View("decision-boundary", PARAMS, PRESETS, key=KEY, more=MORE)
 view.header("🧠 Decision boundaries: a network learning live",
-            "A small neural network, written in NumPy, trains on points in the plane. Press **▶ Play** and watch "
-            "the boundary form, each hidden unit find its feature, and the weights grow. **Notice which problems "
-            "need hidden layers, which need only better features, and when the test loss turns back up.**")
+            "A NumPy network learns to split points in the plane; press **▶ Play**. **Notice which problems need "
+            "hidden layers, which only better features, and when the test loss turns back up.**")
 
-data_col, net_col, train_col = st.columns([1, 1.15, 1], gap="medium")
-with data_col.container(border=True):
-    st.markdown("**Data**")
-    data_name = view.control("data")
-    if data_name == "blobs":
-        view.control("classes")
-    if data_name == UPLOAD:
+
+def heading(text: str) -> None:
+    if view.stage_more() is not None:  # presenter mode shows only the key controls
+        with view.stage_more():
+            st.markdown(f"**{text}**")
+
+
+data_name = view.control("data")
+n_layers = view.control("layers")
+view.control("lr")
+view.control("epochs")
+with view.stage_keys():
+    live_on = st.toggle("🔁 Keep training live", key="decision-boundary.live",
+                        help="TensorFlow Playground's live mode: the network goes on learning past the last epoch "
+                             "until you switch this off. Change η, the optimizer or the regularisation while it "
+                             "runs and it continues from the current weights; other changes start it again.")
+    if not live_on:
+        st.caption("Trains on past the last epoch.")
+heading("Data")
+if data_name == "blobs":
+    view.control("classes")
+for name in ("n", "noise", "test", "seed"):
+    view.control(name)
+if view.stage_more() is not None:
+    with view.stage_more():
+        st.button("🎲 New data", on_click=view.next_seed, help="New data: the next seed.", key="regen")
+heading("Network")
+view.control("features")
+for i in range(1, n_layers + 1):
+    view.row([f"units{i}", f"act{i}"])
+view.control("output")
+view.control("loss")
+heading("Training")
+for name in ("optimizer", "schedule", "batch"):
+    view.control(name)
+if view.control("penalty") != "none":
+    view.control("alpha")
+heading("Display")
+view.control("show_test")
+view.control("compare")
+
+stage = view.on_stage()
+if data_name == UPLOAD:
+    with stage:  # where the figure will be: the uploader and its columns
         data_key = own_points(view.values()["n"])
-    else:
-        data_key = data_name
-        st.caption(DATASETS[data_name].description +
-                   (" Four points are the truth table; more repeat it, with noise as jitter."
-                    if DATASETS[data_name].kind == "gate" else ""))
-    view.control("n")
-    view.control("noise")
-    view.control("test")
-    seed_col, dice_col = st.columns([3, 1], vertical_alignment="bottom")
-    with seed_col:
-        view.control("seed")
-    with dice_col:
-        st.button("🎲", on_click=view.next_seed, help="New data: the next seed.", key="regen")
-with net_col.container(border=True):
-    st.markdown("**Network**")
-    view.control("features")
-    n_layers = view.control("layers")
-    if not n_layers:
-        st.caption("No hidden layer: the inputs feed the output directly — logistic (softmax) regression, one "
-                   "straight boundary in feature space.")
-    for i in range(1, n_layers + 1):
-        view.row([f"units{i}", f"act{i}"], widths=[1, 1.3])
-    view.control("output")
-    view.control("loss")
-with train_col.container(border=True):
-    st.markdown("**Training**")
-    view.control("lr")
-    view.control("optimizer")
-    view.control("schedule")
-    view.control("batch")
-    view.control("epochs")
-    if view.control("penalty") != "none":
-        view.control("alpha")
-test_col, compare_col = st.columns(2)
-with test_col:
-    view.control("show_test")
-with compare_col:
-    view.control("compare")
+else:
+    data_key = data_name
 
 s = view.values()
 s["data"] = data_key or "circle"
 if not s["features"]:
-    st.warning("Choose at least one feature for the network to see; using x₁ and x₂.", icon="🧩")
+    stage.warning("Choose at least one feature for the network to see; using x₁ and x₂.", icon="🧩")
     s["features"] = ("x1", "x2")
 budget = attempt(epochs_within_budget, s, fix="Lower the test share or use more points.") if data_key else None
-result = None
+result = live = None
 if budget is not None:
     if budget < s["epochs"]:
-        st.warning(f"{s['epochs']} epochs at batch size {s['batch']} is more than {MAX_UPDATES:,} updates; "
-                   f"training the first {budget}. **What to change:** raise the batch size, or use fewer points, "
-                   "for longer runs.", icon="⏱️")
+        stage.warning(f"{s['epochs']} epochs at batch size {s['batch']} is more than {MAX_UPDATES:,} updates; "
+                      f"training the first {budget}. **What to change:** raise the batch size, or use fewer points, "
+                      "for longer runs.", icon="⏱️")
         s["epochs"] = budget
-    # with no test split there are no test points to show or hide: one figure serves both
-    result = attempt(trained, settings_key(s), s["show_test"] or not s["test"],
-                     fix="Change the highlighted setting and train again.")
+    if live_on:  # the running network, if it is still this one: no new animation needed
+        live = attempt(live_training, s, None, fix="Change the highlighted setting.")
+    if live is None:
+        # with no test split there are no test points to show or hide: one figure serves both
+        result = attempt(trained, settings_key(s), s["show_test"] or not s["test"],
+                         fix="Change the highlighted setting and train again.")
+    if result is not None and live_on:
+        live = attempt(live_training, s, result[:3], fix="Change the highlighted setting.")
 
-if result is not None:
+if live is not None:
+    run, data, mapped = live["run"], live["data"], live["mapped"]
+    with stage:
+        keep_training(live, s["show_test"])
+elif result is not None:
     run, data, mapped, fig = result
     if run.diverged_at is not None:
-        st.error(f"**Training diverged at epoch {run.diverged_at}**: {run.reason}. The animation stops at the last "
-                 "good epoch. **What to change:** lower the learning rate or add regularisation.", icon="💥")
-    live = st.toggle("🔁 Keep training — continue from the last epoch until you switch this off",
-                     key="decision-boundary.live")
-    if live:
-        keep_training(settings_key(s), run, data, mapped)
-    else:
-        shape = " → ".join([str(len(s["features"])), *(str(s[f"units{i}"]) for i in range(1, s["layers"] + 1)),
-                            "output"])
+        stage.error(f"**Training diverged at epoch {run.diverged_at}**: {run.reason}. The animation stops at the "
+                    "last good epoch. **What to change:** lower the learning rate or add regularisation.", icon="💥")
+    shape = " → ".join([str(len(s["features"])), *(str(s[f"units{i}"]) for i in range(1, s["layers"] + 1)),
+                        "output"])
+    with stage:
         view.chart(fig, key="boundary", summary=(
             f"A network ({shape} units; features {', '.join(FEATURES[f].label for f in s['features'])}) learns "
             f"to separate the {s['data']} data ({len(data.y_train)} training points"
             + (f", {len(data.y_test)} test points" if len(data.y_test) else "") + "). The animation shows, epoch "
             "by epoch, the decision map (colour = predicted class, paler = less sure, classes also differ by "
-            "marker shape), every unit's output as a tile, the loss and accuracy curves and the confusion "
-            f"matrix. After {len(run.train_loss) - 1} epochs: training loss {run.train_loss[-1]:.4g}, train "
+            "marker shape), every unit's output as a tile, and the loss and accuracy curves. After "
+            f"{len(run.train_loss) - 1} epochs: training loss {run.train_loss[-1]:.4g}, train "
             f"accuracy {run.train_accuracy[-1]:.0%}"
             + (f", test accuracy {run.test_accuracy[-1]:.0%}." if len(data.y_test) else ".")))
-        export_buttons("decision-boundary", view.styled(fig), "Decision boundary", {"Curves": lambda: pd.DataFrame({
-            "epoch": range(len(run.train_loss)), "train loss": run.train_loss, "test loss": run.test_loss,
-            "train accuracy": run.train_accuracy, "test accuracy": run.test_accuracy})}, view=view)
-    n_train = len(data.y_train)
-    updates = (len(run.train_loss) - 1) * math.ceil(n_train / min(s["batch"], n_train))
-    facts = [f"{len(run.train_loss) - 1} epochs", f"{updates:,} updates", f"{run.seconds:.2f} s on the server",
-             f"train accuracy {run.train_accuracy[-1]:.0%}"]
-    if len(data.y_test):
-        facts.append(f"test accuracy {run.test_accuracy[-1]:.0%}")
-    st.caption(" · ".join(facts) + ". Tiles show what each unit outputs over the plane (blue > 0, orange < 0, "
-               "white ≈ 0, each tile scaled to its own range); lines are weights (width = size, blue = positive, "
-               "orange = negative).")
-    dead = run.model.dead_units(mapped[0])
-    n_dead = sum(int(d.sum()) for d in dead)
-    n_relu = sum(len(d) for d, name in zip(dead, run.model.activations) if name == "relu")
-    if n_dead:
-        st.warning(f"**{n_dead} of {n_relu} ReLU units are dead**: they output 0 for every training point, so "
-                   "no gradient reaches their weights and they never recover. **What to change:** a smaller "
-                   "learning rate, or leaky ReLU.", icon="🪦")
+    export_buttons("decision-boundary", view.styled(fig), "Decision boundary", {"Curves": lambda: pd.DataFrame({
+        "epoch": range(len(run.train_loss)), "train loss": run.train_loss, "test loss": run.test_loss,
+        "train accuracy": run.train_accuracy, "test accuracy": run.test_accuracy})}, view=view)
+    facts_col, cm_col = st.columns([2, 1])
+    with facts_col:
+        if data_name != UPLOAD:
+            st.markdown(f"**{DATASETS[data_name].label}.** " + DATASETS[data_name].description +
+                        (" Four points are the truth table; more repeat it, with noise as jitter."
+                         if DATASETS[data_name].kind == "gate" else ""))
+        run_facts(run, data, mapped)
+    with cm_col:
+        counts = run.confusion[-1]
+        on = "test" if len(data.y_test) else "training"
+        view.chart(confusion_figure(run, data), key="confusion", summary=(
+            f"The confusion matrix after epoch {int(run.epochs[-1])} on the {on} points: {int(np.trace(counts))} "
+            f"of {int(counts.sum())} on the diagonal (predicted class = true class)."))
 
+if live is not None or result is not None:
+    n_train = len(data.y_train)
     if s["compare"]:
         st.subheader("The same data under scikit-learn models", divider="gray")
         zoo = attempt(baseline_figure, tuple(sorted((k, s[k]) for k in ("data", "n", "noise", "test", "seed",

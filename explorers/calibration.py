@@ -5,6 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from baselines.scorers import SCORERS, fit_rows, fit_scores
+import claims.calibration as checked
+from claims import claim
 from core.calibration import CALIBRATORS, brier_score_loss, correct_prevalence, expected_calibration_error, \
     reliability_bins
 from core.datasets_2d import train_test_split
@@ -44,7 +46,9 @@ PARAMS = [
     ChoiceParam("use", "Scores used for decisions", "none", options={k: label for k, (label, _) in CALIBRATORS.items()}),
     IntParam("bins", "Reliability bins", 10, low=5, high=30),
     ChoiceParam("strategy", "Bins", "uniform", options={"uniform": "equal width", "quantile": "equal counts"}),
-    FloatParam("t", "Threshold", 0.5, low=0.0, high=1.0, step=0.01),
+    FloatParam("t", "Threshold", 0.5, low=0.0, high=1.0, step=0.01,
+               help="Where the figure's own slider opens, and the threshold the sections below use. The slider "
+                    "under the figure moves the threshold at once, in your browser, and leaves this one as it is."),
     FloatParam("cost_fp", "Cost of a false positive", 1.0, low=0.1, high=100.0, step=0.1, kind="number"),
     FloatParam("cost_fn", "Cost of a false negative", 5.0, low=0.1, high=1000.0, step=0.1, kind="number"),
     BoolParam("compare", "Compare two thresholds", False),
@@ -55,25 +59,31 @@ PARAMS = [
 PRESETS = {
     "car-crash": Preset("The “99 % accurate” car-crash model (1 in 102)",
                         {"prevalence": "102", "separation": 3.0, "n": 50_000, "t": 0.5},
-                        "Crashes happen in 1 of 102 trips, so “never crashes” is already 99.0 % accurate. Our model "
-                        "is 99.5 % accurate — and still misses about half the crashes. Balanced accuracy, recall, "
-                        "MCC and precision tell the truth that accuracy hides."),
+                        claim(checked.car_crash,
+                              "Crashes happen in 1 of 102 trips, so “never crashes” is already 99.0 % accurate. Our "
+                              "model is 99.5 % accurate — and still misses about half the crashes. Balanced "
+                              "accuracy, recall, MCC and precision tell the truth that accuracy hides.")),
     "fraud": Preset("Fraud: block at 0.8 or at 0.9?",
                     {"prevalence": "500", "separation": 4.0, "n": 100_000, "compare": True, "t_a": 0.8,
                      "t_b": 0.9, "t": 0.8},
-                    "Per 10,000 payments, 0.8 blocks about 13 and catches 12 frauds; 0.9 blocks 11, catches 10 and "
-                    "lets 2 more through. Which is right depends on what a missed fraud costs against an "
-                    "annoyed customer — set the costs and read the curve."),
+                    claim(checked.fraud,
+                          "Per 10,000 payments, 0.8 blocks about 13 and catches 12 frauds; 0.9 blocks 11, catches 10 "
+                          "and lets 2 more through. Which is right depends on what a missed fraud costs against an "
+                          "annoyed customer — set the costs and read the curve.")),
     "nb-isotonic": Preset("Naive Bayes is over-confident; isotonic fixes it",
                           {"model": "naive_bayes", "copies": 4, "prevalence": "5", "use": "isotonic"},
-                          "With the features duplicated, naive Bayes counts the same evidence five times: its "
-                          "reliability curve is an S, its ECE about 0.12. Isotonic regression fitted on the "
-                          "calibration split bends it back onto the diagonal (ECE about 0.01)."),
+                          claim(checked.nb_isotonic,
+                                "With the features duplicated, naive Bayes counts the same evidence five times: its "
+                                "reliability curve is an S, its ECE about 0.12. Isotonic regression fitted on the "
+                                "calibration split bends it back onto the diagonal (ECE about 0.01).")),
     "isotonic-overfit": Preset("Isotonic overfits a tiny calibration set",
                                {"model": "logistic", "prevalence": "5", "n": 2_000, "cal_share": 0.05},
-                               "With only 100 calibration rows, isotonic regression fits their noise: a staircase "
-                               "whose test ECE (≈ 0.06) is worse than no calibration at all (≈ 0.03). Platt's two "
-                               "parameters overfit far less. Raise the calibration split and watch isotonic recover."),
+                               claim(checked.isotonic_overfit,
+                                     "With only 100 calibration rows, isotonic regression fits their noise: a "
+                                     "staircase whose test ECE (≈ 0.06) is worse than no calibration at all (≈ "
+                                     "0.03). Platt scaling fits two parameters and lands in between (≈ 0.04): "
+                                     "logistic regression was calibrated already, so here no calibrator helps. Raise "
+                                     "the calibration split and watch isotonic recover.")),
 }
 
 
@@ -164,9 +174,52 @@ def shown_table(rows: list[dict], digits: dict[str, int]) -> pd.DataFrame:
     return table
 
 
+def uploaded_table() -> tuple[tuple | None, tuple | None]:
+    """The uploader and its column pickers, in the page's flow (under the stage: they need its width); the
+    table ``(X, codes)`` and its cache key, or ``(None, None)`` until a usable table and columns are chosen."""
+    st.subheader("Your data", divider="gray")
+    df = upload_widget("calibration.upload", help="One row per case: a 0/1 label column, and either a score "
+                       "column in [0, 1] or feature columns to train a model on.")
+    if df is None:
+        return None, None
+    left, right = st.columns(2)
+    with left:
+        binary = [i for i, c in enumerate(df.columns) if df[c].nunique(dropna=True) == 2]
+        label = st.selectbox("Label column (two values)", list(df.columns), key="calibration.label",
+                             index=binary[0] if binary else 0)
+        mode = st.radio("The other columns are", ["features to train a model on", "a score to judge"],
+                        key="calibration.mode", horizontal=True)
+    with right:
+        others = [c for c in df.columns if c != label]
+        if mode == "a score to judge":
+            features = [st.selectbox("Score column (probabilities in [0, 1])", others, key="calibration.score")]
+        else:
+            features = st.multiselect("Feature columns to train on", others, key="calibration.features",
+                                      placeholder="All numeric columns")
+    made = attempt(numeric_table, df, features or None, label, min_columns=1,
+                   fix="Pick a label column with two values.")
+    if made is None:
+        return None, None
+    X, codes, names, _, notices = made
+    for notice in notices:
+        st.info(notice, icon="ℹ️")
+    if len(names) != 2:
+        st.error(f"The label column must hold exactly two values; it holds {len(names)}: "
+                 f"{', '.join(map(str, names[:6]))}. **What to change:** pick another label column.", icon="✋")
+    elif mode == "a score to judge" and not (np.all(X >= 0) and np.all(X <= 1)):
+        st.error(f"The score column must hold probabilities in [0, 1]; it runs from {X.min():.3g} to "
+                 f"{X.max():.3g}. **What to change:** pick a probability column, or train on features.", icon="✋")
+    else:
+        return (X, codes), ("upload", mode, hash(X.tobytes()), hash(codes.tobytes()))
+    return None, None
+
+
 # ------------------------------------------------------------------------------------------- the page
 
-view = View("calibration", PARAMS, PRESETS)
+# The stage: beside the threshold figure, what changes it most — the data's prevalence and overlap, the model,
+# the scores it decides on, and where the page's threshold sits. The data source and sizes are one click away.
+view = View("calibration", PARAMS, PRESETS, key=("prevalence", "separation", "model", "use", "t"),
+            more=("source", "copies", "n", "seed", "cal_share"))
 view.header("⚖️ Calibration and thresholds",
             "A classifier's score is a promise: “0.9” should come true 9 times in 10. And a threshold turns it into "
             "a decision that costs something when wrong. **Notice when a probability can't be trusted, where the "
@@ -175,39 +228,7 @@ view.header("⚖️ Calibration and thresholds",
 source = view.control("source")
 table_data, source_key = None, None
 if source == UPLOAD:
-    df = upload_widget("calibration.upload", help="One row per case: a 0/1 label column, and either a score "
-                       "column in [0, 1] or feature columns to train a model on.")
-    if df is not None:
-        left, right = st.columns(2)
-        with left:
-            binary = [i for i, c in enumerate(df.columns) if df[c].nunique(dropna=True) == 2]
-            label = st.selectbox("Label column (two values)", list(df.columns), key="calibration.label",
-                                 index=binary[0] if binary else 0)
-            mode = st.radio("The other columns are", ["features to train a model on", "a score to judge"],
-                            key="calibration.mode", horizontal=True)
-        with right:
-            others = [c for c in df.columns if c != label]
-            if mode == "a score to judge":
-                features = [st.selectbox("Score column (probabilities in [0, 1])", others, key="calibration.score")]
-            else:
-                features = st.multiselect("Feature columns to train on", others, key="calibration.features",
-                                          placeholder="All numeric columns")
-        made = attempt(numeric_table, df, features or None, label, min_columns=1,
-                       fix="Pick a label column with two values.")
-        if made is not None:
-            X, codes, names, _, notices = made
-            for notice in notices:
-                st.info(notice, icon="ℹ️")
-            if len(names) != 2:
-                st.error(f"The label column must hold exactly two values; it holds {len(names)}: "
-                         f"{', '.join(map(str, names[:6]))}. **What to change:** pick another label column.", icon="✋")
-            elif mode == "a score to judge" and not (np.all(X >= 0) and np.all(X <= 1)):
-                st.error(f"The score column must hold probabilities in [0, 1]; it runs from {X.min():.3g} to "
-                         f"{X.max():.3g}. **What to change:** pick a probability column, or train on features.",
-                         icon="✋")
-            else:
-                table_data = (X, codes)
-                source_key = ("upload", mode, hash(X.tobytes()), hash(codes.tobytes()))
+    table_data, source_key = uploaded_table()  # below the stage: it needs the page's width
 else:
     prevalence, separation, copies, n, seed_ = view.row(["prevalence", "separation", "copies", "n", "seed"],
                                                         widths=[3, 2, 2, 2, 1])
@@ -217,12 +238,17 @@ if source_key is not None and source_key[1] == "a score to judge":
     model = GIVEN
 else:
     model, cal_share, use = view.row(["model", "cal_share", "use"], widths=[2, 2, 2])
+t = view.control("t")
 seed = view.values()["seed"]
+stage = view.on_stage()
 
 result = None
 if source_key is not None:
     result = attempt(scored, source_key, model, cal_share, seed, _table=table_data,
                      fix="Use more rows, or a larger calibration split, so every split has both classes.")
+if result is None:
+    stage.info("The threshold figure appears here once the data are ready"
+               + (": upload a CSV file below." if source == UPLOAD else "."), icon="⚖️")
 
 if result is not None:
     y_test = result["y_test"]
@@ -234,25 +260,24 @@ if result is not None:
     made = attempt(tables, (source_key, model, cal_share, seed), use, result)
     table, hist, (auc, ap) = made if made is not None else (None, None, (np.nan, np.nan))
 
-    st.subheader("1 · The threshold", divider="gray")
-    t = view.control("t")
     if table is not None:
         at_t = at_threshold(table, t)
         table_key = ((source_key, model, cal_share, seed), use)
-        view.chart(threshold_figure(table_key, t, table, hist), key="thresholds", summary=(
-            f"Scores of the {len(y_test):,} test cases as histograms per class, with the threshold at {t:.2f}, "
-            f"its point on the ROC and precision–recall curves, and the confusion matrix. At this threshold "
-            f"{at_t.tp:,} positives are caught, {at_t.fn:,} missed, {at_t.fp:,} negatives wrongly flagged and "
-            f"{at_t.tn:,} correctly passed: precision {at_t.precision:.3f}, recall {at_t.recall:.3f}, "
-            f"accuracy {at_t.accuracy:.3f}. ROC AUC {auc:.3f}."))
+        with stage:
+            view.chart(threshold_figure(table_key, t, table, hist), key="thresholds", summary=(
+                f"Scores of the {len(y_test):,} test cases as histograms per class, with the threshold at {t:.2f}, "
+                f"its point on the ROC and precision–recall curves, and the confusion matrix. At this threshold "
+                f"{at_t.tp:,} positives are caught, {at_t.fn:,} missed, {at_t.fp:,} negatives wrongly flagged and "
+                f"{at_t.tn:,} correctly passed: precision {at_t.precision:.3f}, recall {at_t.recall:.3f}, "
+                f"accuracy {at_t.accuracy:.3f}. ROC AUC {auc:.3f}."))
         st.caption(f"Test split: {len(y_test):,} rows, {int(y_test.sum()):,} positives. ROC AUC "
                    f"{auc:.3f}, average precision {ap:.3f}. Drag the slider under the figure and the line, the "
                    "confusion matrix, both curves' points and every metric follow at once, in your browser; the "
-                   "Threshold control above sets where the figure opens and the threshold the sections below "
+                   "Threshold control beside the figure sets where it opens and the threshold the sections below "
                    "use. The confusion-matrix colours are shares of each actual class, so the rare class stays "
                    "visible.")
 
-    st.subheader("2 · Can you trust the probability?", divider="gray")
+    st.subheader("Can you trust the probability?", divider="gray")
     bins, strategy = view.row(["bins", "strategy"])
     view.chart(reliability_figure((source_key, model, cal_share, seed), bins, strategy, result),
                key="reliability", summary=(
@@ -262,10 +287,14 @@ if result is not None:
                        f"{label} {expected_calibration_error(y_test, result['calibrated'][name], bins, strategy):.3f}"
                        for name, (label, _) in CALIBRATORS.items()) + "."))
     st.caption(f"Each calibrator was fitted on the {result['n_cal']:,}-row calibration split and is judged here on "
-               "the test split. Points above the diagonal: the model is under-confident there; below: "
-               "over-confident.")
+               "the test split. " + claim(checked.diagonal,
+                                          "Above the diagonal the predicted probability is too low (the event "
+                                          "happens more often than predicted), below it too high. An over-confident "
+                                          "model pushes its probabilities away from 0.5, so it sits above the "
+                                          "diagonal left of 0.5 and below it right of 0.5; an under-confident one "
+                                          "the other way round."))
 
-    st.subheader("3 · What does a mistake cost?", divider="gray")
+    st.subheader("What does a mistake cost?", divider="gray")
     cost_fp, cost_fn, compare = view.row(["cost_fp", "cost_fn", "compare"])
     if table is not None:
         costs = expected_cost(table, cost_fp, cost_fn)
@@ -292,7 +321,7 @@ if result is not None:
                      {c: st.column_config.NumberColumn(format="%.3f") for c in ("precision", "recall")
                       if pd.api.types.is_numeric_dtype(per_10k_shown[c])})
 
-    st.subheader("4 · The accuracy paradox, and precision moving with prevalence", divider="gray")
+    st.subheader("The accuracy paradox, and precision moving with prevalence", divider="gray")
     if table is not None:
         ours, never = at_threshold(table, t), always_negative_baseline(y_test)
         paradox = shown_table([paradox_row(f"ours at threshold {t:.2f}", ours), paradox_row("“always say no”", never)],

@@ -66,8 +66,8 @@ def test_compare_with_scikit_learn_lists_every_model_and_draws_their_maps():
     table = at.dataframe[0].value
     assert len(table) == 7 and table["model"].iloc[0].startswith("this network")
     assert table["test accuracy"].min() > 0.8  # circle data: every model does well
-    zoo = [spec for spec in chart_specs(at).values() if not spec.get("frames")]
-    assert len([t for t in zoo[0]["data"] if t["type"] == "heatmap"]) == 6
+    still = [spec for spec in chart_specs(at).values() if not spec.get("frames")]  # the confusion matrix, the zoo
+    assert len([t for t in still[-1]["data"] if t["type"] == "heatmap"]) == 6
 
 
 def test_a_gate_cannot_be_split_in_half_and_the_page_says_what_to_change():
@@ -116,3 +116,24 @@ def test_own_points_from_a_csv_train_and_bad_columns_are_explained():
     assert {t.get("name") for t in spec["data"] if t.get("showlegend", True) and t.get("name", "").startswith("class")} == {"class 0", "class 1"}
     at.selectbox(key="decision-boundary.label").set_value("u").run()
     assert any("three different columns" in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("query, binary", [({}, True), ({"data": "blobs", "classes": "3"}, False)])
+def test_the_math_panel_shows_the_loss_the_network_trains(query, binary):
+    """One sigmoid output trains on −(y log p + (1 − y) log(1 − p)) (it once showed −Σ y_k log p_k, which for one
+    output drops the second term); softmax on the categorical form. The network's loss is checked against
+    scikit-learn's log_loss for both."""
+    import numpy as np
+    from sklearn.metrics import log_loss
+
+    from core.neural_net import MLPClassifier
+
+    at = open_page("explorers/boundary.py", **query)
+    assert_clean(at)
+    shown = " ".join(e.proto.body for e in at.get("latex"))
+    assert (r"(1 - y) \log(1 - p)" in shown) is binary and (r"\sum_k y_k \log p_k" in shown) is not binary
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 2)), rng.integers(0, 2 if binary else 3, 40)
+    model = MLPClassifier((3,), max_iter=1, random_state=0).fit(X, y)
+    loss = model.objective(model.theta_, X, model.targets(y))
+    assert loss == pytest.approx(log_loss(y, model.predict_proba(X)), rel=1e-9)

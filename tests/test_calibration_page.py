@@ -114,12 +114,17 @@ def test_no_table_shows_none_or_nan(query):
     assert paradox["precision"].iloc[1] == "— (none flagged)"
 
 
-def test_no_table_shows_none_or_nan_for_an_uploaded_table():
+def labelled_csv() -> str:
+    """400 rows of two features and a 0/1 label that depends on the first."""
     import numpy as np
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 2))
     y = (x[:, 0] + rng.normal(size=400) > 0).astype(int)
-    csv = "a,b,label\n" + "\n".join(f"{a:.3f},{b:.3f},{c}" for (a, b), c in zip(x, y))
+    return "a,b,label\n" + "\n".join(f"{a:.3f},{b:.3f},{c}" for (a, b), c in zip(x, y))
+
+
+def test_no_table_shows_none_or_nan_for_an_uploaded_table():
+    csv = labelled_csv()
     at = open_page(PAGE, source="upload")
     at.file_uploader[0].set_value(("cases.csv", csv.encode(), "text/csv")).run()
     assert_clean(at)

@@ -12,8 +12,6 @@ from claims import CHECKS, MADE, Claim
 from tests.test_app_pages import PAGES, declared, open_page, url_of
 from ui.lessons import LESSONS
 
-#: Pages whose sentences are all claims (the rest are being moved over; their presets keep their old tests).
-CLAIMED = {"fit-a-line", "optimizers", "pca-vs-tsne"}
 PATH = {url_of(p): p for p in PAGES}
 
 
@@ -22,9 +20,8 @@ def values_of(page: str, preset: str | None = None, extra: dict | None = None) -
     return {p.name: p.default for p in params} | (presets[preset].values if preset else {}) | (extra or {})
 
 
-PRESETS = [(url_of(p), slug) for p in PAGES for slug in declared(p)[1] if url_of(p) in CLAIMED]
-STEPS = [(lesson.slug, i) for lesson in LESSONS.values() for i, step in enumerate(lesson.steps)
-         if step.page in CLAIMED]
+PRESETS = [(url_of(p), slug) for p in PAGES for slug in declared(p)[1]]
+STEPS = [(lesson.slug, i) for lesson in LESSONS.values() for i, _ in enumerate(lesson.steps)]
 
 
 @pytest.mark.parametrize("page, slug", PRESETS)
@@ -46,8 +43,8 @@ def test_every_lesson_step_says_only_what_its_view_shows(lesson, index):
 
 
 def test_every_other_claim_holds_on_its_page_defaults_and_every_check_is_used():
-    for page in CLAIMED:
-        open_page(PATH[page])  # a page makes its captions' claims as it runs
+    for path in PAGES:
+        open_page(path)  # a page makes its captions' claims as it runs
     attached = {(s.page, s.check_name) for s in MADE.values()}
     special = {(n.page, n.check_name) for p in PAGES for n in (pr.notice for pr in declared(p)[1].values())
                if isinstance(n, Claim)}

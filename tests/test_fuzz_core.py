@@ -711,6 +711,8 @@ for _fn in (tsne.kl_divergence, tsne.kl_gradient):
     case(f"tsne.{_fn.__name__}", _fn,
          P=st.one_of(st.just(P_JOINT), st.just(sparse.csr_array(P_JOINT)), table(rows=(0, 12), cols=(0, 12))),
          Y=st.one_of(hnp.arrays(np.float64, (12, 2), elements=st.floats(-1e6, 1e6)), table(rows=(11, 13), cols=(1, 2))))
+for _fn in (tsne.global_rank_correlation, tsne.layout_disparity):
+    case(f"tsne.{_fn.__name__}", _fn, X=table(rows=(1, 12), cols=(1, 3)), Y=table(rows=(1, 12), cols=(1, 3)))
 for _fn, _k in ((tsne.trustworthiness, "n_neighbors"), (tsne.knn_preservation, "k")):
     case(f"tsne.{_fn.__name__}", _fn, X=table(rows=(4, 12), cols=(1, 4)), Y=table(rows=(4, 12), cols=(1, 2)),
          **{_k: count((1, 5), 1)})

@@ -357,3 +357,27 @@ def test_dead_relu_units_are_found_and_get_no_gradient():
     grad_coefs, _ = net._unpack(net.gradient(net.theta_, X, net.targets(y)))
     assert np.all(grad_coefs[0][:, 1] == 0) and np.all(grad_coefs[1][1] == 0)
     assert not np.any(initialised(MLPClassifier((3,), "tanh"), X, y).dead_units(X)[0])
+
+
+def test_alpha_weighs_the_penalty_against_the_mean_loss_n_times_more_than_scikit_learns():
+    """What the module docstring and the page's α help say: J = mean loss + α·½Σw² here; scikit-learn adds
+    α·½Σw²/n (its first reported loss, before a step of η = 1e-12 moves anything), so scikit-learn's α = n·ours
+    gives the same objective."""
+    import warnings
+
+    from sklearn.metrics import log_loss
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 2)), rng.integers(0, 2, 30)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # one epoch does not converge
+        sk = SkMLP((3,), alpha=2.0, solver="sgd", learning_rate_init=1e-12, momentum=0.0, batch_size=30,
+                   max_iter=1, shuffle=False, random_state=0).fit(X, y)
+    sk_squares = sum(float((w ** 2).sum()) for w in sk.coefs_)
+    assert sk.loss_curve_[0] == pytest.approx(log_loss(y, sk.predict_proba(X)) + 0.5 * 2.0 * sk_squares / 30,
+                                              rel=1e-6)
+    model = MLPClassifier((3,), penalty="l2", alpha=0.1, max_iter=1, random_state=0).fit(X, y)
+    squares = sum(float((w ** 2).sum()) for w in model.coefs_)
+    expected = log_loss(y, model.predict_proba(X)) + 0.1 * 0.5 * squares
+    assert model.objective(model.theta_, X, model.targets(y)) == pytest.approx(expected, rel=1e-9)

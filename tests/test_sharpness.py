@@ -106,3 +106,18 @@ def test_the_experiment_reports_after_each_training_and_each_sharpness_and_a_rep
         sharpness_by_batch_size(make, X_train, y_train, X_test, y_test, [4, 20, 60], n_updates=60,
                                 callback=stop_after_two)
     assert made == [4]  # stopped after the first network's sharpness: the second was never built
+
+
+def test_whole_epochs_run_about_the_asked_updates_and_the_result_says_how_many():
+    """Epochs are round(updates·B/N) and an epoch runs ⌈N/B⌉ updates: B = 4, 16, 64, 200 of N = 200 at 400 updates
+    run 400, 416, 512 and 400 (the page once said "400 updates for every batch size")."""
+    from core.datasets_2d import make_dataset, train_test_split
+    from core.sharpness import sharpness_by_batch_size
+
+    X, y = make_dataset("moons", 400, 0.3, 0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, 0.5, 0)
+    result = sharpness_by_batch_size(
+        lambda B: MLPClassifier((4,), "tanh", learning_rate_init=0.1, batch_size=B, random_state=0),
+        X_train, y_train, X_test, y_test, [4, 16, 64, 200], n_updates=400)
+    assert result.updates.tolist() == [400, 416, 512, 400]
+    assert result.updates.tolist() == [e * -(-200 // b) for e, b in zip(result.epochs, result.batch_sizes)]

@@ -10,8 +10,8 @@ import pytest
 
 from core.thresholds import at_threshold, threshold_table
 from tests.test_app_pages import assert_clean, open_page
-from viz.calibration import (METRICS, THRESHOLD_GRID, score_histogram, threshold_explorer, threshold_grid,
-                             threshold_label)
+from viz.calibration import (HEIGHT, METRICS, THRESHOLD_GRID, score_histogram, threshold_explorer,
+                             threshold_grid, threshold_label)
 from viz.restyle import restyle
 
 PAGE = "explorers/calibration.py"
@@ -122,6 +122,29 @@ def test_a_viewers_palette_recolours_the_cells_at_every_step(data):
     assert steps(fig)[50]["args"][0][key] != recoloured[50]["args"][0][key]
 
 
+def panel_boxes(layout: dict) -> dict[str, tuple]:
+    """Each panel's (x0, x1, y0, y1) in paper coordinates, by its x axis."""
+    return {name: (*axis["domain"], *layout["yaxis" + axis["anchor"][1:]]["domain"])
+            for name, axis in layout.items() if name.startswith("xaxis")}
+
+
+def test_the_figure_is_made_for_the_stage_beside_the_controls(data):
+    """At most ~480 px tall (under a figure top of ~190 px on a 720-px screen), five panels that do not
+    overlap, the legend above the histograms and the slider under every panel."""
+    table, hist = data
+    layout = threshold_explorer(table, hist, 0.5).to_dict()["layout"]
+    assert layout["height"] == HEIGHT <= 480
+    boxes = list(panel_boxes(layout).values())
+    assert len(boxes) == 5
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[1] <= b[0] or b[1] <= a[0] or a[3] <= b[2] or b[3] <= a[2], (a, b)
+    histograms = panel_boxes(layout)["xaxis"]
+    assert layout["legend"]["y"] >= histograms[3] and layout["legend"]["yanchor"] == "bottom"
+    slider = layout["sliders"][0]
+    assert slider["y"] <= 0 and slider["yanchor"] == "top"
+
+
 # ---- the page ----------------------------------------------------------------------------------------------
 
 def threshold_chart(at) -> dict:
@@ -138,3 +161,49 @@ def test_the_page_opens_the_figures_slider_where_its_threshold_control_is():
     slider = threshold_chart(at)["layout"]["sliders"][0]
     assert slider["steps"][slider["active"]]["label"] == "0.83"
     assert len(slider["steps"]) == 101
+
+
+STAGE_KEYS = ("prevalence", "separation", "model", "use", "t")
+MORE = ("source", "copies", "n", "seed", "cal_share")
+
+
+def widget_keys(block) -> set[str]:
+    return {w.key for kind in ("selectbox", "slider", "number_input", "toggle", "checkbox")
+            for w in getattr(block, kind)}
+
+
+def test_the_key_controls_are_on_the_stage_beside_the_threshold_figure():
+    at = open_page(PAGE)
+    assert_clean(at)
+    controls, figure = at.columns[0], at.columns[1]
+    assert {f"calibration.{name}" for name in ("preset", *STAGE_KEYS)} <= widget_keys(controls)
+    more = next(e for e in controls.expander if e.label == "⚙️ More controls")
+    assert {f"calibration.{name}" for name in MORE} == widget_keys(more)
+    spec = json.loads(figure.get("plotly_chart")[0].proto.spec)  # the threshold figure, beside them
+    assert spec["layout"]["sliders"][0]["currentvalue"]["prefix"] == "threshold t = "
+    assert "calibration.cost_fp" not in widget_keys(controls)  # the costs stay with the cost curve below
+
+
+def test_presenter_mode_keeps_only_the_key_controls_on_the_stage():
+    at = open_page(PAGE, present="1", n="5000")
+    assert_clean(at)
+    shown = widget_keys(at)
+    assert {f"calibration.{name}" for name in STAGE_KEYS} <= shown
+    assert not {f"calibration.{name}" for name in MORE} & shown
+    assert at.session_state["calibration.n"] == 5000  # not drawn, still in force
+    assert dict(at.query_params) == {"present": "1", "n": "5000"}
+
+
+def test_an_upload_is_asked_for_under_the_stage_and_its_figure_appears_on_the_stage():
+    from tests.test_calibration_page import labelled_csv
+
+    csv = labelled_csv()
+    at = open_page(PAGE, source="upload")
+    assert_clean(at)
+    assert not at.columns[1].get("plotly_chart")
+    assert any("upload a CSV file below" in i.value for i in at.columns[1].info)
+    assert len(at.file_uploader) == 1 and not [u for u in at.columns[0].get("file_uploader")]
+    at.file_uploader[0].set_value(("cases.csv", csv.encode(), "text/csv")).run()
+    assert_clean(at)
+    spec = json.loads(at.columns[1].get("plotly_chart")[0].proto.spec)
+    assert spec["layout"]["sliders"][0]["steps"][50]["label"] == "0.50"

@@ -179,7 +179,7 @@ def test_the_sharpness_and_multiples_jobs_match_here(pool):
     there = pool.run(tsne_multiples, X, [5, 10], 5.0, [0, 1], 0, report=lambda *a: progress.append(a))
     here = tsne_multiples(X, [5, 10], 5.0, [0, 1], 0)
     assert all(np.array_equal(a, b) for a, b in zip(there[0] + there[1], here[0] + here[1]))
-    assert np.array_equal(here[1][0], TSNE(perplexity=5.0, max_iter=500, random_state=0).fit_transform(X))
+    assert np.array_equal(here[1][0], TSNE(perplexity=5.0, max_iter=500, init="random", random_state=0).fit_transform(X))
     # progress over all four maps: 500 iterations each, counted on from map to map
     assert progress[-1] == (2000, 2000) and [d for d, _ in progress] == sorted(d for d, _ in progress)
     assert (500, 2000) in progress and (1000, 2000) in progress and len(progress) > 4 * 40

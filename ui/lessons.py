@@ -14,6 +14,9 @@ import streamlit as st
 import claims.fit_line as fit
 import claims.optimizers as opt
 import claims.embeddings as emb
+import claims.batch_size as batch
+import claims.boundary as net
+import claims.calibration as cal
 from claims import claim
 
 from ui.params import shown
@@ -60,14 +63,18 @@ LESSONS = {lesson.slug: lesson for lesson in [
                           "Plain gradient descent zig-zags across the valley; momentum averages the zig-zag away."),
                     "What would happen with β = 0.99? Try it, then explain what you see.", preset="zigzag"),
                Step("decision-boundary", "One neuron draws one line",
-                    "A single neuron on XOR: whatever it learns, half the points stay on the wrong side.",
+                    claim(net.xor_line,
+                          "A single neuron on XOR: no straight line separates the corners, and the trained neuron "
+                          "stalls near 50 %."),
                     "Add one hidden layer of 4 units. What does each unit's tile show?", preset="xor-line"),
                Step("batch-size", "Noisy steps are cheap steps",
-                    "Batch 1 staggers per step but is far ahead per example seen.",
+                    claim(batch.noisy_but_cheap,
+                          "Batch 1 staggers per step but is far ahead per example seen."),
                     "If examples cost money, which batch size would you choose, and why?",
                     preset="noisy-but-cheap"),
                Step("calibration", "99 % accurate, and useless",
-                    "At 1 crash in 102 trips, “never” is 99 % accurate. Read recall and MCC.",
+                    claim(cal.car_crash,
+                          "At 1 crash in 102 trips, “never” is 99 % accurate. Read recall and MCC."),
                     "Which single number would you report for this model, and why not accuracy?",
                     preset="car-crash"),
            )),
@@ -95,25 +102,34 @@ LESSONS = {lesson.slug: lesson for lesson in [
              "Would a larger learning rate help? Try it.", preset="rastrigin"),
     )),
     Lesson("neural-networks", "What hidden layers buy", "Features versus depth, and two ways training fails.", (
-        Step("decision-boundary", "XOR with one neuron", "One line cannot separate XOR.",
+        Step("decision-boundary", "XOR with one neuron", claim(net.xor_line,
+                                                               "One line cannot separate XOR."),
              "Which single feature would make it separable?", preset="xor-line"),
-        Step("decision-boundary", "The product feature", "x₁x₂ turns XOR into one straight cut.",
+        Step("decision-boundary", "The product feature", claim(net.xor_product,
+                                                               "x₁x₂ turns XOR into one straight cut."),
              "Why does this work without any hidden layer?", preset="xor-product"),
-        Step("decision-boundary", "Spirals need depth", "One layer of 8 units against four layers.",
+        Step("decision-boundary", "Spirals need depth", claim(net.spiral_depth,
+                                                              "One layer of 8 units against four layers."),
              "What do the tiles of the last hidden layer look like?", preset="spiral-depth"),
-        Step("decision-boundary", "Overfitting", "Training loss to zero, test loss back up.",
+        Step("decision-boundary", "Overfitting", claim(net.overfit,
+                                                       "Training loss to zero, test loss back up."),
              "Add L2 regularisation: what happens to the weights' lines?", preset="overfit"),
-        Step("decision-boundary", "Dead ReLUs", "Blank tiles: units that never switch on.",
+        Step("decision-boundary", "Dead ReLUs", claim(net.dead_relu,
+                                                      "Blank tiles: units that never switch on."),
              "Why can a dead ReLU never come back?", preset="dead-relu"),
     )),
     Lesson("batch-size", "Choosing a batch size", "Noise, cost, the critical batch size and flat minima.", (
-        Step("batch-size", "Noise vs cost", "Per step and per example, who wins?",
+        Step("batch-size", "Noise vs cost", claim(batch.noisy_but_cheap,
+                                                  "Per step and per example, who wins?"),
              "What does each step of batch 1 cost, and what does it buy?", preset="noisy-but-cheap"),
-        Step("batch-size", "Linear scaling", "Double the batch, double the step: the curves coincide.",
+        Step("batch-size", "Linear scaling", claim(batch.double_double,
+                                                   "Double the batch, double the step: the curves coincide."),
              "When does this rule stop working?", preset="double-double"),
-        Step("batch-size", "The critical batch size", "Past B_crit, bigger batches stop saving steps.",
+        Step("batch-size", "The critical batch size", claim(batch.critical_batch,
+                                                            "Past B_crit, bigger batches stop saving steps."),
              "Compare B_crit with the noise scale B_simple.", preset="critical-batch"),
-        Step("batch-size", "Flat and sharp minima", "Small batches end where the loss is flatter.",
+        Step("batch-size", "Flat and sharp minima", claim(batch.flat_minima,
+                                                          "Small batches end where the loss is flatter."),
              "Does the flatter minimum generalise better here?", preset="flat-minima"),
     )),
     Lesson("embeddings", "Reading a t-SNE plot", "Distill's warnings, one at a time.", (
@@ -131,13 +147,17 @@ LESSONS = {lesson.slug: lesson for lesson in [
              "Which numbers below the chart capture what each keeps?", preset="global-local"),
     )),
     Lesson("thresholds", "From a score to a decision", "Calibration, costs and rare events.", (
-        Step("calibration", "The accuracy paradox", "A rare event makes accuracy meaningless.",
+        Step("calibration", "The accuracy paradox", claim(cal.car_crash,
+                                                          "A rare event makes accuracy meaningless."),
              "Which metrics still tell the truth?", preset="car-crash"),
-        Step("calibration", "Over-confident probabilities", "Naive Bayes before and after isotonic regression.",
+        Step("calibration", "Over-confident probabilities", claim(cal.nb_isotonic,
+                                                                  "Naive Bayes before and after isotonic regression."),
              "Why does duplicating features make naive Bayes over-confident?", preset="nb-isotonic"),
-        Step("calibration", "Overfitting the calibration", "Isotonic regression on 100 rows.",
-             "Why does Platt scaling overfit less?", preset="isotonic-overfit"),
-        Step("calibration", "Where to draw the line", "Block fraud at 0.8 or at 0.9?",
+        Step("calibration", "Overfitting the calibration", claim(cal.isotonic_overfit,
+                                                                 "Isotonic regression on 100 rows."),
+             "Compare the test ECE of isotonic, Platt and no calibration: which would you trust with 100 rows, and why?", preset="isotonic-overfit"),
+        Step("calibration", "Where to draw the line", claim(cal.fraud,
+                                                            "Block fraud at 0.8 or at 0.9?"),
              "Set the costs of each mistake. Where is the cheapest threshold?", preset="fraud"),
     )),
 ]}

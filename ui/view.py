@@ -183,7 +183,8 @@ class View:
         with controls:
             self.preset_picker()
             keys = st.container()
-            more = st.expander("⚙️ More controls") if self.more_controls else None
+            # presenter mode shows only the key controls: no empty expander either
+            more = st.expander("⚙️ More controls") if self.more_controls and not self.presenting else None
             self.share_button()
         self._stage = Stage(keys, more, figure)
         self.preset_notice()
@@ -306,6 +307,18 @@ class View:
         """``fig`` as this viewer needs it: their palette, presenter sizes, panels stacked on a phone, and
         optionally on its last frame."""
         return _styled(fig, current_palette(), PRESENTER_SCALE if self.presenting else 1.0, last_frame, on_phone())
+
+    def stage_keys(self):
+        """The stage's key-control column, for what sits with the key controls but is not one (a live switch);
+        the page's flow where it has no stage."""
+        return self._stage.keys if self._stage is not None else st.container()
+
+    def stage_more(self):
+        """The stage's "More controls" panel, for headings and buttons among those controls; None in presenter
+        mode (which shows only the key controls), the page's flow where it has no stage."""
+        if self._stage is None:
+            return st.container()
+        return self._stage.more
 
     def on_stage(self):
         """The stage's figure column, for the main figure and what must be read with it (a divergence); the

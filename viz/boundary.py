@@ -1,8 +1,10 @@
 """The decision-boundary animation: one figure in which everything about a training run moves together.
 
-Top left, the network (a tile per unit, a line per weight); top right, the decision map with the data; below,
-loss and accuracy growing epoch by epoch and the confusion matrix of the current frame. One figure, because
-separate charts cannot share a Play button.
+Left, the decision map with the data, as large as the figure's height allows; right, the network (a tile per
+unit, a line per weight) over loss and accuracy growing epoch by epoch. One figure, because separate charts
+cannot share a Play button; sized for the stage's figure column (about 600 px wide at 1280×720), so that the
+whole of it, its Play button and step slider included, is on screen beside the key controls. The confusion
+matrix is a figure of its own (:func:`confusion_figure`), read below the stage.
 """
 
 from __future__ import annotations
@@ -23,12 +25,16 @@ CURVE_POINTS = 250
 FRAME_MS = 160
 TRAIN_COLOR, TEST_COLOR = OKABE_ITO["black"], OKABE_ITO["vermillion"]
 AXES = {  # name: (x domain, y domain)
-    "net": ((0.0, 0.47), (0.40, 1.0)),
-    "map": ((0.55, 1.0), (0.40, 1.0)),
-    "loss": ((0.0, 0.28), (0.0, 0.27)),
-    "acc": ((0.36, 0.64), (0.0, 0.27)),
-    "cm": ((0.76, 0.96), (0.0, 0.27)),
+    "map": ((0.0, 0.48), (0.0, 1.0)),
+    "net": ((0.55, 1.0), (0.40, 1.0)),
+    "loss": ((0.55, 0.75), (0.0, 0.25)),
+    "acc": ((0.82, 1.0), (0.0, 0.25)),
 }
+#: Height of the animation: with its Play buttons and slider it fits under a stage title at 1280×720.
+HEIGHT = 560
+#: The still figure of live training has no buttons or slider, and leaves room for a line under it.
+STILL_HEIGHT = 450
+MARGIN = {"l": 10, "r": 10, "t": 58}
 
 
 @dataclass
@@ -62,7 +68,24 @@ def boundary_still(run: TrainingRun, data: BoundaryData) -> go.Figure:
     """The run's last snapshot as a still figure (for live training, redrawn a few times a second)."""
     fig, frames = _figure_and_frames(run, data, np.array([run.n_frames - 1]))
     show_frame(fig, frames[-1])
-    fig.update_layout(margin={"b": 20}, title={"text": frames[-1].label, "x": 0.0, "font": {"size": 14}})
+    fig.update_layout(height=STILL_HEIGHT, margin={"b": 30, "t": 80},
+                      title={"text": frames[-1].label, "x": 0.0, "y": 0.99, "yanchor": "top", "font": {"size": 14}})
+    return fig
+
+
+def confusion_figure(run: TrainingRun, data: BoundaryData) -> go.Figure:
+    """The confusion matrix of the run's last snapshot (test data, or training data without a test split)."""
+    labels = [f"class {k}" for k in range(data.n_classes)]
+    counts = run.confusion[-1].astype(np.float32)
+    fig = go.Figure(go.Heatmap(z=counts, x=labels, y=labels, colorscale=[[0, "#FFFFFF"], [1, OKABE_ITO["sky_blue"]]],
+                               showscale=False, texttemplate="%{z}", textfont={"size": 14}, zmin=0,
+                               zmax=max(1.0, float(counts.sum()) / data.n_classes),
+                               hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
+    side = 90 + 48 * data.n_classes
+    fig.update_layout(height=side + 40, width=side + 60, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                      xaxis={"title": "predicted", "type": "category", "side": "bottom"},
+                      yaxis={"title": "true", "type": "category", "autorange": "reversed"},
+                      title={"text": f"Epoch {int(run.epochs[-1])}", "x": 0.0, "font": {"size": 13}})
     return fig
 
 
@@ -75,9 +98,9 @@ def _figure_and_frames(run: TrainingRun, data: BoundaryData, wanted: np.ndarray)
     coefs = [run.model._unpack(run.params[i])[0] for i in frames_at]
     scale = weight_scale(coefs)
     frames = [_frame(run, data, layout, traces, i, coef, scale) for i, coef in zip(frames_at, coefs)]
-    fig.update_layout(height=860, margin={"l": 10, "r": 10, "t": 40, "b": 150}, plot_bgcolor="white",
-                      legend={"orientation": "h", "x": 0.55, "y": 1.06, "xanchor": "left", "yanchor": "bottom",
-                              "font": {"size": 11}, "itemwidth": 30},
+    fig.update_layout(height=HEIGHT, margin=MARGIN, plot_bgcolor="white",
+                      legend={"orientation": "h", "x": 0.0, "y": 1.0, "xanchor": "left", "yanchor": "bottom",
+                              "font": {"size": 11}, "itemwidth": 30, "entrywidth": 0},
                       annotations=[*fig.layout.annotations, *_labels(layout, data)])
     return fig, frames
 
@@ -89,41 +112,44 @@ def _axes(fig: go.Figure, layout: Layout, data: BoundaryData) -> None:
     hidden = {"showgrid": False, "zeroline": False, "showticklabels": False, "ticks": ""}
     half = layout.height / 2 + 0.2
     n_cols = len(layout.layer_units)
+    small = {"tickfont": {"size": 10}, "nticks": 4}
     fig.update_layout(
-        xaxis={"domain": AXES["net"][0], **hidden, "range": [-1.3, layout.x(n_cols - 1) + 1.0]},
-        yaxis={"domain": AXES["net"][1], **hidden, "range": [-half, half + 0.5], "scaleanchor": "x"},
-        xaxis2={"domain": AXES["map"][0], "range": [data.xs[0], data.xs[-1]], "title": "x₁", "anchor": "y2",
-                "showgrid": False, "constrain": "domain"},
-        yaxis2={"domain": AXES["map"][1], "range": [data.ys[0], data.ys[-1]], "title": "x₂", "anchor": "x2",
-                "scaleanchor": "x2", "showgrid": False, "constrain": "domain"},
-        xaxis3={"domain": AXES["loss"][0], "anchor": "y3", "title": "epoch"},
-        yaxis3={"domain": AXES["loss"][1], "anchor": "x3", "title": "loss", "rangemode": "tozero"},
-        xaxis4={"domain": AXES["acc"][0], "anchor": "y4", "title": "epoch"},
-        yaxis4={"domain": AXES["acc"][1], "anchor": "x4", "title": "accuracy", "range": [0, 1.02],
-                "tickformat": ".0%"},
-        xaxis5={"domain": AXES["cm"][0], "anchor": "y5", "title": "predicted", "type": "category",
-                "side": "bottom"},
-        yaxis5={"domain": AXES["cm"][1], "anchor": "x5", "title": "true", "type": "category",
-                "autorange": "reversed"},
+        xaxis={"domain": AXES["net"][0], **hidden, "range": [-1.3, layout.x(n_cols - 1) + 1.0], "anchor": "y",
+               "constrain": "domain"},
+        yaxis={"domain": AXES["net"][1], **hidden, "range": [-half, half + 0.5], "scaleanchor": "x",
+               "constrain": "domain", "anchor": "x"},
+        # the map keeps its squares and sits at the top left, its title and legend just over it
+        xaxis2={"domain": AXES["map"][0], "range": [data.xs[0], data.xs[-1]], "title": {"text": "x₁", "standoff": 2},
+                "anchor": "y2", "showgrid": False, "constrain": "domain", "constraintoward": "left"},
+        yaxis2={"domain": AXES["map"][1], "range": [data.ys[0], data.ys[-1]], "title": {"text": "x₂", "standoff": 2},
+                "anchor": "x2", "scaleanchor": "x2", "showgrid": False, "constrain": "domain",
+                "constraintoward": "top"},
+        xaxis3={"domain": AXES["loss"][0], "anchor": "y3", **small},
+        yaxis3={"domain": AXES["loss"][1], "anchor": "x3", "rangemode": "tozero", **small},
+        xaxis4={"domain": AXES["acc"][0], "anchor": "y4", **small},
+        yaxis4={"domain": AXES["acc"][1], "anchor": "x4", "range": [0, 1.02], "tickformat": ".0%",
+                "tickfont": {"size": 10}, "tickvals": [0, 0.5, 1]},
     )
 
 
 def _labels(layout: Layout, data: BoundaryData) -> list[dict]:
-    """Column headings over the network and the feature names beside its inputs."""
+    """Column headings over the network, the feature names beside its inputs and the panels' titles."""
     top = layout.height / 2 + 0.35
-    heads = ["Features", *data.layer_labels, "Output"]
+    heads = ["Input", *data.layer_labels, "Output"]
+    small = len(layout.layer_units) > 4  # many columns: narrower headings
     notes = [{"x": layout.x(c), "y": top, "xref": "x", "yref": "y", "text": f"<b>{h}</b>", "showarrow": False,
-              "font": {"size": 12}} for c, h in enumerate(heads)]
+              "font": {"size": 9 if small else 11}} for c, h in enumerate(heads)]
     notes += [{"x": layout.x(0) - 0.42, "y": y, "xref": "x", "yref": "y", "text": label, "showarrow": False,
-               "xanchor": "right", "font": {"size": 12}} for y, label in zip(layout.ys(0), data.feature_labels)]
-    titles = {"map": "Decision map: colour = class, depth = confidence" +
-                     ("<br><span style='font-size:11px'>filled = train · hollow = test</span>"
-                      if data.show_test and len(data.X_test) else ""), "loss": "Loss", "acc": "Accuracy",
-              "cm": "Confusion matrix"}
+               "xanchor": "right", "font": {"size": 11}} for y, label in zip(layout.ys(0), data.feature_labels)]
+    key = ("filled = train · hollow = test" if data.show_test and len(data.X_test) else "")
+    titles = {"map": "Decision map" + (f" <span style='font-size:11px'>({key})</span>" if key else ""),
+              "net": "Network: what each unit computes", "loss": "Loss", "acc": "Accuracy"}
     for name, text in titles.items():
-        (x0, x1), (_, y1) = AXES[name]
-        notes.append({"x": (x0 + x1) / 2, "y": y1 + 0.01, "xref": "paper", "yref": "paper", "text": f"<b>{text}</b>",
-                      "showarrow": False, "yanchor": "bottom", "font": {"size": 13}})
+        (x0, _), (_, y1) = AXES[name]
+        # over the map, the legend sits between the title and the panel
+        notes.append({"x": x0, "y": y1, "xref": "paper", "yref": "paper", "text": f"<b>{text}</b>",
+                      "showarrow": False, "xanchor": "left", "yanchor": "bottom", "font": {"size": 12},
+                      "yshift": 24 if name == "map" else 2})
     return notes
 
 
@@ -169,16 +195,10 @@ def _base_traces(fig: go.Figure, run: TrainingRun, data: BoundaryData, layout: L
     top = np.nanmax([np.nanmax(run.train_loss), np.nanmax(run.test_loss) if has_test else 0])
     fig.update_layout(xaxis3={"range": [0, max(epochs, 1)]}, xaxis4={"range": [0, max(epochs, 1)]},
                       yaxis3={"range": [0, float(top) * 1.05 + 1e-9]})
-    fig.add_annotation(x=1, y=1, xref="x3 domain", yref="y3 domain", showarrow=False, xanchor="right",
+    fig.add_annotation(x=1, y=AXES["loss"][1][1], xref="paper", yref="paper", showarrow=False, xanchor="right",
+                       yanchor="bottom", yshift=20, font={"size": 11},  # over the curves' titles
                        text=f"<span style='color:{TRAIN_COLOR}'>— train</span>" +
                             (f"  <span style='color:{TEST_COLOR}'>- - test</span>" if has_test else ""))
-    # confusion matrix
-    labels = [f"class {k}" for k in range(data.n_classes)]
-    add("cm", go.Heatmap(z=np.zeros((data.n_classes, data.n_classes)), x=labels, y=labels, xaxis="x5", yaxis="y5",
-                         colorscale=[[0, "#FFFFFF"], [1, OKABE_ITO["sky_blue"]]], showscale=False,
-                         texttemplate="%{z}", textfont={"size": 14}, zmin=0,
-                         zmax=max(1, run.confusion[-1].sum() / data.n_classes),
-                         hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>"))
     return index
 
 
@@ -213,7 +233,6 @@ def _frame(run: TrainingRun, data: BoundaryData, layout: Layout, traces: dict, i
     for role, (train, test) in zip(("loss", "acc"), curves):
         for trace, values in zip(traces[role], (train, test)):
             updates.append((trace, {"x": upto.astype(np.float32), "y": values[upto]}))
-    updates.append((traces["cm"][0], {"z": run.confusion[i].astype(np.float32)}))
     return Frame(label=_label(run, i, epoch), traces=[t for t, _ in updates], data=[d for _, d in updates])
 
 

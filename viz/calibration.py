@@ -35,6 +35,26 @@ POINT_RADIUS = 6.5
 #: Above this threshold the "t = …" label sits left of the line, so it stays inside the panel.
 LABEL_FLIPS_AT = 0.8
 
+# The threshold figure's layout, made for the stage: the figure column beside the key controls, 600 px wide
+# at 1280×720 (with the sidebar open) to ~1,080 px at 1920×1080, under a figure top of ~190 px. At HEIGHT the
+# whole figure, its slider included, is on a 720-px screen.
+HEIGHT = 480
+#: Top: the legend and the panel titles of the first row; bottom: the second row's axis titles and the slider.
+MARGIN = {"t": 30, "b": 92, "l": 10, "r": 10}
+#: Histograms (two columns) over ROC and precision–recall; the confusion matrix over the metrics, the widest
+#: column, so a cell holds "false negatives" at SMALL_FONT in a 600-px figure.
+COLUMN_WIDTHS = [0.31, 0.29, 0.40]
+ROW_HEIGHTS = [0.52, 0.48]
+#: Between the rows: the histograms' tick labels and axis title, and the second row's panel titles.
+VERTICAL_SPACING = 0.19
+#: Between the columns: the confusion matrix's "actual 0" and precision–recall's axis labels.
+HORIZONTAL_SPACING = 0.1
+#: How far (a share of the plot's height) the metric list reaches above its row, into the gap under the matrix.
+METRICS_REACH = 0.06
+SMALL_FONT, TITLE_FONT = 11, 13
+#: Pixels from the bottom of the panels to the slider's readout: room for the second row's axis titles.
+SLIDER_DROP = 42
+
 
 def threshold_grid(t: float) -> tuple[np.ndarray, int]:
     """The slider's thresholds and the step it opens on: the grid, plus ``t`` itself if it falls between two
@@ -64,10 +84,11 @@ def threshold_explorer(table, hist, t: float) -> go.Figure:
     whole figure. The curves and histograms are thinned (a few kilobytes whatever the number of rows).
     """
     grid, active = threshold_grid(t)
-    fig = subplots(rows=2, cols=3, column_widths=[0.36, 0.34, 0.30], vertical_spacing=0.16,
-                   horizontal_spacing=0.08, specs=[[{"colspan": 2}, None, {}], [{}, {}, {}]],
-                   subplot_titles=("Scores of each class (count, log scale)", "Confusion matrix",
-                                   "ROC curve", "Precision–recall curve", ""))
+    fig = subplots(rows=2, cols=3, column_widths=COLUMN_WIDTHS, row_heights=ROW_HEIGHTS,
+                   vertical_spacing=VERTICAL_SPACING, horizontal_spacing=HORIZONTAL_SPACING,
+                   specs=[[{"colspan": 2}, None, {}], [{}, {}, {}]],
+                   # the histograms' title is the legend's (above them, where a title would collide with it)
+                   subplot_titles=("", "Confusion matrix", "ROC curve", "Precision–recall curve", ""))
     edges, negatives, positives = hist
     centres, width = (edges[:-1] + edges[1:]) / 2, edges[1] - edges[0]
     for counts, color, name in ((negatives, NEG, "negatives (y = 0)"), (positives, POS, "positives (y = 1)")):
@@ -82,18 +103,24 @@ def threshold_explorer(table, hist, t: float) -> go.Figure:
                                  showlegend=False, hoverinfo="skip"), row=2, col=col)
         fig.add_trace(go.Scatter(x=chance[0], y=chance[1], mode="lines", showlegend=False, hoverinfo="skip",
                                  line={"color": "#BBBBBB", "dash": "dot"}), row=2, col=col)
-    fig.update_xaxes(title="score", range=[0, 1], row=1, col=1)
-    fig.update_yaxes(type="log", title="count", row=1, col=1)
+    fig.update_xaxes(title={"text": "score", "standoff": 2}, range=[0, 1], row=1, col=1)
+    fig.update_yaxes(type="log", title={"text": "count", "standoff": 2}, row=1, col=1)
     fig.update_xaxes(range=[-0.5, 1.5], tickvals=[0, 1], ticktext=["predicted 0", "predicted 1"], showgrid=False,
-                     zeroline=False, fixedrange=True, row=1, col=3)
+                     zeroline=False, fixedrange=True, tickfont={"size": SMALL_FONT}, row=1, col=3)
     fig.update_yaxes(range=[1.5, -0.5], tickvals=[0, 1], ticktext=["actual 0", "actual 1"], showgrid=False,
-                     zeroline=False, fixedrange=True, row=1, col=3)
-    fig.update_xaxes(title="false-positive rate", range=[0, 1], row=2, col=1)
-    fig.update_yaxes(title="true-positive rate", range=[0, 1.02], row=2, col=1)
-    fig.update_xaxes(title="recall", range=[0, 1], row=2, col=2)
-    fig.update_yaxes(title="precision", range=[0, 1.02], row=2, col=2)
+                     zeroline=False, fixedrange=True, tickfont={"size": SMALL_FONT}, row=1, col=3)
+    fig.update_xaxes(title={"text": "false-positive rate", "standoff": 2}, range=[0, 1], nticks=3, row=2, col=1)
+    fig.update_yaxes(title={"text": "true-positive rate", "standoff": 2}, range=[0, 1.02], nticks=3, row=2, col=1)
+    fig.update_xaxes(title={"text": "recall", "standoff": 2}, range=[0, 1], nticks=3, row=2, col=2)
+    fig.update_yaxes(title={"text": "precision", "standoff": 2}, range=[0, 1.02], nticks=3, row=2, col=2)
     fig.update_xaxes(range=[0, 1], visible=False, fixedrange=True, row=2, col=3)
-    fig.update_yaxes(range=[0, 1], visible=False, fixedrange=True, row=2, col=3)
+    # the metric list reaches up into the gap under the confusion matrix (which has no axis title there), so
+    # its ten lines fit also in presenter mode's larger type
+    bottom, top = fig.layout.yaxis5.domain
+    fig.update_yaxes(range=[0, 1], visible=False, fixedrange=True, domain=[bottom, top + METRICS_REACH],
+                     row=2, col=3)
+    for note in fig.layout.annotations:  # the panel titles, a little smaller than Plotly's 16 px
+        note.font = {"size": TITLE_FONT}
     # The marks and the slider go into the figure's dict: through update_layout Plotly validated each of
     # ~100 steps (a third of the build). tests/test_threshold_figure.py validates the whole figure instead.
     spec = fig.to_dict()
@@ -106,8 +133,10 @@ def threshold_explorer(table, hist, t: float) -> go.Figure:
     notes += marks.annotations()
     steps = [marks.at(g, row) for g, row in zip(grid, _rows_at(table, grid))]
     _apply(steps[active], shapes, notes)
-    layout.update(height=800, barmode="overlay", legend={"orientation": "h", "y": 1.1},
-                  margin={"t": 60, "l": 10, "r": 10, "b": 90}, shapes=shapes, annotations=notes,
+    layout.update(height=HEIGHT, barmode="overlay", margin=MARGIN, shapes=shapes, annotations=notes,
+                  legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1, "yanchor": "bottom",
+                          "font": {"size": SMALL_FONT}, "title": {"text": "Scores of each class:", "side": "left"},
+                          "itemwidth": 30, "tracegroupgap": 0},
                   sliders=[_slider(grid, steps, active)])
     return go.Figure(spec, _validate=False)
 
@@ -142,7 +171,7 @@ def _rows_at(table, thresholds) -> list[_Row]:
 def _slider(grid, steps: list[dict], active: int) -> dict:
     """Plotly's slider over ``grid``: each step one relayout (no frames, so no trace is ever replaced)."""
     return {
-        "active": active, "x": 0.0, "len": 1.0, "y": 0, "yanchor": "top", "pad": {"t": 50, "b": 4},
+        "active": active, "x": 0.0, "len": 1.0, "y": 0, "yanchor": "top", "pad": {"t": SLIDER_DROP, "b": 4},
         "currentvalue": {"prefix": "threshold t = ", "visible": True, "xanchor": "left",
                          "font": {"size": 14, "color": "#31333F"}},
         # a label under each of ~100 ticks would overlap; the readout above says where the slider is
@@ -192,14 +221,16 @@ class _Marks:
               "y1": i + 0.5, "layer": "below", "line": {"color": "white", "width": 2}} for i, j, _ in self.CELLS]
 
     def annotations(self) -> list[dict]:
-        table = {"xref": "x5", "yref": "y5", "y": 1, "yanchor": "top", "showarrow": False, "font": {"size": 13}}
+        table = {"xref": "x5", "yref": "y5", "y": 1, "yanchor": "top", "showarrow": False,
+                 "font": {"size": SMALL_FONT}}
         return [
             {"xref": "x", "yref": "y domain", "y": 1, "yanchor": "top", "xshift": 0, "showarrow": False,
-             "font": {"size": 13}, "bgcolor": "rgba(255,255,255,0.8)"},
+             "font": {"size": 12}, "bgcolor": "rgba(255,255,255,0.8)"},
             {**table, "x": 1, "xanchor": "right", "align": "right"},
             {**table, "x": 0, "xanchor": "left", "align": "left",
              "text": "<br>".join(["<b>metric</b>"] + [m for m, _ in METRICS])},
-        ] + [{"xref": "x2", "yref": "y2", "x": j, "y": i, "showarrow": False, "font": {"size": 14, "color": "#1A1A1A"}}
+        ] + [{"xref": "x2", "yref": "y2", "x": j, "y": i, "showarrow": False,
+              "font": {"size": SMALL_FONT, "color": "#1A1A1A"}}
              for i, j, _ in self.CELLS]
 
     def at(self, t: float, row) -> dict:

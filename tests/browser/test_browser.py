@@ -43,13 +43,19 @@ def streamlit_slider(pg, key):
 
 @pytest.mark.parametrize("url_path, title", PAGES)
 def test_screenshot_each_page_opened_by_direct_url_on_a_fresh_server(fresh_server, browser, url_path, title):
-    context = browser.new_context(viewport={"width": 1400, "height": 1700})
+    context = browser.new_context(viewport={"width": 1280, "height": 720})  # a classroom projector: the stage
     pg = context.new_page()
     open_url(pg, f"{fresh_server.url}/{url_path}")
     assert_healthy(pg)
     assert title in pg.locator("h1").first.inner_text()
     if url_path:
         pg.wait_for_selector(".js-plotly-plot .slider-container")
+        rail = pg.locator("g.slider-container[role='slider']").first
+        if rail.count():  # show the run's last frame (ui/keyboard.py: End steps the slider to it)
+            rail.focus()
+            pg.keyboard.press("End")
+            pg.wait_for_timeout(2000)
+        pg.mouse.move(2, 2)  # no hover label over the picture
     out = Path(os.environ.get("SCREENSHOT_DIR") or ARTIFACTS / "screenshots")
     out.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(out / f"{url_path or 'home'}.png"))

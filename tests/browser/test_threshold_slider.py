@@ -12,7 +12,8 @@ import pytest
 
 from core.thresholds import at_threshold, threshold_table
 from tests.browser.conftest import ARTIFACTS, wait_for_app
-from tests.test_calibration_presets import run
+from claims.calibration import run
+from tests.test_app_pages import declared
 
 PRESET = "car-crash"
 READOUT = ".slider-group > text.slider-label"  # Plotly's "threshold t = 0.50" above the slider
@@ -31,7 +32,8 @@ WATCH_SCRIPT_STATE = """() => {
 @pytest.fixture(scope="module")
 def expected():
     """The page's test split and scores for the preset, computed here with ``core`` (as the page does)."""
-    _, y_test, scores = run(PRESET)
+    params, presets = declared("explorers/calibration.py")
+    y_test, scores, _ = run({p.name: p.default for p in params} | presets[PRESET].values)
     return threshold_table(y_test, scores["none"], probabilities=True)
 
 
