@@ -32,8 +32,13 @@ KEYBOARD_JS = """<script>
     const api = window.Plotly;
     if (!step) return;
     if (api && typeof api[step.method] === 'function') {
+      const at = steps.indexOf(step);
       // the next key press or Play interrupts this animation, which rejects its promise: that is expected
-      Promise.resolve(api[step.method](plot, ...(step.args || []))).catch(() => {});
+      let done = Promise.resolve(api[step.method](plot, ...(step.args || [])));
+      // Plotly moves the slider itself only when an animation reaches the step's frame; after any other method
+      // (a threshold slider's relayout) the knob and its readout must be moved to the step too
+      if (step.method !== 'animate') done = done.then(() => api.relayout(plot, {'sliders[0].active': at}));
+      done.catch(() => {});
     } else {
       clickRail(plot, steps.indexOf(step), steps.length);
     }

@@ -40,7 +40,7 @@ def paths_animation(runs, labels: list[str], surface, noise: list[np.ndarray], x
                         specs=[[{"rowspan": 3}, {}], [None, {}], [None, {}]],
                         subplot_titles=("Paths over the loss surface (w across, b up)", "Full-data loss per update step",
                                         "… per example seen" if x_axis == "examples" else "… per second of compute",
-                                        "Noise scale B_simple = tr Σ / |G|² at each racer"))
+                                        "Noise scale B_simple = tr Σ / |G|²"))
     fig.add_trace(go.Contour(x=ws, y=bs, z=np.log10(Z - Z.min() + 1e-3), colorscale=SEQUENTIAL, ncontours=25,
                              showscale=False, line={"width": 0.4}, hoverinfo="skip", opacity=0.85), row=1, col=1)
     if optimum is not None:
@@ -89,7 +89,9 @@ def paths_animation(runs, labels: list[str], surface, noise: list[np.ndarray], x
         fig.update_yaxes(type="log", title="B_simple", row=3, col=2,
                          range=[np.log10(finite.min()) - 0.1, np.log10(finite.max()) + 0.1])
     fig.update_yaxes(dtick=1, row=3, col=2)  # one label per decade
-    fig.update_layout(height=580, legend={"orientation": "h", "y": 1.2, "x": 0}, margin={"t": 95, "l": 10, "r": 10})
+    # the legend grows upwards from above the panel titles, so a second row (a narrow stage) covers nothing
+    fig.update_layout(height=580, legend={"orientation": "h", "y": 1.1, "x": 0, "yanchor": "bottom"},
+                      margin={"t": 110, "l": 10, "r": 40})
     return animate(fig, frames)
 
 

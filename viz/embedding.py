@@ -151,7 +151,7 @@ def side_by_side(pca_xy, frames, frame_iters, labels=None, label_names=None, tex
     fig.update_yaxes(title=pca_axes[1], row=1, col=1, scaleanchor="x", scaleratio=1)
     fig.update_xaxes(range=[-1.08, 1.08], showticklabels=False, title="rescaled to fit each frame", row=1, col=2)
     fig.update_yaxes(range=[-1.08, 1.08], showticklabels=False, row=1, col=2, scaleanchor="x2", scaleratio=1)
-    fig.update_layout(height=560, legend={"orientation": "h", "y": 1.12, "itemsizing": "constant"},
+    fig.update_layout(height=560, legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "itemsizing": "constant"},
                       margin={"t": 80, "l": 10, "r": 10})
     return animate(fig, shown, slider_prefix="iteration ")
 

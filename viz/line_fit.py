@@ -79,7 +79,7 @@ def fit_animation(x, y, traj: Trajectory, *, optimum, true_line=None) -> go.Figu
     fig.update_yaxes(type="log", range=np.log10(_padded(finite, 0.0, positive=True)) + [-0.1, 0.1],
                      row=1, col=3)
     fig.update_layout(height=540, legend={"orientation": "h", "y": 1.12, "x": 0, "yanchor": "bottom"},
-                      margin={"t": 90})
+                      margin={"t": 90, "r": 40})
     return animate(fig, frames, slider_prefix="step ", template="plotly_white")
 
 

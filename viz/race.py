@@ -103,8 +103,10 @@ def start_map(objective: Objective, start) -> go.Figure:
 
 def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
     """Paths over the contours (left) and loss per step (right), all racers advancing together."""
-    fig = subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.15,
-                        subplot_titles=("Paths over the surface", "Loss per step"))
+    # room between the panels for the colour bar's ticks and the loss axis's ticks: no axis title there (the
+    # panel's title says what the axis is), so the two cannot overlap in the stage's narrow figure column
+    fig = subplots(rows=1, cols=2, column_widths=[0.58, 0.42], horizontal_spacing=0.17,
+                   subplot_titles=("Paths over the surface", "Loss f per step"))
     _add_surface(fig, objective, result.positions[0, 0],
                  colorbar={"title": {"text": "log height", "side": "top"}, "thickness": 10, "len": 0.75,
                            "x": fig.layout.xaxis.domain[1] + 0.005, "xanchor": "left"}, row=1, col=1)
@@ -146,9 +148,8 @@ def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
     finite = result.loss[np.isfinite(result.loss)]
     if finite.size and finite.min() > 0:
         lo, hi = np.log10(finite.min()), np.log10(finite.max())
-        fig.update_yaxes(type="log", range=[lo - 0.2, hi + 0.2], title_text="f (log scale)", row=1, col=2)
-    else:
-        fig.update_yaxes(title_text="f", row=1, col=2)
+        fig.update_yaxes(type="log", range=[lo - 0.2, hi + 0.2], row=1, col=2)
+        fig.layout.annotations[1].text = "Loss f per step (log scale)"
     fig.update_layout(height=560, margin={"t": 90},
                       legend={"orientation": "h", "y": 1.12, "x": 0, "yanchor": "bottom"})
     return animate(fig, frames, slider_prefix="step ", template="plotly_white")

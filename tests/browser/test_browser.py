@@ -50,12 +50,17 @@ def test_screenshot_each_page_opened_by_direct_url_on_a_fresh_server(fresh_serve
     assert title in pg.locator("h1").first.inner_text()
     if url_path:
         pg.wait_for_selector(".js-plotly-plot .slider-container")
-        rail = pg.locator("g.slider-container[role='slider']").first
+        rail = pg.locator(".js-plotly-plot", has=pg.locator("g.updatemenu-button")).locator(
+            "g.slider-container[role='slider']").first
         if rail.count():  # show the run's last frame (ui/keyboard.py: End steps the slider to it)
             rail.focus()
             pg.keyboard.press("End")
             pg.wait_for_timeout(2000)
+            pg.evaluate("() => { document.activeElement.blur(); "
+                        "document.querySelectorAll('*').forEach((el) => { if (el.scrollTop) el.scrollTop = 0; }); }")
         pg.mouse.move(2, 2)  # no hover label over the picture
+        pg.wait_for_timeout(500)
+        pg.evaluate("() => document.querySelectorAll('*').forEach((el) => { if (el.scrollTop) el.scrollTop = 0; })")
     out = Path(os.environ.get("SCREENSHOT_DIR") or ARTIFACTS / "screenshots")
     out.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(out / f"{url_path or 'home'}.png"))

@@ -160,3 +160,19 @@ def test_the_math_panel_equations_fit_their_column(server, browser):
             assert [w for w in widths if w[0] > w[1] + 1] == [], (width, widths)
         finally:
             context.close()
+
+
+def test_the_arrow_keys_move_the_threshold_and_its_readout_together(server, page, expected):
+    """Keyboard steps ran the step's relayout but left the knob and its readout behind: End showed the matrix
+    at t = 1.00 under a readout of 0.50."""
+    page.goto(f"{server.url}/calibration?preset={PRESET}")
+    wait_for_app(page)
+    chart = figure(page)
+    chart.locator("g.slider-container[role='slider']").focus()
+    for key, t in (("End", 1.0), ("ArrowLeft", 0.99), ("Home", 0.0), ("ArrowRight", 0.01)):
+        page.keyboard.press(key)
+        page.wait_for_function(f"() => document.querySelector('.js-plotly-plot {READOUT}')"
+                               f".textContent.includes('{t:.2f}')", timeout=5_000)
+        readout, cells = shown(chart)
+        assert threshold_of(readout) == t
+        assert_matches_core(cells, expected, t)
