@@ -75,5 +75,7 @@ def png_data_uri(picture: np.ndarray) -> str:
     from PIL import Image  # Pillow comes with Streamlit
 
     out = io.BytesIO()
-    Image.fromarray(picture).save(out, format="PNG", optimize=True)
+    # zlib's default level: a 480×480 map in ~20 ms and ~59 KB; optimize=True saved 15 % for 7× the time
+    # (150 ms), which every control change waited for
+    Image.fromarray(picture).save(out, format="PNG", compress_level=6)
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
