@@ -17,7 +17,7 @@ from ui.errors import attempt
 from ui.export import export_buttons
 from ui.math_panel import math_and_code
 from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
-from ui.uploads import numeric_table, upload_widget
+from ui.uploads import guess_label_column, numeric_table, upload_widget
 from ui.view import View
 from ui.workers import draw, run_heavy
 from viz.calibration import (ONE_IN_STEPS, cost_curve, paradox_animation, per_10k_table, prevalence_curve,
@@ -184,9 +184,13 @@ def uploaded_table() -> tuple[tuple | None, tuple | None]:
         return None, None
     left, right = st.columns(2)
     with left:
+        # the column named like a label (species, class, y…) when there is one, else the first with two values
+        named = guess_label_column(df)
         binary = [i for i, c in enumerate(df.columns) if df[c].nunique(dropna=True) == 2]
-        label = st.selectbox("Label column (two values)", list(df.columns), key="calibration.label",
-                             index=binary[0] if binary else 0)
+        default = list(df.columns).index(named) if named is not None else (binary[0] if binary else 0)
+        label = st.selectbox("Label column", list(df.columns), key="calibration.label", index=default,
+                             help="Two values: the second is the positive class. More: pick one class to "
+                                  "judge against all the others.")
         mode = st.radio("The other columns are", ["features to train a model on", "a score to judge"],
                         key="calibration.mode", horizontal=True)
     with right:
@@ -197,20 +201,29 @@ def uploaded_table() -> tuple[tuple | None, tuple | None]:
             features = st.multiselect("Feature columns to train on", others, key="calibration.features",
                                       placeholder="All numeric columns")
     made = attempt(numeric_table, df, features or None, label, min_columns=1,
-                   fix="Pick a label column with two values.")
+                   fix="Pick a label column.")
     if made is None:
         return None, None
     X, codes, names, _, notices = made
     for notice in notices:
         st.info(notice, icon="ℹ️")
+    positive = None
+    if len(names) > 2:  # one class against the rest: a two-class question the page can answer
+        positive = st.selectbox("Positive class (one against the rest)", [str(n) for n in names],
+                                key="calibration.positive")
+        k = [str(n) for n in names].index(positive)
+        st.caption(f"**{positive} vs the rest:** every row labelled {positive} is a positive (1), each of the "
+                   f"other {len(names) - 1} classes a negative (0). The scores answer one question, “is it "
+                   f"{positive}?”, and calibration, thresholds and costs are about that question only.")
+        codes, names = (codes == k).astype(np.int64), [f"not {positive}", positive]
     if len(names) != 2:
-        st.error(f"The label column must hold exactly two values; it holds {len(names)}: "
+        st.error(f"The label column must hold two values or more; it holds {len(names)}: "
                  f"{', '.join(map(str, names[:6]))}. **What to change:** pick another label column.", icon="✋")
     elif mode == "a score to judge" and not (np.all(X >= 0) and np.all(X <= 1)):
         st.error(f"The score column must hold probabilities in [0, 1]; it runs from {X.min():.3g} to "
                  f"{X.max():.3g}. **What to change:** pick a probability column, or train on features.", icon="✋")
     else:
-        return (X, codes), ("upload", mode, hash(X.tobytes()), hash(codes.tobytes()))
+        return (X, codes), ("upload", mode, positive, hash(X.tobytes()), hash(codes.tobytes()))
     return None, None
 
 

@@ -40,21 +40,34 @@ def test_compare_two_thresholds_lists_both_per_ten_thousand():
     assert names[0].startswith("A = 0.30") and names[1].startswith("B = 0.70") and names[2].startswith("cheapest")
 
 
-def test_an_uploaded_table_trains_and_a_label_column_with_three_values_is_explained():
+def test_an_uploaded_table_trains_and_a_label_with_three_classes_is_judged_one_against_the_rest():
+    """A three-class label (iris, wine) was refused; now one class is judged against the others, and a column
+    named like a label is the default."""
     import numpy as np
     rng = np.random.default_rng(0)
     x = rng.normal(size=(400, 2))
     y = (x[:, 0] + rng.normal(size=400) > 0).astype(int)
-    csv = "a,b,label,group\n" + "\n".join(f"{a:.3f},{b:.3f},{c},{g}" for (a, b), c, g in
-                                             zip(x, y, rng.integers(0, 3, 400)))
+    species = np.array(["setosa", "versicolor", "virginica"])[np.digitize(x[:, 1], [-0.4, 0.4])]
+    csv = "a,b,flag,species,same\n" + "\n".join(f"{a:.3f},{b:.3f},{c},{s},1" for (a, b), c, s in
+                                                  zip(x, y, species))
     at = open_page(PAGE, source="upload")
     at.file_uploader[0].set_value(("cases.csv", csv.encode(), "text/csv")).run()
     assert_clean(at)
-    assert at.selectbox(key="calibration.label").value == "label"  # the first column with two values
+    assert at.selectbox(key="calibration.label").value == "species"  # named like a label
+    assert at.selectbox(key="calibration.positive").value == "setosa"
+    assert any("setosa vs the rest" in c.value and "other 2 classes" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 5 and not at.error
-    at.selectbox(key="calibration.label").set_value("group").run()
+    at.selectbox(key="calibration.positive").set_value("virginica").run()
     assert_clean(at)
-    assert any("exactly two values" in e.value and "3" in e.value for e in at.error)
+    assert len(at.get("plotly_chart")) == 5 and not at.error
+    assert any("virginica vs the rest" in c.value for c in at.caption)
+    at.selectbox(key="calibration.label").set_value("flag").run()
+    assert_clean(at)
+    assert not any("vs the rest" in c.value for c in at.caption)  # two values: no class to pick
+    assert len(at.get("plotly_chart")) == 5 and not at.error
+    at.selectbox(key="calibration.label").set_value("same").run()
+    assert_clean(at)
+    assert any("two values or more" in e.value and "1" in e.value for e in at.error)
 
 
 def test_a_broken_upload_is_explained():

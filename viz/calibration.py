@@ -330,7 +330,8 @@ def cost_curve(table, cost_fp: float, cost_fn: float, costs: np.ndarray, best: f
                       annotation_position="top right")
     # the "flag everyone" end costs C_FP·(1 − π) and would flatten everything else: show up to 1.5× the
     # costlier of "flag no one" and the middle of the range
-    nothing, middle = costs[0], costs[np.searchsorted(-table.thresholds, -0.5)]
+    # (few distinct scores, all above 0.5: the middle is the last threshold, not one past it)
+    nothing, middle = costs[0], costs[min(np.searchsorted(-table.thresholds, -0.5), len(costs) - 1)]
     top = 1.5 * max(nothing, middle, 1e-12)
     fig.update_layout(height=340, xaxis={"title": "threshold", "range": [0, 1]},
                       yaxis={"title": f"cost per decision (FP = {cost_fp:g}, FN = {cost_fn:g})", "range": [0, top]},
