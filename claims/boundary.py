@@ -118,13 +118,13 @@ def dead_relu(v):
 
 @checks(PAGE)
 def blobs(v):
-    run, (_, X_test, _, y_test), _ = train(v)
+    run, _, _ = train(v)
     assert run.model.n_outputs_ == 4 and run.test_accuracy[-1] > 0.9
 
 
 @checks(PAGE)
 def linear_gate(v):
-    run, (X, _, y, _), F = train(v)
+    run, (_, _, y, _), F = train(v)
     assert run.model.hidden_layer_sizes == () and run.train_accuracy[-1] == 1.0
     assert accuracy_score(y, run.model.predict(F)) == 1.0
 

@@ -25,7 +25,8 @@ def descend(v: dict) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(all="ignore"):
         for _ in range(v["steps"] + 1):
             r = X @ theta - y
-            path.append(theta), loss.append(np.mean(r ** 2))
+            path.append(theta)
+            loss.append(np.mean(r ** 2))
             if not np.isfinite(loss[-1]) or loss[-1] > 1e50:
                 break
             theta = theta - v["lr"] * 2 * X.T @ r / len(y)

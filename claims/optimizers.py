@@ -58,7 +58,8 @@ def diverged_at(track: np.ndarray) -> int | None:
 
 
 def bowl_value(v: dict, p: np.ndarray) -> float:
-    return float(0.5 * p @ np.linalg.solve(np.eye(2), gradient(v)(p)))
+    """½ pᵀAp: the bowl's height, from its gradient Ap."""
+    return float(0.5 * p @ gradient(v)(p))
 
 
 @checks(PAGE)
