@@ -47,6 +47,9 @@ PARAMS = [
     FloatParam("y0", "Start y₀", 2.0, low=-10.0, high=10.0, step=0.25, kind="number"),
     ChoiceParam("inspect", "Explain the update of", "sgd", options={n: c.label for n, c in OPTIMIZERS.items()}),
     IntParam("k", "at step k", 0, low=0, high=499),
+    BoolParam("show3d", "🧊 The same race on the 3-D surface", False,
+              help="Off by default: a 3-D chart keeps a WebGL canvas that costs a modest laptop about half a second "
+                   "on every change."),
 ]
 PRESETS = {
     "zigzag": Preset("Ill-conditioned bowl", {"surface": "bowl", "condition": 30.0, "angle": 30.0, "lr": 0.06,
@@ -238,7 +241,7 @@ elif result is not None:
                "(Adam, AdamW). Where they differ is exactly what the optimizer adds.")
     st.dataframe(results_table(objective, race_result), hide_index=True, width="stretch")
     export_buttons("optimizers", view.styled(race_fig), "Optimizers racing", {"Paths": lambda: race_table(race_result)}, view=view)
-    with st.expander("The same race on the 3-D surface (drag to turn it)"):
+    if view.control("show3d"):  # drawn only on request: see the control's help
         view.chart(fig3d, key="race3d", summary=(
             "The same paths drawn on the loss surface in 3-D, height = loss; drag to turn it. It shows the "
             "same numbers as the contour map above."))

@@ -167,3 +167,20 @@ def test_values_past_float32_become_gaps_without_a_warning():
     with np.errstate(over="raise"):
         values = _decoded(typed_array(np.array([1.0, 1e300, -1e39, np.inf])))
     assert values[0] == 1.0 and np.isnan(values[1:3]).all() and np.isnan(values[3])
+
+
+def test_a_surface_picture_is_made_once_per_surface_and_style():
+    """A new learning rate redraws the paths on the same surface: its picture is the one already made, and any
+    other surface or style makes a new one."""
+    from unittest import mock
+
+    from viz import raster
+
+    z = np.add.outer(np.linspace(0, 1, 30), np.linspace(0, 2, 40))
+    with mock.patch.object(raster, "surface_picture", wraps=raster.surface_picture) as made:
+        first = raster.surface_data_uri(z, "Greys", n_levels=5)
+        assert raster.surface_data_uri(z.copy(), "Greys", n_levels=5) == first and made.call_count == 1
+        assert raster.surface_data_uri(z, "Greys", n_levels=6) != first
+        assert raster.surface_data_uri(z ** 2, "Greys", n_levels=5) != first
+        assert raster.surface_data_uri(z.T, "Greys", n_levels=5) != first
+        assert made.call_count == 4

@@ -187,3 +187,14 @@ def test_presets_and_links_keep_their_own_eta():
     at = open_race(surface="beale", lr="0.05")  # a link reproduces its view exactly, even a diverging one
     assert at.session_state["optimizers.lr"] == 0.05
     assert any("diverged at step 1" in e.value for e in at.error)
+
+
+def test_the_3d_view_is_drawn_only_on_request():
+    """A 3-D chart keeps a WebGL canvas whose redraw (readPixels) cost ~0.5 s of the browser's time on every change
+    even inside a closed expander; it is drawn only when asked for, and then it is the same race."""
+    charts = lambda at: [json.loads(c.proto.spec) for c in at.get("plotly_chart")]  # noqa: E731
+    plain = open_race()
+    assert not any("scene" in spec["layout"] for spec in charts(plain))
+    asked = open_race(show3d="1")
+    scenes = [spec for spec in charts(asked) if "scene" in spec["layout"]]
+    assert len(scenes) == 1 and len(charts(asked)) == len(charts(plain)) + 1

@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from viz.prepared import AnimatedFigure, spec_of
-from viz.raster import png_data_uri, surface_picture
+from viz.raster import surface_data_uri
 from viz.theme import template_spec
 
 #: Budget for one figure's JSON, shared by all explorers (first paint grows with payload).
@@ -150,14 +150,14 @@ def _still_surfaces(spec: dict, moving: set[int]) -> None:
         if x.ndim != 1 or y.ndim != 1 or z.shape != (len(y), len(x)):
             continue
         contours = trace.get("contours") or {}
-        picture = surface_picture(z, trace.get("colorscale") or "Plasma", zmin=trace.get("zmin"),
-                                  zmax=trace.get("zmax"), n_levels=int(trace.get("ncontours") or 15),
-                                  banded=contours.get("coloring", "fill") == "fill",
-                                  lines=contours.get("showlines", True) and (trace.get("line") or {}).get("width", 1) > 0,
-                                  reverse=bool(trace.get("reversescale")))
+        picture = surface_data_uri(z, trace.get("colorscale") or "Plasma", zmin=trace.get("zmin"),
+                                   zmax=trace.get("zmax"), n_levels=int(trace.get("ncontours") or 15),
+                                   banded=contours.get("coloring", "fill") == "fill",
+                                   lines=contours.get("showlines", True) and (trace.get("line") or {}).get("width", 1) > 0,
+                                   reverse=bool(trace.get("reversescale")))
         x_axis, y_axis = trace.get("xaxis", "x"), trace.get("yaxis", "y")
         layout.setdefault("images", []).append({
-            "source": png_data_uri(picture), "xref": x_axis, "yref": y_axis, "x": float(x.min()),
+            "source": picture, "xref": x_axis, "yref": y_axis, "x": float(x.min()),
             "y": float(y.max()), "sizex": float(np.ptp(x)), "sizey": float(np.ptp(y)), "sizing": "stretch",
             "xanchor": "left", "yanchor": "top", "layer": "below"})
         for axis, values in ((x_axis, x), (y_axis, y)):  # the picture covers the panel as the contour did

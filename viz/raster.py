@@ -10,7 +10,9 @@ the light scatter traces move. The picture is made here with NumPy and Pillow (w
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+from collections import OrderedDict
 
 import numpy as np
 from plotly.colors import get_colorscale, sample_colorscale, unlabel_rgb, hex_to_rgb
@@ -79,3 +81,23 @@ def png_data_uri(picture: np.ndarray) -> str:
     # (150 ms), which every control change waited for
     Image.fromarray(picture).save(out, format="PNG", compress_level=6)
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+#: The last pictures made, by their surface and style: a change of learning rate or start redraws the paths on the
+#: same surface, and making its picture again cost ~50 ms of every such change.
+_MADE: OrderedDict[bytes, str] = OrderedDict()
+_KEEP = 16
+
+
+def surface_data_uri(z, colorscale, **style) -> str:
+    """``png_data_uri(surface_picture(z, colorscale, **style))``, remembered for the last few surfaces."""
+    z = np.ascontiguousarray(z, dtype=float)
+    key = hashlib.blake2b(z.tobytes() + repr((z.shape, colorscale, sorted(style.items()))).encode(),
+                          digest_size=16).digest()
+    if key in _MADE:
+        _MADE.move_to_end(key)
+        return _MADE[key]
+    uri = _MADE[key] = png_data_uri(surface_picture(z, colorscale, **style))
+    while len(_MADE) > _KEEP:
+        _MADE.popitem(last=False)
+    return uri
