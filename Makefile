@@ -1,12 +1,13 @@
 # Two commands do all set-up on a fresh machine with Python 3.11:
 #   make run   -> creates .venv, installs requirements.txt, serves the app at http://localhost:8501
 #   make test  -> same plus dev tools and (as root, when missing) Debian's chromium, then runs every test
+#   make quick -> the fast tier for the development loop (no browser, no slow tests; about 2 minutes)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test bench load audit screenshots browser clean
+.PHONY: run test quick bench load audit screenshots browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,10 @@ browser:
 
 test: $(VENV)/.dev browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# The development loop: unit and AppTest tests without the browser and the slow modules (tests/conftest.py).
+quick: $(VENV)/.dev
+	$(BIN)/python -m pytest -n 2 -m "not browser and not slow" $(PYTEST_ARGS)
 
 # Includes change-to-picture times in headless Chromium (bench/browser.py, which needs Debian's chromium).
 bench: $(VENV)/.dev browser
