@@ -140,3 +140,52 @@ def gate_xor(v):
 def gate_xor_hidden(v):
     run, _, _ = train(v)
     assert run.train_accuracy[-1] == 1.0
+
+
+@checks(PAGE)
+def held_out(v):
+    """"They are never trained on": the split's test rows are none of its training rows, and together they are
+    every point once."""
+    X, y = make_dataset(v["data"], v["n"], v["noise"], v["seed"], n_classes=v["classes"])
+    X_train, X_test, _, _ = train_test_split(X, y, v["test"], v["seed"])
+    train_rows, test_rows = {tuple(r) for r in X_train}, {tuple(r) for r in X_test}
+    assert not train_rows & test_rows and len(X_train) + len(X_test) == len(X)
+
+
+def _one_step_decay(fit_twice) -> float:
+    """How much one full-batch SGD step shrinks the first weight matrix per unit α, with the data gradient
+    cancelled out by fitting twice from the same start (α and α = 0)."""
+    (w0, with_alpha), (_, without) = fit_twice(1.0), fit_twice(0.0)
+    return float(np.mean((without - with_alpha) / w0))
+
+
+@checks(PAGE)
+def alpha_convention(v):
+    """α multiplies the penalty added to the mean loss here (one step shrinks W by η·α·W), while scikit-learn's
+    MLPClassifier divides it by the batch: its step shrinks W by η·α/B·W. Both measured from outside, one
+    full-batch SGD step from the same start with and without α."""
+    import warnings
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier as SkMLP
+    X, y = make_dataset("circle", 40, 0.0, 0)
+    lr, n = 0.01, len(y)
+
+    def ours(alpha):
+        model = MLPClassifier((4,), "tanh", penalty="l2", alpha=alpha, learning_rate_init=lr, batch_size=n,
+                              random_state=0, max_iter=1)
+        start = MLPClassifier((4,), "tanh", random_state=0, batch_size=n, max_iter=1, learning_rate_init=1e-300)
+        start.fit(X, y)
+        model.fit(X, y)
+        return start.coefs_[0], model.coefs_[0]
+
+    def sklearns(alpha):
+        kw = dict(hidden_layer_sizes=(4,), activation="tanh", solver="sgd", momentum=0.0, batch_size=n,
+                  learning_rate_init=lr, max_iter=1, shuffle=False, random_state=0, alpha=alpha)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = SkMLP(**kw).fit(X, y)
+            start = SkMLP(**(kw | {"learning_rate_init": 1e-300})).fit(X, y)
+        return start.coefs_[0], model.coefs_[0]
+
+    assert np.isclose(_one_step_decay(ours), lr, rtol=1e-3), _one_step_decay(ours)
+    assert np.isclose(_one_step_decay(sklearns), lr / n, rtol=1e-3), _one_step_decay(sklearns)

@@ -93,3 +93,29 @@ def diagonal(v):
         above = observed > predicted
         low, high = predicted < 0.45, predicted > 0.55
         assert np.all(above[low] == over) and np.all(above[high] != over)
+
+
+@checks(PAGE)
+def separation(v):
+    """δ is the distance between the class means in (shared) standard deviations; at δ = 0 the classes are
+    indistinguishable: the best accuracy on balanced classes is Φ(δ/2) = 50 % (SciPy's normal CDF)."""
+    from scipy.stats import norm
+    from core.imbalanced_data import make_imbalanced
+    X, y = make_imbalanced(200_000, 0.5, 2.0, 1, 0)
+    gap = (X[y == 1, 0].mean() - X[y == 0, 0].mean()) / X[y == 0, 0].std()
+    assert abs(gap - 2.0) < 0.03, gap
+    assert norm.cdf(0 / 2) == 0.5
+
+
+@checks(PAGE)
+def precision_prevalence(v):
+    """With TPR and FPR fixed, precision π·TPR / (π·TPR + (1 − π)·FPR) falls as π falls, and the page's
+    prevalence correction equals Bayes' rule on the odds."""
+    from core.calibration import correct_prevalence
+    pi = np.geomspace(1e-3, 0.5, 50)
+    for tpr, fpr in ((0.6, 0.01), (0.95, 0.2)):
+        precision = pi * tpr / (pi * tpr + (1 - pi) * fpr)
+        assert np.all(np.diff(precision) > 0)
+    for p, a, b in ((0.5, 0.1, 0.01), (0.9, 0.3, 0.02)):
+        odds = p / (1 - p) * (b / (1 - b)) / (a / (1 - a))
+        assert np.isclose(float(correct_prevalence(p, a, b)), odds / (1 + odds))

@@ -92,3 +92,31 @@ def global_local(v):
     assert trustworthiness(d.X, tsne, n_neighbors=5) > trustworthiness(d.X, pca, n_neighbors=5)
     far = pdist(d.X)
     assert spearmanr(far, pdist(pca)).statistic > spearmanr(far, pdist(tsne)).statistic  # global distances
+
+
+@checks(PAGE)
+def auto_lr(v):
+    """"auto (n / early exaggeration / 4, at least 50)": scikit-learn's documented rule, against core's TSNE."""
+    from core.tsne import TSNE
+    X = np.random.default_rng(0).normal(size=(60, 3))
+    for ee in (4.0, 12.0):
+        model = TSNE(perplexity=5, max_iter=250, early_exaggeration=ee, random_state=0).fit(X)
+        assert np.isclose(model.learning_rate_, max(60 / ee / 4, 50)), model.learning_rate_
+
+
+@checks(PAGE)
+def pca_start(v):
+    """The animation starts from the PCA projection scaled to a spread of 1e-4 (scikit-learn's init='pca')."""
+    from core.tsne import TSNE
+    X = np.random.default_rng(0).normal(size=(80, 5))
+    model = TSNE(perplexity=10, max_iter=250, random_state=0, snapshot_every=50).fit(X)
+    start = np.asarray(model.frames_[0], float)
+    assert np.isclose(np.std(start[:, 0]), 1e-4, rtol=1e-3), np.std(start[:, 0])
+
+
+@checks(PAGE)
+def digits_range(v):
+    """The digits' pixel intensities run from 0 to 16 (scikit-learn's load_digits)."""
+    from sklearn.datasets import load_digits
+    images = load_digits().images
+    assert images.min() == 0 and images.max() == 16

@@ -100,3 +100,40 @@ def stable_limit(v):
     lam = np.linalg.eigvalsh(2 * X.T @ X / len(X))[-1]
     for lr in (1.01 * 2 / lam, 1.5 * 2 / lam):
         assert abs(1 - lr * lam) > 1
+
+
+@checks(PAGE)
+def update_rule(v):
+    """"Each update moves (w, b) by η times the negative gradient": core's run against the gradient written out
+    here, 2/n Σ (w·x + b − y)(x, 1)."""
+    from core.linear_model import LinearRegressionGD
+    X, y = problem(v)
+    traj = LinearRegressionGD(learning_rate=v["lr"], n_steps=5, w0=v["w0"], b0=v["b0"]).fit(X[:, 0], y).trajectory_
+    for k in range(5):
+        grad = 2 * X.T @ (X @ traj.params[k] - y) / len(y)
+        assert np.allclose(traj.params[k + 1], traj.params[k] - v["lr"] * grad)
+
+
+@checks(PAGE)
+def shorter_steps(v):
+    """With η fixed below 2/λ_max, each step is shorter than the one before: g_{k+1} = (I − ηH) g_k contracts."""
+    path, _ = descend(v)
+    steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
+    assert v["lr"] < lr_max(v) and np.all(steps[1:] <= steps[:-1] * (1 + 1e-12)), "a step got longer"
+
+
+@checks(PAGE)
+def finite_difference(v):
+    """On this loss, quadratic in w with curvature 2·mean(x²): the forward difference's error is exactly
+    h·mean(x²) (it falls like h) until round-off takes over, so h = 1e-12 is worse than 1e-6; the central
+    difference has no truncation error at all, only round-off, which grows as h shrinks."""
+    X, y = problem(v)
+    x, b, w = X[:, 0], v["b0"], v["w0"]
+    loss = lambda w: np.mean((w * x + b - y) ** 2)  # noqa: E731
+    slope = 2 * np.mean((w * x + b - y) * x)
+    fwd = lambda h: abs((loss(w + h) - loss(w)) / h - slope)  # noqa: E731
+    ctr = lambda h: abs((loss(w + h) - loss(w - h)) / (2 * h) - slope)  # noqa: E731
+    for h in (1e-1, 1e-2, 1e-3):
+        assert np.isclose(fwd(h), h * np.mean(x ** 2), rtol=1e-6), "the forward error is not h·mean(x²)"
+    assert fwd(1e-12) > 100 * fwd(1e-6), "round-off does not take over"
+    assert max(ctr(h) for h in (1.0, 1e-1, 1e-2)) < 1e-12 < ctr(1e-8) < ctr(1e-12), "central is not round-off alone"

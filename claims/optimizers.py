@@ -121,3 +121,17 @@ def overshoot(v):
     heavy, nesterov = path("momentum", v), path("nesterov", v)
     assert np.any(np.diff(np.sign(heavy[:, 0])) != 0), "the heavy ball never passes the minimum"
     assert bowl_value(v, heavy[-1]) > 1e-4 > 1e-8 > bowl_value(v, nesterov[-1])
+
+
+@checks(PAGE)
+def same_start(v):
+    """Every racer starts at the same point and sees the same gradients: core's race, its first position and
+    first gradient the same for every racer."""
+    from core.expressions import objective_for
+    from core.optimizers import optimizers_for, race
+    objective = objective_for(v["surface"], v["expr"], v["condition"], v["angle"])
+    opts = ("sgd", "momentum", "adam")
+    result = race(objective.gradient, objective.value, optimizers_for(opts, (v["lr"],) * 3, v["beta"], v["beta2"],
+                                                                      v["wd"]), [v["x0"], v["y0"]], 5)
+    assert np.allclose(result.positions[:, 0], [v["x0"], v["y0"]])
+    assert np.allclose(result.grad[:, 0], gradient(v)(np.array([v["x0"], v["y0"]])))

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 import claims.batch_size as checked
-from claims import claim
+from claims import claim, said
 from core.datasets import make_line
 from core.datasets_2d import make_dataset, train_test_split
 from core.linear_model import least_squares_line, mse_hessian, mse_loss
@@ -29,7 +29,11 @@ THETA0 = DEMO_THETA0  # where every run starts on the (w, b) plane
 SIZES = {"1": "1", "8": "8", "32": "32", "128": "128", "full": "full batch"}
 SWEEP_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
 CLOUD_SIZES = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+CLOUD_SAMPLES = 150  # mini-batch gradients drawn per batch size in the cloud
+TWO_BATCH = {"small": 1, "big": 64, "n_pairs": 200}  # the two-batch estimate of the noise scale
 SHARP_SIZES = (4, 16, 64, 200)
+#: Made when the page runs (its check then runs on the defaults), shown when the experiment is switched on.
+SHARP_NETWORK = claim(checked.sharp_network, "A 2-16-16-1 tanh network")
 
 PARAMS = [
     IntParam("n", "Points", DEMO_LINE["n_samples"], low=64, high=2048, step=64),
@@ -38,7 +42,8 @@ PARAMS = [
     MultiChoiceParam("sizes", "Batch sizes racing", ("1", "8", "32", "128", "full"), options=SIZES, kind="pills"),
     LogFloatParam("lr", "Learning rate η", 0.05, low=1e-3, high=1.0),
     BoolParam("scale_lr", "Scale η with the batch (linear rule)", False,
-              help="Each racer uses η × B / (smallest B racing): double the batch, double the step."),
+              help=claim(checked.linear_rule,
+                         "Each racer uses η × B / (smallest B racing): double the batch, double the step.")),
     IntParam("steps", "Update steps", 200, low=20, high=1000, step=20),
     ChoiceParam("sampling", "Sampling", "shuffle",
                 options={"shuffle": "Shuffled epochs (without replacement)", "replace": "With replacement"}),
@@ -51,10 +56,11 @@ PARAMS = [
     ChoiceParam("rule", "Learning rate as the batch grows", DEMO_SWEEP["rule"], options=LR_RULE_LABELS),
     LogFloatParam("base_lr", "η at batch size 1", DEMO_SWEEP["base_lr"], low=1e-4, high=1.0),
     BoolParam("cap", "Cap η at 1/λ_max", True,
-              help="The steepest curvature λ_max limits any step: past 2/λ_max gradient descent diverges. The "
-                   "cap holds η at 1/λ_max, the best step for the steepest direction."),
+              help=claim(checked.cap_rule,
+                         "The steepest curvature λ_max limits any step: past 2/λ_max gradient descent diverges. The "
+                         "cap holds η at 1/λ_max, the best step for the steepest direction.")),
     IntParam("warmup", "Warm-up steps", 0, low=0, high=200, step=10,
-             help="Ramp η up linearly over the first steps (Goyal et al. 2017)."),
+             help=claim(checked.warmup, "Ramp η up linearly over the first steps (Goyal et al. 2017).")),
     FloatParam("target", "Target: share of the initial excess loss left", DEMO_TARGET_FRACTION, low=0.01, high=0.5,
                step=0.01),
     BoolParam("sharp", "Run the sharpness experiment (a network, ~3 s)", False),
@@ -62,7 +68,8 @@ PARAMS = [
     IntParam("sharp_updates", "Updates per batch size", 4000, low=500, high=8000, step=500),
 ]
 PRESETS = {
-    "noisy-but-cheap": Preset("Batch 1 is noisy but cheap per step", {"sizes": ("1", "full"), "steps": 200},
+    "noisy-but-cheap": Preset(claim(checked.noisy_but_cheap, "Batch 1 is noisy but cheap per step"),
+                              {"sizes": ("1", "full"), "steps": 200},
                               claim(checked.noisy_but_cheap,
                                     "Per update step the full batch glides straight down the valley while batch 1 "
                                     "staggers. Now look at the loss per example seen: batch 1 is far ahead, because "
@@ -72,13 +79,14 @@ PRESETS = {
                               claim(checked.full_batch_cost,
                                     "Against measured compute time the full batch's smooth steps are the slowest to "
                                     "get anywhere; a batch of 32 is nearly as smooth and far cheaper.")),
-    "double-double": Preset("Double the batch, double the learning rate",
+    "double-double": Preset(claim(checked.double_double, "Double the batch, double the learning rate"),
                             {"sizes": ("8", "32", "128"), "scale_lr": True, "lr": 0.01, "steps": 400},
                             claim(checked.double_double,
                                   "With η ∝ B each racer takes steps whose average is the same per example seen: the "
                                   "loss-per-example curves of 8, 32 and 128 nearly lie on top of each other (Goyal "
                                   "et al. 2017), until η becomes too large for the surface.")),
-    "critical-batch": Preset("Past the critical batch size bigger batches stop helping",
+    "critical-batch": Preset(claim(checked.critical_batch,
+                                   "Past the critical batch size bigger batches stop helping"),
                              {"rule": "linear", "base_lr": 0.03, "cap": True, "cloud_at": "start"},
                              claim(checked.critical_batch,
                                    "In the sweep, doubling B halves the steps to the target while B is small; past "
@@ -142,10 +150,12 @@ def cloud(n, noise, seed, theta: tuple, sampling):
     theta = np.array(theta)
     exact = gradient_noise(problem, theta)
     sizes = [B for B in CLOUD_SIZES if B <= n]
-    samples = {B: batch_gradients(problem, theta, B, 150, replacement=sampling == "replace", random_state=seed)
+    samples = {B: batch_gradients(problem, theta, B, CLOUD_SAMPLES, replacement=sampling == "replace",
+                                  random_state=seed)
                for B in sizes}
     covariances = {B: batch_gradient_covariance(exact, B, n, replacement=sampling == "replace") for B in sizes}
-    estimate = two_batch_estimate(problem, theta, 1, 64, n_pairs=200, random_state=seed)
+    estimate = two_batch_estimate(problem, theta, TWO_BATCH["small"], TWO_BATCH["big"], n_pairs=TWO_BATCH["n_pairs"],
+                                  random_state=seed)
     figure = draw(gradient_cloud, problem.example_gradients(theta, None), exact.gradient, samples, covariances)
     return exact, estimate, figure
 
@@ -176,7 +186,7 @@ def sharpness(seed, lr, updates):
 
 def noise_scale_text(b_simple: float) -> str:
     """B_simple for reading; it is infinite where the run sits exactly at the minimum (G = 0)."""
-    return f"{b_simple:,.1f}" if np.isfinite(b_simple) else "∞ (G = 0: at the minimum)"
+    return f"{b_simple:,.1f}" if np.isfinite(b_simple) else said("∞ (G = 0: at the minimum)")
 
 
 def noise_table(exact, estimate, n) -> pd.DataFrame:
@@ -193,34 +203,37 @@ def noise_table(exact, estimate, n) -> pd.DataFrame:
 view = View("batch-size", PARAMS, PRESETS, key=("sizes", "lr", "scale_lr", "steps"),
             more=("n", "noise", "seed", "sampling", "optimizer", "x_axis"))
 view.header("🎲 Batch size: noise, speed and the solution found",
-            "Mini-batch SGD estimates the gradient from B examples. **Notice the trade: a small batch is a noisy "
-            "but cheap step, a large batch an accurate but expensive one — and past a critical batch size, "
-            "bigger batches stop buying fewer steps.**")
+            claim(checked.trade,
+                  "Mini-batch SGD estimates the gradient from B examples. **Notice the trade: a small batch is a "
+                  "noisy but cheap step, a large batch an accurate but expensive one — and past a critical batch "
+                  "size, bigger batches stop buying fewer steps.**"))
 
 st.subheader("1 · Batch sizes racing on a line fit", divider="gray")
-st.caption("Fit y = w·x + b to noisy points by minimising the mean squared error; every racer starts at "
-           f"(w, b) = {THETA0} and takes the same number of update steps, each from its own mini-batches.")
+st.caption(claim(checked.same_start,
+                 "Fit y = w·x + b to noisy points by minimising the mean squared error; every racer starts at "
+                 f"(w, b) = {THETA0} and takes the same number of update steps, each from its own mini-batches."))
 n, noise, seed = view.row(["n", "noise", "seed"], widths=[2, 2, 1])
 sizes_names = view.control("sizes")
 lr, scale_lr, steps = view.row(["lr", "scale_lr", "steps"], widths=[3, 2, 2])
 sampling, optimizer, x_axis = view.row(["sampling", "optimizer", "x_axis"], widths=[2, 1, 2])
 if not sizes_names:
-    st.warning("Pick at least one batch size to race; showing batch 1 and the full batch.", icon="🎲")
+    st.warning(said("Pick at least one batch size to race; showing batch 1 and the full batch."), icon="🎲")
     sizes_names = ("1", "full")
 sizes = sizes_of(sizes_names, n)
 raced = attempt(race_figure, n, noise, seed, tuple(sizes), lr, scale_lr, steps, sampling, optimizer, x_axis,
-                fix="Lower the learning rate or choose fewer steps.")
+                fix=said("Lower the learning rate or choose fewer steps."))
 if raced is not None:
     fig = raced
     runs, labels, noise_along, _, _ = race(n, noise, seed, tuple(sizes), lr, scale_lr, steps, sampling, optimizer)
     stage = view.on_stage()
     for run, label in zip(runs, labels):
         if run.diverged_at is not None:
-            stage.error(f"**{label} diverged at step {run.diverged_at}**: the step overshoots the valley. **What to "
-                        "change:** lower η (with linear scaling, the largest batch gets the largest step).", icon="💥")
+            stage.error(said(f"**{label} diverged at step {run.diverged_at}**: the step overshoots the valley. **What "
+                              "to change:** lower η (with linear scaling, the largest batch gets the largest "
+                              "step)."), icon="💥")
     if any(np.isinf(n).any() for n in noise_along):
-        st.caption("B_simple = tr Σ/|G|² is infinite where a racer sits exactly at the minimum (G = 0); those points "
-                   "are left out of the noise-scale panel.")
+        st.caption(said("B_simple = tr Σ/|G|² is infinite where a racer sits exactly at the minimum (G = 0); "
+                         "those points are left out of the noise-scale panel."))
     with stage:
         view.chart(fig, key="race", summary=(
             f"Mini-batch SGD with batch sizes {', '.join(labels)} racing from one start on the line-fit loss surface "
@@ -251,36 +264,41 @@ if raced is not None:
         exact, estimate, cloud_fig = result
         left, right = st.columns([3, 2])
         with left:
-            view.chart(cloud_fig, key="cloud", summary=(
-                f"The {n} per-example gradients at the {cloud_at} of the full-batch run, their mean G, 150 "
-                "sampled mini-batch gradients and the 2σ ellipse of their covariance Σ/B; the slider steps B "
-                f"from 1 to 256 and the ellipse shrinks. Noise scale B_simple = {noise_scale_text(exact.b_simple)}."))
+            view.chart(cloud_fig, key="cloud", summary=said(
+                f"The {n} per-example gradients at the {cloud_at} of the full-batch run, their mean G, "
+                f"{CLOUD_SAMPLES} sampled mini-batch gradients and the 2σ ellipse of their covariance Σ/B; the "
+                f"slider steps B from {CLOUD_SIZES[0]} to {max(B for B in CLOUD_SIZES if B <= n)} and the "
+                f"ellipse shrinks. Noise scale B_simple = {noise_scale_text(exact.b_simple)}."))
         with right:
             st.markdown("Each grey dot is **one example's gradient**; their mean is the full gradient **G**. A "
                         "mini-batch gradient averages B of them, so its covariance is **Σ/B** — the ellipse "
                         "shrinks as B grows (slide B under the chart)." +
-                        (" Without replacement it shrinks faster still, by (N − B)/(N − 1): at B = N it is exactly G."
+                        (" " + claim(checked.without_replacement,
+                                     "Without replacement it shrinks faster still, by (N − B)/(N − 1): at B = N it "
+                                     "is exactly G.")
                          if sampling == "shuffle" else ""))
             st.metric("Noise scale B_simple = tr Σ / |G|²", noise_scale_text(exact.b_simple),
-                      help="Batches much smaller than this are mostly noise; much larger ones mostly waste "
-                           "examples (McCandlish et al. 2018).")
+                      help=claim(checked.trade,
+                                 "Batches much smaller than this are mostly noise; much larger ones mostly waste "
+                                 "examples (McCandlish et al. 2018)."))
             st.dataframe(noise_table(exact, estimate, n), hide_index=True, width="stretch",
                          column_config={c: st.column_config.NumberColumn(format="%.4g")
                                         for c in ("exact", "two-batch estimate")})
-            st.caption("Exact: from all N per-example gradients. The two-batch estimate (200 pairs of batches of 1 "
-                       "and 64) needs only the gradient norms of a small and a large batch — which is how the noise "
-                       "scale is measured on real networks.")
+            st.caption(said(f"Exact: from all N per-example gradients. The two-batch estimate "
+                             f"({TWO_BATCH['n_pairs']} pairs of batches of {TWO_BATCH['small']} and {TWO_BATCH['big']}) "
+                             "needs only the gradient norms of a small and a large batch — which is how the noise "
+                       "scale is measured on real networks (McCandlish et al. 2018, appendix A)."))
 
 st.subheader("3 · Sweep: steps and examples to a target loss, and the critical batch size", divider="gray")
 rule, base_lr, cap = view.row(["rule", "base_lr", "cap"], widths=[2, 3, 2])
 warmup, target = view.row(["warmup", "target"])
 swept = attempt(sweep, n, noise, seed, rule, base_lr, cap, warmup, target, sampling,
-                fix="Lower η at batch size 1, or aim for a looser target.")
+                fix=said("Lower η at batch size 1, or aim for a looser target."))
 if swept is not None:
     result, sweep_fig = swept
     reached = np.isfinite(result.steps).any(axis=1)
     diverged = result.diverged.any(axis=1)
-    view.chart(sweep_fig, key="sweep", summary=(
+    view.chart(sweep_fig, key="sweep", summary=said(
         f"Steps and examples needed to reach loss {result.target_loss:.4g} at each batch size from "
         f"{int(result.batch_sizes[0])} to {int(result.batch_sizes[-1])} ({rule} learning-rate rule), one dot per "
         "seed, with the fitted curve S = S_min(1 + B_crit/B)"
@@ -295,18 +313,19 @@ if swept is not None:
         notes.append("Diverged at B = " + ", ".join(str(int(b)) for b in result.batch_sizes[diverged]) +
                      ": the scaled η is past the stability limit there.")
     if not reached.all():
-        notes.append("Never reached the target at B = " + ", ".join(
+        notes.append(said("Never reached the target at B = ") + ", ".join(
             str(int(b)) for b in result.batch_sizes[~reached & ~diverged]) + " within the step limit.")
     partly = reached & ~np.isfinite(result.steps).all(axis=1)
     if partly.any():
-        notes.append("At B = " + ", ".join(str(int(b)) for b in result.batch_sizes[partly]) + " some seeds never "
-                     "reached the target: their dots are missing and the median is over the seeds that did.")
+        notes.append("At B = " + ", ".join(str(int(b)) for b in result.batch_sizes[partly]) + said(
+            " some seeds never reached the target: their dots are missing and the median is over the seeds that "
+            "did."))
     st.caption(" ".join(notes))
 
 st.subheader("4 · Small batches, flat minima? (Keskar et al. 2017)", divider="gray")
 sharp, sharp_lr, sharp_updates = view.row(["sharp", "sharp_lr", "sharp_updates"], widths=[3, 2, 2])
 if sharp:
-    found = attempt(sharpness, seed, sharp_lr, sharp_updates, fix="Lower the network's η.")
+    found = attempt(sharpness, seed, sharp_lr, sharp_updates, fix=said("Lower the network's η."))
     if found is not None:
         result, sharp_fig = found
         view.chart(sharp_fig, key="sharpness", summary=(
@@ -314,8 +333,8 @@ if sharp:
             "between the smallest- and largest-batch solutions. " + " ".join(
                 f"B = {int(b)}: λ_max {lam:.3g}, test accuracy {acc:.2f}." for b, lam, acc in
                 zip(result.batch_sizes, result.sharpness, result.test_accuracy))))
-        st.caption(f"A 2-16-16-1 tanh network on the two-moons data, trained for the whole number of epochs "
-                   f"nearest to {sharp_updates:,} updates: " + ", ".join(
+        st.caption(SHARP_NETWORK + " on the two-moons data, "
+                   f"trained for the whole number of epochs nearest to {sharp_updates:,} updates: " + ", ".join(
                        f"B = {int(b)}: {int(u):,} updates ({int(e)} epochs)" for b, u, e in
                        zip(result.batch_sizes, result.updates, result.epochs))
                    + " — so the large batches see far more examples. λ_max is the top eigenvalue of the training "
@@ -339,7 +358,7 @@ math_and_code(
         r"E(B) = E_\text{min}\Big(1 + \frac{B}{B_\text{crit}}\Big)",
     ],
     code=[minibatch_sgd, gradient_noise, two_batch_estimate, batch_size_sweep, lr_for_batch, top_hessian_eigenvalue],
-    notes=["McCandlish, Kaplan, Amodei et al. (2018), *An Empirical Model of Large-Batch Training*; Goyal et al. "
-           "(2017), *Accurate, Large Minibatch SGD*; Keskar et al. (2017), *On Large-Batch Training … Sharp Minima*."],
+    notes=[said("McCandlish, Kaplan, Amodei et al. (2018), *An Empirical Model of Large-Batch Training*; Goyal et al. "
+           "(2017), *Accurate, Large Minibatch SGD*; Keskar et al. (2017), *On Large-Batch Training … Sharp Minima*.")],
 )
 view.finish()

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 import claims.boundary as checked
-from claims import claim
+from claims import claim, said
 from core.datasets_2d import DATASETS, grid_extent, make_dataset, make_grid, subsample, train_test_split
 from core.features import FEATURES, feature_map
 from core.neural_net import ACTIVATIONS, LOSSES, MAX_LAYERS, PENALTIES, MLPClassifier, output_delta
@@ -46,7 +46,7 @@ PARAMS = [
     IntParam("n", "Points", 300, low=4, high=1000, step=4),
     FloatParam("noise", "Noise", 0.0, low=0.0, high=0.5, step=0.05),
     FloatParam("test", "Test share", 0.5, low=0.0, high=0.9, step=0.1, fmt="%.1f",
-               help="The share of points held out to test on; they are never trained on."),
+               help=claim(checked.held_out, "The share of points held out to test on; they are never trained on.")),
     IntParam("seed", "Seed", 0, low=0, high=9999, kind="number",
              help="Seeds the data, the split, the initial weights and the batch order."),
     MultiChoiceParam("features", "Features the network sees", ("x1", "x2"),
@@ -66,9 +66,10 @@ PARAMS = [
     IntParam("epochs", "Epochs", 200, low=10, high=2000, step=10),
     ChoiceParam("penalty", "Regularisation", "none", options=PENALTIES),
     LogFloatParam("alpha", "Regularisation rate α", 0.001, low=1e-4, high=10.0,
-                  help="α multiplies the penalty added to the mean loss (TensorFlow Playground's convention). "
-                       "scikit-learn divides its α by the batch size, so the same α is that many times weaker "
-                       "there."),
+                  help=claim(checked.alpha_convention,
+                             "α multiplies the penalty added to the mean loss (TensorFlow Playground's convention). "
+                             "scikit-learn divides its α by the batch size, so the same α is that many times weaker "
+                             "there.")),
     BoolParam("show_test", "Show test points", True),
     BoolParam("compare", "Compare with scikit-learn models", False),
 ]
@@ -131,16 +132,19 @@ PRESETS = {
                                            "probable class, paler where the network is unsure — along the borders "
                                            "between blobs."),
         data="blobs", classes=4, noise=0.3, layers=1, units1=6, optimizer="adam", lr=0.01),
-    **{f"gate-{gate}": _preset(
-        f"{name} gate with a single neuron", claim(checked.gate_xor if gate == "xor" else checked.linear_gate,
-                                                   notice), data=gate if gate != "xor" else "xor_gate", **GATE)
+    **{f"gate-{gate}": _preset(f"{name} gate with a single neuron", notice,
+                               data=gate if gate != "xor" else "xor_gate", **GATE)
        for gate, name, notice in [
-           ("and", "AND", "AND is 1 only at (1, 1): one line cuts that corner off, so one neuron learns it."),
-           ("or", "OR", "OR is 0 only at (0, 0): one line cuts that corner off, so one neuron learns it."),
-           ("nand", "NAND", "NAND is AND with the classes swapped: the same line, the other way round."),
-           ("nor", "NOR", "NOR is OR with the classes swapped: one neuron learns it."),
-           ("xor", "XOR", "XOR is 1 at (0, 1) and (1, 0): no single line separates those from the other two "
-                          "corners, so a single neuron gets at most 3 of 4 right. Add one hidden layer."),
+           ("and", "AND", claim(checked.linear_gate,
+                                "AND is 1 only at (1, 1): one line cuts that corner off, so one neuron learns it.")),
+           ("or", "OR", claim(checked.linear_gate,
+                              "OR is 0 only at (0, 0): one line cuts that corner off, so one neuron learns it.")),
+           ("nand", "NAND", claim(checked.linear_gate,
+                                  "NAND is AND with the classes swapped: the same line, the other way round.")),
+           ("nor", "NOR", claim(checked.linear_gate, "NOR is OR with the classes swapped: one neuron learns it.")),
+           ("xor", "XOR", claim(checked.gate_xor,
+                                "XOR is 1 at (0, 1) and (1, 0): no single line separates those from the other two "
+                                "corners, so a single neuron gets at most 3 of 4 right. Add one hidden layer.")),
        ]},
     "gate-xor-hidden": _preset(
         "XOR gate with a hidden layer", claim(checked.gate_xor_hidden,
@@ -192,7 +196,7 @@ def own_points(max_points: int) -> str | None:
     for notice in notices:
         st.info(notice, icon="ℹ️")
     if len(names) < 2:
-        st.error("The class column has one value: a classifier needs at least two classes.", icon="✋")
+        st.error(said("The class column has one value: a classifier needs at least two classes."), icon="✋")
         return None
     key = f"{UPLOAD}:{hashlib.sha256(X.tobytes() + y.tobytes()).hexdigest()[:16]}"
     tables = uploaded_tables()
@@ -399,12 +403,12 @@ def keep_training(live: dict, show_test: bool) -> None:
                            "Live: change η, the optimizer or the regularisation and it goes on from these "
                            "weights."))
         if run.diverged_at is not None or epoch >= LIVE_MAX_EPOCHS:
-            st.info(f"Stopped at epoch {epoch}" + (f": the run diverged ({run.reason}). Lower η to go on."
+            st.info(f"Stopped at epoch {epoch}" + (said(f": the run diverged ({run.reason}). Lower η to go on.")
                                                    if run.diverged_at is not None else "."))
-        view.chart(boundary_still(run, data), key="boundary-live", summary=(
+        view.chart(boundary_still(run, data), key="boundary-live", summary=said(
             f"Training continues live: epoch {epoch}, training loss {run.train_loss[-1]:.4g}, train accuracy "
             f"{run.train_accuracy[-1]:.0%}, η {current_lr(run.model):.3g}. The decision map, network and curves "
-            "update a few times a second."))
+            f"update every {LIVE_EVERY:g} s."))
         run_facts(run, data, live["mapped"])
 
     tick()
@@ -416,16 +420,16 @@ def run_facts(run, data, mapped) -> None:
              f"train accuracy {run.train_accuracy[-1]:.0%}"]
     if len(data.y_test):
         facts.append(f"test accuracy {run.test_accuracy[-1]:.0%}")
-    st.caption(" · ".join(facts) + ". Tiles show what each unit outputs over the plane (blue > 0, orange < 0, "
+    st.caption(" · ".join(facts) + said(". Tiles show what each unit outputs over the plane (blue > 0, orange < 0, "
                "white ≈ 0, each tile scaled to its own range); lines are weights (width = size, blue = positive, "
-               "orange = negative).")
+               "orange = negative)."))
     dead = run.model.dead_units(mapped[0])
     n_dead = sum(int(d.sum()) for d in dead)
     n_relu = sum(len(d) for d, name in zip(dead, run.model.activations) if name == "relu")
     if n_dead:
-        st.warning(f"**{n_dead} of {n_relu} ReLU units are dead**: they output 0 for every training point, so "
-                   "no gradient reaches their weights and they never recover. **What to change:** a smaller "
-                   "learning rate, or leaky ReLU.", icon="🪦")
+        st.warning(said(f"**{n_dead} of {n_relu} ReLU units are dead**: they output 0 for every training point, "
+                         "so the loss sends no gradient to their weights: only a penalty (L1, L2) can still move "
+                         "them. **What to change:** a smaller learning rate, or leaky ReLU."), icon="🪦")
 
 
 def results_table(run, results, has_test: bool) -> pd.DataFrame:
@@ -474,8 +478,8 @@ MORE = ("classes", "n", "noise", "test", "seed", "features", *(f"{name}{i}" for 
         "output", "loss", "optimizer", "schedule", "batch", "penalty", "alpha", "show_test", "compare")
 view = View("decision-boundary", PARAMS, PRESETS, key=KEY, more=MORE)
 view.header("🧠 Decision boundaries: a network learning live",
-            "A NumPy network learns to split points in the plane; press **▶ Play**. **Notice which problems need "
-            "hidden layers, which only better features, and when the test loss turns back up.**")
+            said("A NumPy network learns to split points in the plane; press **▶ Play**. **Notice which problems need "
+            "hidden layers, which only better features, and when the test loss turns back up.**"))
 
 
 def heading(text: str) -> None:
@@ -528,15 +532,15 @@ else:
 s = view.values()
 s["data"] = data_key or "circle"
 if not s["features"]:
-    stage.warning("Choose at least one feature for the network to see; using x₁ and x₂.", icon="🧩")
+    stage.warning(said("Choose at least one feature for the network to see; using x₁ and x₂."), icon="🧩")
     s["features"] = ("x1", "x2")
-budget = attempt(epochs_within_budget, s, fix="Lower the test share or use more points.") if data_key else None
+budget = attempt(epochs_within_budget, s, fix=said("Lower the test share or use more points.")) if data_key else None
 result = live = None
 if budget is not None:
     if budget < s["epochs"]:
-        stage.warning(f"{s['epochs']} epochs at batch size {s['batch']} is more than {MAX_UPDATES:,} updates; "
+        stage.warning(said(f"{s['epochs']} epochs at batch size {s['batch']} is more than {MAX_UPDATES:,} updates; "
                       f"training the first {budget}. **What to change:** raise the batch size, or use fewer points, "
-                      "for longer runs.", icon="⏱️")
+                      "for longer runs."), icon="⏱️")
         s["epochs"] = budget
     if live_on:  # the running network, if it is still this one: no new animation needed
         live = attempt(live_training, s, None, fix="Change the highlighted setting.")
@@ -554,12 +558,13 @@ if live is not None:
 elif result is not None:
     run, data, mapped, fig = result
     if run.diverged_at is not None:
-        stage.error(f"**Training diverged at epoch {run.diverged_at}**: {run.reason}. The animation stops at the "
-                    "last good epoch. **What to change:** lower the learning rate or add regularisation.", icon="💥")
+        stage.error(said(f"**Training diverged at epoch {run.diverged_at}**: {run.reason}. The animation stops at "
+                          "the last good epoch. **What to change:** lower the learning rate or add "
+                          "regularisation."), icon="💥")
     shape = " → ".join([str(len(s["features"])), *(str(s[f"units{i}"]) for i in range(1, s["layers"] + 1)),
                         "output"])
     with stage:
-        view.chart(fig, key="boundary", summary=(
+        view.chart(fig, key="boundary", summary=said(
             f"A network ({shape} units; features {', '.join(FEATURES[f].label for f in s['features'])}) learns "
             f"to separate the {s['data']} data ({len(data.y_train)} training points"
             + (f", {len(data.y_test)} test points" if len(data.y_test) else "") + "). The animation shows, epoch "
@@ -598,12 +603,12 @@ if live is not None or result is not None:
                          column_config={"train accuracy": st.column_config.NumberColumn(format="percent"),
                                         "test accuracy": st.column_config.NumberColumn(format="percent"),
                                         "fit time (ms)": st.column_config.NumberColumn(format="%.1f")})
-            view.chart(zoo_fig, key="zoo", summary=(
+            view.chart(zoo_fig, key="zoo", summary=said(
                 "Decision maps of scikit-learn models on the same data. " + " ".join(
                     f"{r.label}: train {r.train_accuracy:.0%}"
                     + (f", test {r.test_accuracy:.0%}." if len(data.y_test) else ".") for r in results)))
-            st.caption("Each model sees the raw (x₁, x₂), not the features chosen above. The network's time "
-                       "includes recording every frame of the animation; the others are one fit each.")
+            st.caption(said("Each model sees the raw (x₁, x₂), not the features chosen above. The network's time "
+                             "includes recording every frame of the animation; the others are one fit each."))
 
     used = sorted({ACTIVATIONS[name].backward for name in run.model.activations}, key=lambda f: f.__name__)
     math_and_code(equations(s, run.model),

@@ -6,7 +6,7 @@ import streamlit as st
 
 from baselines.scorers import SCORERS, fit_rows, fit_scores
 import claims.calibration as checked
-from claims import claim
+from claims import claim, said
 from core.calibration import CALIBRATORS, brier_score_loss, correct_prevalence, expected_calibration_error, \
     reliability_bins
 from core.datasets_2d import train_test_split
@@ -28,27 +28,29 @@ UPLOAD = "upload"
 GIVEN = "given"  # an uploaded score column, used as it is
 #: Prevalences as "1 in k" (the URL holds k).
 #: Prevalences to choose from: the paradox animation's own steps, so every choice has its frame.
-ONE_IN = {str(k): f"1 in {k:,}" + (" (car crashes)" if k == 102 else "") for k in ONE_IN_STEPS}
+ONE_IN = {str(k): said(f"1 in {k:,}") + (" (car crashes)" if k == 102 else "") for k in ONE_IN_STEPS}
 
 PARAMS = [
     ChoiceParam("source", "Data", "synthetic", options={"synthetic": "Two Gaussian classes (set the prevalence)",
                                                         UPLOAD: "Your own CSV…"}),
     ChoiceParam("prevalence", "Prevalence", "10", options=ONE_IN),
     FloatParam("separation", "Class separation δ", 2.0, low=0.0, high=6.0, step=0.25,
-               help="Distance between the class means in standard deviations: 0 = indistinguishable."),
+               help=claim(checked.separation,
+                          "Distance between the class means in standard deviations: 0 = indistinguishable.")),
     IntParam("copies", "Duplicated features", 0, low=0, high=8,
-             help="Noisy copies of the features: the same evidence again. Naive Bayes counts it twice."),
+             help=said("Noisy copies of the features: the same evidence again, which naive Bayes counts as "
+                        "new (the nb-isotonic preset's check measures what that does).")),
     IntParam("n", "Rows", 20_000, low=1_000, high=100_000, step=1_000),
     IntParam("seed", "Seed", 0, low=0, high=9999, kind="number"),
     ChoiceParam("model", "Model", "logistic", options={k: label for k, (label, _) in SCORERS.items()}),
     FloatParam("cal_share", "Calibration split", 0.2, low=0.02, high=0.5, step=0.01, fmt="%.2f",
-               help="Rows held out to fit the calibrators (never the test rows)."),
+               help=said("Rows held out to fit the calibrators (never the test rows).")),
     ChoiceParam("use", "Scores used for decisions", "none", options={k: label for k, (label, _) in CALIBRATORS.items()}),
     IntParam("bins", "Reliability bins", 10, low=5, high=30),
     ChoiceParam("strategy", "Bins", "uniform", options={"uniform": "equal width", "quantile": "equal counts"}),
     FloatParam("t", "Threshold", 0.5, low=0.0, high=1.0, step=0.01,
-               help="Where the figure's own slider opens, and the threshold the sections below use. The slider "
-                    "under the figure moves the threshold at once, in your browser, and leaves this one as it is."),
+               help=said("Where the figure's own slider opens, and the threshold the sections below use. The slider "
+                    "under the figure moves the threshold at once, in your browser, and leaves this one as it is.")),
     FloatParam("cost_fp", "Cost of a false positive", 1.0, low=0.1, high=100.0, step=0.1, kind="number"),
     FloatParam("cost_fn", "Cost of a false negative", 5.0, low=0.1, high=1000.0, step=0.1, kind="number"),
     BoolParam("compare", "Compare two thresholds", False),
@@ -57,13 +59,13 @@ PARAMS = [
     ChoiceParam("deploy", "Prevalence where the model is used", "100", options=ONE_IN),
 ]
 PRESETS = {
-    "car-crash": Preset("The “99 % accurate” car-crash model (1 in 102)",
+    "car-crash": Preset(claim(checked.car_crash, "The “99 % accurate” car-crash model (1 in 102)"),
                         {"prevalence": "102", "separation": 3.0, "n": 50_000, "t": 0.5},
                         claim(checked.car_crash,
                               "Crashes happen in 1 of 102 trips, so “never crashes” is already 99.0 % accurate. Our "
                               "model is 99.5 % accurate — and still misses about half the crashes. Balanced "
                               "accuracy, recall, MCC and precision tell the truth that accuracy hides.")),
-    "fraud": Preset("Fraud: block at 0.8 or at 0.9?",
+    "fraud": Preset(claim(checked.fraud, "Fraud: block at 0.8 or at 0.9?"),
                     {"prevalence": "500", "separation": 4.0, "n": 100_000, "compare": True, "t_a": 0.8,
                      "t_b": 0.9, "t": 0.8},
                     claim(checked.fraud,
@@ -178,8 +180,8 @@ def uploaded_table() -> tuple[tuple | None, tuple | None]:
     """The uploader and its column pickers, in the page's flow (under the stage: they need its width); the
     table ``(X, codes)`` and its cache key, or ``(None, None)`` until a usable table and columns are chosen."""
     st.subheader("Your data", divider="gray")
-    df = upload_widget("calibration.upload", help="One row per case: a 0/1 label column, and either a score "
-                       "column in [0, 1] or feature columns to train a model on.")
+    df = upload_widget("calibration.upload", help=said("One row per case: a 0/1 label column, and either a score "
+                       "column in [0, 1] or feature columns to train a model on."))
     if df is None:
         return None, None
     left, right = st.columns(2)
@@ -212,16 +214,16 @@ def uploaded_table() -> tuple[tuple | None, tuple | None]:
         positive = st.selectbox("Positive class (one against the rest)", [str(n) for n in names],
                                 key="calibration.positive")
         k = [str(n) for n in names].index(positive)
-        st.caption(f"**{positive} vs the rest:** every row labelled {positive} is a positive (1), each of the "
+        st.caption(said(f"**{positive} vs the rest:** every row labelled {positive} is a positive (1), each of the "
                    f"other {len(names) - 1} classes a negative (0). The scores answer one question, “is it "
-                   f"{positive}?”, and calibration, thresholds and costs are about that question only.")
+                   f"{positive}?”, and calibration, thresholds and costs are about that question only."))
         codes, names = (codes == k).astype(np.int64), [f"not {positive}", positive]
     if len(names) != 2:
         st.error(f"The label column must hold two values or more; it holds {len(names)}: "
                  f"{', '.join(map(str, names[:6]))}. **What to change:** pick another label column.", icon="✋")
     elif mode == "a score to judge" and not (np.all(X >= 0) and np.all(X <= 1)):
-        st.error(f"The score column must hold probabilities in [0, 1]; it runs from {X.min():.3g} to "
-                 f"{X.max():.3g}. **What to change:** pick a probability column, or train on features.", icon="✋")
+        st.error(said(f"The score column must hold probabilities in [0, 1]; it runs from {X.min():.3g} to "
+                 f"{X.max():.3g}. **What to change:** pick a probability column, or train on features."), icon="✋")
     else:
         return (X, codes), ("upload", mode, positive, hash(X.tobytes()), hash(codes.tobytes()))
     return None, None
@@ -234,9 +236,9 @@ def uploaded_table() -> tuple[tuple | None, tuple | None]:
 view = View("calibration", PARAMS, PRESETS, key=("prevalence", "separation", "model", "use", "t"),
             more=("source", "copies", "n", "seed", "cal_share"))
 view.header("⚖️ Calibration and thresholds",
-            "A classifier's score is a promise: “0.9” should come true 9 times in 10. And a threshold turns it into "
+            said("A classifier's score is a promise: “0.9” should come true 9 times in 10. And a threshold turns it into "
             "a decision that costs something when wrong. **Notice when a probability can't be trusted, where the "
-            "cheapest threshold sits, and how a rare event makes accuracy lie.**")
+            "cheapest threshold sits, and how a rare event makes accuracy lie.**"))
 
 source = view.control("source")
 table_data, source_key = None, None
@@ -258,7 +260,7 @@ stage = view.on_stage()
 result = None
 if source_key is not None:
     result = attempt(scored, source_key, model, cal_share, seed, _table=table_data,
-                     fix="Use more rows, or a larger calibration split, so every split has both classes.")
+                     fix=said("Use more rows, or a larger calibration split, so every split has both classes."))
 if result is None:
     stage.info("The threshold figure appears here once the data are ready"
                + (": upload a CSV file below." if source == UPLOAD else "."), icon="⚖️")
@@ -283,12 +285,12 @@ if result is not None:
                 f"{at_t.tp:,} positives are caught, {at_t.fn:,} missed, {at_t.fp:,} negatives wrongly flagged and "
                 f"{at_t.tn:,} correctly passed: precision {at_t.precision:.3f}, recall {at_t.recall:.3f}, "
                 f"accuracy {at_t.accuracy:.3f}. ROC AUC {auc:.3f}."))
-        st.caption(f"Test split: {len(y_test):,} rows, {int(y_test.sum()):,} positives. ROC AUC "
+        st.caption(said(f"Test split: {len(y_test):,} rows, {int(y_test.sum()):,} positives. ROC AUC "
                    f"{auc:.3f}, average precision {ap:.3f}. Drag the slider under the figure and the line, the "
                    "confusion matrix, both curves' points and every metric follow at once, in your browser; the "
                    "Threshold control beside the figure sets where it opens and the threshold the sections below "
                    "use. The confusion-matrix colours are shares of each actual class, so the rare class stays "
-                   "visible.")
+                   "visible."))
 
     st.subheader("Can you trust the probability?", divider="gray")
     bins, strategy = view.row(["bins", "strategy"])
@@ -326,7 +328,7 @@ if result is not None:
                    f"{bayes:.3f}”; on these test data the cheapest threshold is {best:.3f}.")
         rows = {f"{name} = {v:.2f}": at_threshold(table, v) for name, v in marks.items()}
         rows[f"cheapest = {best:.2f}" if np.isfinite(best) else "cheapest: flag nothing"] = at_threshold(table, best)
-        st.markdown("**Per 10,000 cases like these**")
+        st.markdown(said("**Per 10,000 cases like these**"))
         per_10k_shown = shown_table(per_10k_table(rows), {"precision": 3})
         st.dataframe(per_10k_shown, hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(format="%.1f") for c in (
@@ -337,7 +339,8 @@ if result is not None:
     st.subheader("The accuracy paradox, and precision moving with prevalence", divider="gray")
     if table is not None:
         ours, never = at_threshold(table, t), always_negative_baseline(y_test)
-        paradox = shown_table([paradox_row(f"ours at threshold {t:.2f}", ours), paradox_row("“always say no”", never)],
+        paradox = shown_table([paradox_row(f"ours at threshold {t:.2f}", ours),
+                               paradox_row(said("“always say no”"), never)],
                               {"precision": 4})
         st.dataframe(paradox, hide_index=True, width="stretch",
                      column_config={c: st.column_config.NumberColumn(format="%.4f") for c in paradox.columns[1:]
@@ -346,12 +349,15 @@ if result is not None:
         deploy = 1 / deploy_one_in
         # cache key: the rates to 6 significant digits (rounding to decimals put tiny FPRs 5 % off the table)
         paradox_fig = paradox_figure(float(f"{ours.recall:.6g}"), float(f"{ours.fpr:.6g}"), deploy_one_in)
-        view.chart(paradox_fig, key="paradox", summary=(
-            f"As positives get rarer (the animation runs the prevalence from 1 in 2 to 1 in 1,000 and opens at 1 "
-            f"in {deploy_one_in:,}), a model "
-            f"that keeps recall {ours.recall:.2f} and false-positive rate {ours.fpr:.3f} keeps rising accuracy "
-            f"while its precision falls; “always say no” scores accuracy {never.accuracy:.4f} on the test split "
-            f"against our {ours.accuracy:.4f}, yet catches nothing."))
+        view.chart(paradox_fig, key="paradox", summary=said(
+            f"As positives get rarer (the animation runs the prevalence from 1 in {ONE_IN_STEPS[0]:,} to 1 in "
+            f"{ONE_IN_STEPS[-1]:,} and opens at 1 in {deploy_one_in:,}), a model that keeps recall "
+            f"{ours.recall:.2f} and false-positive rate {ours.fpr:.3f} keeps "
+            f"{'rising' if 1 - ours.fpr > ours.recall else 'falling' if 1 - ours.fpr < ours.recall else 'the same'} "
+            f"accuracy while its precision "
+            f"{'falls' if ours.fpr > 0 and ours.recall > 0 else 'stays where it is'}; “always say no” scores "
+            f"accuracy {never.accuracy:.4f} on the test split against our {ours.accuracy:.4f}, yet catches "
+            "nothing."))
         export_buttons("calibration", view.styled(paradox_fig), "The accuracy paradox", {"Threshold table": lambda: pd.DataFrame({
             "threshold": table.thresholds, "tp": table.tp, "fp": table.fp, "tn": table.tn, "fn": table.fn,
             "precision": table.precision, "recall": table.recall, "fpr": table.fpr, "f1": table.f1,
@@ -359,17 +365,17 @@ if result is not None:
         left, right = st.columns([3, 2])
         with left:
             view.chart(prevalence_figure(ours.recall, ours.fpr, result["train_prevalence"], deploy),
-                       key="prevalence", summary=(
+                       key="prevalence", summary=said(
                            f"Precision against prevalence (log scale) for TPR {ours.recall:.2f} and FPR "
                            f"{ours.fpr:.3f}, with the training prevalence {result['train_prevalence']:.3g} and the "
                            f"deployment prevalence 1 in {deploy_one_in:,} marked."))
         with right:
-            st.markdown(f"At threshold {t:.2f} the model keeps its place on the ROC curve (TPR {ours.recall:.2f}, "
+            st.markdown(claim(checked.precision_prevalence, f"At threshold {t:.2f} the model keeps its place on the ROC curve (TPR {ours.recall:.2f}, "
                         f"FPR {ours.fpr:.3f}) whatever the prevalence — but precision = π·TPR / (π·TPR + (1 − π)·FPR) "
                         f"falls as positives get rarer. Press ▶ above to watch it. A probability of 0.5 learnt at "
                         f"prevalence {result['train_prevalence']:.3g} means "
                         f"**{float(correct_prevalence(0.5, result['train_prevalence'], deploy)):.3f}** where the "
-                        f"prevalence is 1 in {deploy_one_in:,} (Bayes' rule on the odds).")
+                        f"prevalence is 1 in {deploy_one_in:,} (Bayes' rule on the odds)."))
 
     import core.calibration as calibration_module
     import core.thresholds as thresholds_module

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import claims.embeddings as checked
-from claims import claim
+from claims import claim, said
 from core.embedding_data import EMBEDDING_DATASETS, Embeddable, make_embeddable, subsample
 from core.pca import PCA, top_loadings
 import core.tsne as tsne_module
@@ -26,10 +26,12 @@ from viz.embedding import IMAGE_SCALE, clicked_row, loadings, row_ids, scree, si
 
 UPLOAD = "upload"
 DATA = {**{k: d.label for k, d in EMBEDDING_DATASETS.items()}, UPLOAD: "Your own CSV…"}
-LEARNING_RATES = {"auto": "auto (n / early exaggeration / 4, at least 50)", "10": "10", "50": "50", "200": "200", "1000": "1000"}
+LEARNING_RATES = {"auto": claim(checked.auto_lr, "auto (n / early exaggeration / 4, at least 50)"), "10": "10", "50": "50", "200": "200", "1000": "1000"}
 PERPLEXITIES = (2, 5, 30, 50, 100)
 MULTIPLE_ROWS = 400  # small multiples run on at most this many points, for 500 iterations each
 SEEDS = (0, 1, 2)
+#: Made when the page runs (its check then runs), shown when a digit is clicked.
+DIGITS_RANGE = claim(checked.digits_range, "from 0 (white) to 16 (black)")
 NO_LABEL = "(none)"
 LABEL_KEY = "embeddings.label"
 #: The columns the "Colour by" choice was last set for: a table with other columns gets its own guess.
@@ -41,10 +43,11 @@ CLICK_KEY = "embeddings.clicked"
 PARAMS = [
     ChoiceParam("data", "Data", "digits", options=DATA),
     IntParam("n", "Points (at most)", 1000, low=50, high=2000, step=50,
-             help="Synthetic sets are made this size; larger real or uploaded tables are subsampled to it."),
+             help=said("Synthetic sets are made this size; larger real or uploaded tables are subsampled to it.")),
     FloatParam("noise", "Noise", 0.0, low=0.0, high=2.0, step=0.1),
     BoolParam("standardize", "Standardise features", False,
-              help="Divide every column by its standard deviation first, so no feature dominates by its units."),
+              help=said("Divide every column by its standard deviation first, so no feature dominates by its "
+                         "units.")),
     IntParam("seed", "Seed", 0, low=0, high=9999, kind="number"),
     IntParam("pc_x", "PCA: horizontal axis", 1, low=1, high=10, kind="number"),
     IntParam("pc_y", "PCA: vertical axis", 2, low=1, high=10, kind="number"),
@@ -106,7 +109,7 @@ def uploaded() -> tuple[Embeddable, pd.DataFrame] | None:
     with right:
         label = colour_by(df)
     table = attempt(numeric_table, df, columns or None, None if label == NO_LABEL else label, with_rows=True,
-                    fix="Choose at least two numeric columns.")
+                    fix=said("Choose at least two numeric columns."))
     if table is None:
         return None
     X, labels, label_names, names, notices, kept = table
@@ -233,8 +236,9 @@ def show_clicked(data: Embeddable, row: int | None, name: str, table: pd.DataFra
             # PNG: a JPEG would smear the sharp pixel edges
             left.image(upscaled(data.images[i]), width=w * IMAGE_SCALE, output_format="PNG")
             right.markdown(f"**Clicked: row {row} of {source}" + (f", the digit {label}**" if label else "**"))
-            right.caption(f"The {h}×{w} picture behind the point: {h * w} pixel intensities from 0 (white) to 16 "
-                          f"(black), each drawn {IMAGE_SCALE}× larger." + (
+            right.caption(f"The {h}×{w} picture behind the point: {h * w} pixel intensities "
+                          + DIGITS_RANGE
+                          + said(f", each drawn {IMAGE_SCALE}× larger.") + (
                               " It is the picture as published, without the jitter added to the numbers."
                               if noise > 0 else ""))
             return
@@ -242,7 +246,7 @@ def show_clicked(data: Embeddable, row: int | None, name: str, table: pd.DataFra
                     + (f" — label: {plain(label)}" if label is not None else ""))
         if table is not None:
             values = table.iloc[row]
-            st.caption("The row as your file has it (rows counted from 0, as the file was read).")
+            st.caption(said("The row as your file has it (rows counted from 0, as the file was read)."))
             shown = pd.DataFrame({"column": [str(c) for c in table.columns], "value": values.astype(str).to_numpy()})
         else:
             st.caption("The values the embedding starts from" + (" (before standardising)" if standardize else "")
@@ -280,7 +284,7 @@ if data is not None:
     data_digest = digest(data)
     run_key = (data_digest, standardize, perplexity, lr, exaggeration, iterations, seed)
     result = attempt(embed, data_digest, data, standardize, perplexity, lr, exaggeration, iterations, seed,
-                     fix="Lower the perplexity (it must be well below the number of points).")
+                     fix=said("Lower the perplexity (it must be well below the number of points)."))
 
 if result is not None:
     pca, tsne = result["pca"], result["tsne"]
@@ -292,11 +296,12 @@ if result is not None:
     (pca_trust, pca_knn), (tsne_trust, tsne_knn) = result["quality"]["pca"], result["quality"]["tsne"]
     shown = ratio[pc_x - 1] + (ratio[pc_y - 1] if pc_y != pc_x else 0)
     with view.on_stage():
-        event = view.chart(fig, key=CHART_KEY, on_select="rerun", selection_mode="points", summary=(
+        event = view.chart(fig, key=CHART_KEY, on_select="rerun", selection_mode="points", summary=said(
             f"{data.n_samples:,} points with {len(data.feature_names)} features, drawn twice: on the left by PCA "
             f"(components {pc_x} and {pc_y}, {shown:.0%} of the variance), on the right by t-SNE (perplexity "
-            f"{perplexity:g}), which the animation shows iteration by iteration from the PCA projection shrunk to a spread of 10⁻⁴ "
-            f"(scikit-learn's init='pca'). "
+            f"{perplexity:g}), which the animation shows iteration by iteration "
+            + claim(checked.pca_start, "from the PCA projection shrunk to a spread of 10⁻⁴ (scikit-learn's "
+                                       "init='pca'). ")
             + (f"Colour and marker shape show the {len(data.label_names)} labels. " if data.labels is not None else "")
             + f"Trustworthiness: PCA {pca_trust:.3f}, t-SNE {tsne_trust:.3f}; nearest neighbours kept: PCA "
               f"{pca_knn:.0%}, t-SNE {tsne_knn:.0%}; final KL divergence {tsne.kl_divergence_:.3f}."))
@@ -307,13 +312,14 @@ if result is not None:
         "pc_x": result["scores"][:, pc_x - 1], "pc_y": result["scores"][:, pc_y - 1],
         "tsne_1": tsne.embedding_[:, 0], "tsne_2": tsne.embedding_[:, 1]})}, view=view)
     growth = float(np.std(tsne.frames_[-1]) / np.std(tsne.frames_[0]))
-    st.caption(f"PCA's two axes show {shown:.0%} of the "
+    st.caption(said(f"PCA's two axes show {shown:.0%} of the "
                f"variance. The t-SNE panel is rescaled to fit every frame (its spread grows {growth:,.0f}-fold while "
                "it runs); hover a point to see its row and label, click it to see its "
-               + ("image." if data.images is not None else "values."))
+               + ("image." if data.images is not None else "values.")))
     k_nn = min(10, data.n_samples - 2)
     cols = st.columns(6)
-    trust_help = "1 means no point has neighbours on the page that are far apart in the data (k = 5)."
+    trust_help = said("1 means no point has neighbours on the page that are far apart in the data (k = 5, "
+                       "its published default).")
     knn_help = "The share of each point's nearest neighbours in the data that are also its nearest on the page."
     cols[0].metric("Trustworthiness: PCA", f"{pca_trust:.3f}", help=trust_help)
     cols[1].metric("Trustworthiness: t-SNE", f"{tsne_trust:.3f}", help=trust_help)
@@ -334,7 +340,7 @@ if result is not None:
                     f"PC{i + 1} {r:.1%}" for i, r in enumerate(ratio[:10])) + (", …" if len(ratio) > 10 else "")
                 + f"; the first two together {ratio[:2].sum():.0%}."))
         with right:
-            view.chart(loadings_fig, key="loadings", summary=(
+            view.chart(loadings_fig, key="loadings", summary=said(
                 f"The features that weigh most in PC{pc_x}: " + ", ".join(
                     f"{name} {w:+.2f}" for name, w in zip(names, weights)) + "."))
 
@@ -342,14 +348,14 @@ if result is not None:
         made = attempt(multiples, data_digest, data, standardize, perplexity, seed)
         if made is not None:
             by_perplexity, by_seed, rows, shown_perplexities, kept, disparity = made
-            st.caption(f"On {rows} points, 500 iterations each.")
-            view.chart(by_perplexity, key="perplexities", summary=(
+            st.caption(said(f"On {rows} points, 500 iterations each."))
+            view.chart(by_perplexity, key="perplexities", summary=said(
                 f"Small multiples: t-SNE of the same {rows} points at perplexities "
                 + ", ".join(f"{p:g}" for p in shown_perplexities) + ", 500 iterations each, from the PCA start. "
                 "Low perplexity fits each point to a few neighbours, high perplexity to many. How much of the "
                 "global layout each map keeps (rank correlation of all its pairwise distances with the data's): "
                 + ", ".join(f"perplexity {p:g}: {r:.2f}" for p, r in zip(shown_perplexities, kept)) + "."))
-            view.chart(by_seed, key="seeds", summary=(
+            view.chart(by_seed, key="seeds", summary=said(
                 f"The same t-SNE (perplexity {perplexity:g}) from three random starts (init='random', seeds "
                 + ", ".join(map(str, SEEDS)) + "; from the PCA start every seed gives the same map). "
                 + (f"After the best rotation, reflection and scaling the layouts still differ (Procrustes "
@@ -360,8 +366,8 @@ if result is not None:
                    f"{disparity:.3f}): this data pins its clusters down; on most data they move from start to "
                    "start.")))
     else:
-        st.caption("Switch on the small multiples to see the same data at several perplexities and from three "
-                   "random starts — as in Distill's *How to Use t-SNE Effectively*.")
+        st.caption(said("Switch on the small multiples to see the same data at several perplexities and from three "
+                   "random starts — as in Distill's *How to Use t-SNE Effectively*."))
 
     math_and_code(
         equations=[
@@ -377,7 +383,7 @@ if result is not None:
             r"\rVert^2)^{-1}",
         ],
         code=[PCA, tsne_module.joint_probabilities, tsne_module.kl_gradient, trustworthiness],
-        notes=["van der Maaten & Hinton (2008), *Visualizing Data using t-SNE*; Wattenberg, Viégas & Johnson "
-               "(2016), *How to Use t-SNE Effectively* (Distill)."],
+        notes=[said("van der Maaten & Hinton (2008), *Visualizing Data using t-SNE*; Wattenberg, Viégas & "
+                    "Johnson (2016), *How to Use t-SNE Effectively* (Distill).")],
     )
 view.finish()

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 import claims.fit_line as checked
-from claims import claim
+from claims import claim, said
 from core.datasets import make_line
 from core.derivatives import central_difference, forward_difference
 from core.gradient_descent import gradient_descent, max_stable_learning_rate
@@ -24,7 +24,8 @@ from viz.prepared import prepare
 
 PARAMS = [
     LogFloatParam("lr", "Learning rate η", 0.3, low=1e-4, high=10.0,
-                  help="Step size: each update moves (w, b) by η times the negative gradient."),
+                  help=claim(checked.update_rule,
+                             "Step size: each update moves (w, b) by η times the negative gradient.")),
     IntParam("steps", "Steps", 100, low=1, high=500),
     FloatParam("w0", "Start slope w₀", -1.0, low=-10.0, high=10.0, step=0.5, kind="number"),
     FloatParam("b0", "Start intercept b₀", 3.0, low=-10.0, high=10.0, step=0.5, kind="number"),
@@ -111,11 +112,13 @@ if result is not None:
     eigenvalues = np.linalg.eigvalsh(hessian)
     lr_max = max_stable_learning_rate(hessian)
     stage = view.on_stage()
-    stability = (f"The loss is a quadratic bowl whose Hessian has eigenvalues λ = {eigenvalues[0]:.3g} and "
-                 f"{eigenvalues[1]:.3g}, so gradient descent converges only for η < 2/λ_max = **{lr_max:.3g}**.")
+    stability = claim(checked.stable_limit,
+                      f"The loss is a quadratic bowl whose Hessian has eigenvalues λ = {eigenvalues[0]:.3g} and "
+                      f"{eigenvalues[1]:.3g}, so gradient descent converges only for η < 2/λ_max = **{lr_max:.3g}**.")
     if traj.diverged_at is not None:
-        stage.error(f"**Diverged at step {traj.diverged_at}**: {traj.reason}. {stability} You chose η = {lr:g}, "
-                    f"{lr / lr_max:.2f}× the limit. **What to change:** lower the learning rate below {lr_max:.3g}.",
+        stage.error(said(f"**Diverged at step {traj.diverged_at}**: {traj.reason}. {stability} You chose η = "
+                          f"{lr:g}, {lr / lr_max:.2f}× the limit. **What to change:** lower the learning rate "
+                          f"below {lr_max:.3g}."),
                     icon="💥")
     elif lr >= lr_max:
         stage.warning(f"η = {lr:g} is above the stable limit. {stability} Give it more steps and it will diverge.",
@@ -125,7 +128,7 @@ if result is not None:
 
     final = traj.params[-1]
     with stage:
-        view.chart(run_figure(*args), key="fit-animation", summary=(
+        view.chart(run_figure(*args), key="fit-animation", summary=said(
             f"Gradient descent fits a line to {n} noisy points (true line y = {w_true:g}·x {b_true:+g}). Starting "
             f"from w = {w0:g}, b = {b0:g} with learning rate η = {lr:g}, {traj.n_steps} steps end at "
             f"w = {final[0]:.4g}, b = {final[1]:.4g} with loss {traj.loss[-1]:.4g}; least squares is "
@@ -137,12 +140,12 @@ if result is not None:
                                             "dL/dw": traj.grad[:, 0], "dL/db": traj.grad[:, 1]})}, view=view)
 
     m1, m2, m3, m4 = st.columns(4)
-    m1.metric("w after the run", f"{final[0]:.4g}", f"{final[0] - optimum[0]:+.3g} from least squares",
+    m1.metric("w after the run", f"{final[0]:.4g}", said(f"{final[0] - optimum[0]:+.3g} from least squares"),
               delta_color="off", delta_arrow="off")
-    m2.metric("b after the run", f"{final[1]:.4g}", f"{final[1] - optimum[1]:+.3g} from least squares",
+    m2.metric("b after the run", f"{final[1]:.4g}", said(f"{final[1] - optimum[1]:+.3g} from least squares"),
               delta_color="off", delta_arrow="off")
     m3.metric("loss after the run", f"{traj.loss[-1]:.4g}",
-              f"least squares: {mse_loss(optimum, x, y):.4g}", delta_color="off", delta_arrow="off")
+              said(f"least squares: {mse_loss(optimum, x, y):.4g}"), delta_color="off", delta_arrow="off")
     m4.metric("steps taken", traj.n_steps, "stopped early: blew up" if traj.n_steps < steps else None,
               delta_color="off", delta_arrow="off")
 
@@ -165,9 +168,9 @@ if result is not None:
     )
 
     st.subheader("The derivative as a limit")
-    st.markdown(f"Hold b at step {k}'s value b = {bk:.4g} and look at the loss as a function of w alone. "
-                "Its slope is the limit of secant slopes $\\frac{L(w+h) - L(w)}{h}$ as $h \\to 0$. "
-                "Press ▶ to shrink h down to your choice.")
+    st.markdown(said(f"Hold b at step {k}'s value b = {bk:.4g} and look at the loss as a function of w alone. "
+                      "Its slope is the limit of secant slopes $\\frac{L(w+h) - L(w)}{h}$ as $h \\to 0$. "
+                      "Press ▶ to shrink h down to your choice."))
     h = view.control("h")
 
     loss_along_w = partial(loss_with_b_fixed, b=bk, x=x, y=y)
@@ -177,12 +180,17 @@ if result is not None:
         f"The loss as a function of w alone at step {k} (b = {bk:.4g}), with secant lines whose slope "
         f"approaches the tangent's, ∂L/∂w = {gw:.6g}, as h shrinks to {h:g}; at that h the forward difference "
         f"is off by {abs(fd - gw):.2e} and the central difference by {abs(cd - gw):.2e}. The second panel plots "
-        "both errors against h on log scales: they fall as h shrinks until round-off makes them grow again."))
+        "both errors against h on log scales: the forward one falls with h until round-off makes it grow again; "
+        "the central one, exact for this quadratic, is round-off alone."))
     f1, f2, f3 = st.columns(3)
     f1.metric(f"forward difference, h = {h:g}", f"{fd:.10g}", f"error {abs(fd - gw):.2e}", delta_color="off", delta_arrow="off")
     f2.metric(f"central difference, h = {h:g}", f"{cd:.10g}", f"error {abs(cd - gw):.2e}", delta_color="off", delta_arrow="off")
     f3.metric("analytic ∂L/∂w", f"{gw:.10g}")
-    st.caption("The error falls like h (forward) or h² (central) until floating-point round-off, about "
-               "ε·|L|/h, takes over — which is why the error curve is V-shaped and h = 1e-12 is worse than 1e-6.")
+    st.caption(claim(checked.finite_difference,
+                     "The forward difference's error falls like h (here exactly h·mean(x²): the loss is quadratic "
+                     "in w) until floating-point round-off, about ε·|L|/h, takes over — which is why its error "
+                     "curve is V-shaped and h = 1e-12 is worse than 1e-6. The central difference is exact for a "
+                     "quadratic: its error is round-off alone, growing as h shrinks (on other functions it falls "
+                     "like h²)."))
 
 view.finish()

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 import claims.optimizers as checked
-from claims import claim
+from claims import claim, said
 from core.expressions import objective_for
 from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params, race, race_summary, schedule_factors
 from explorers.jobs import race_and_draw
@@ -28,7 +28,7 @@ SURFACES = {"bowl": "Quadratic bowl", "rosenbrock": "Rosenbrock valley", "beale"
 PARAMS = [
     SurfaceParam("surface", "Surface", "bowl", options=SURFACES,
                  help="Picking a surface also sets its own learning rate η and start."),
-    TextParam("expr", "f(x, y) =", "x**2 + 3*sin(y) + 0.1*y**2",
+    TextParam("expr", "f(x, y) =", said("x**2 + 3*sin(y) + 0.1*y**2"),
               help="Use x, y, numbers, + - * / ** and sin, cos, tan, exp, log, sqrt, abs, tanh, sinh, cosh, "
                    "minimum(a, b), maximum(a, b)."),
     FloatParam("condition", "Condition number κ", 10.0, low=1.0, high=100.0, step=1.0, fmt="%.0f"),
@@ -48,8 +48,8 @@ PARAMS = [
     ChoiceParam("inspect", "Explain the update of", "sgd", options={n: c.label for n, c in OPTIMIZERS.items()}),
     IntParam("k", "at step k", 0, low=0, high=499),
     BoolParam("show3d", "🧊 The same race on the 3-D surface", False,
-              help="Off by default: a 3-D chart keeps a WebGL canvas that costs a modest laptop about half a second "
-                   "on every change."),
+              help=said("Off by default: a 3-D chart keeps a WebGL canvas that slows every change on a modest "
+                         "laptop.")),
 ]
 PRESETS = {
     "zigzag": Preset("Ill-conditioned bowl", {"surface": "bowl", "condition": 30.0, "angle": 30.0, "lr": 0.06,
@@ -114,7 +114,7 @@ def start_problem(objective, x0: float, y0: float) -> str:
     at = f"({x0:g}, {y0:g})"
     bad = (f"f{at} = {f:g}" if not np.isfinite(f)
            else f"f{at} = {f:.4g}, but its gradient ∇f = ({g[0]:g}, {g[1]:g})")
-    return (f"**The race did not start**: {bad} is not finite, and every racer needs a finite loss and gradient "
+    return said(f"**The race did not start**: {bad} is not finite, and every racer needs a finite loss and gradient "
             "to take its first step. **What to change:** pick a start where f and its gradient are finite — click "
             "the coloured part of the map below to start there, or type x₀ and y₀.")
 
@@ -175,8 +175,9 @@ view = View("optimizers", PARAMS, PRESETS, key=("surface", "expr", "opts", "lr",
             more=("condition", "angle", "schedule", "x0", "y0", "per_lr", *(f"lr_{name}" for name in OPTIMIZERS),
                   "beta", "beta2", "wd"))
 view.header("🏁 Optimizers racing on loss surfaces",
-            "Every racer starts at the same point and sees the same gradients; only the update rule differs. "
-            "**Notice where plain gradient descent zig-zags or stalls, and what momentum and adaptive steps "
+            claim(checked.same_start,
+                  "Every racer starts at the same point and sees the same gradients; only the update rule differs.")
+            + " **Notice where plain gradient descent zig-zags or stalls, and what momentum and adaptive steps "
             "change.**")
 
 surface, opts = view.row(["surface", "opts"], widths=[1, 2])
@@ -192,7 +193,7 @@ if view.control("per_lr"):  # each racer's own η (the shared one is then ignore
 beta, beta2, wd = view.row(["beta", "beta2", "wd"])
 
 if not opts:
-    st.warning("Pick at least one optimizer to race.", icon="🏁")
+    st.warning(said("Pick at least one optimizer to race."), icon="🏁")
     opts = ("sgd",)
     lrs = (lr,)
 # A setting this race does not use is passed at its default (the formula of a built-in surface, β with no
@@ -224,7 +225,7 @@ elif result is not None:
     stage = view.on_stage()
     for label, at, why in zip(race_result.labels, race_result.diverged_at, race_result.reasons):
         if at is not None:
-            stage.error(f"**{label} diverged at step {at}**: {why}. **What to change:** lower the learning rate.",
+            stage.error(said(f"**{label} diverged at step {at}**: {why}. **What to change:** lower the learning rate."),
                         icon="💥")
     rows = race_summary(race_result, objective.minima)
     with stage:
@@ -236,13 +237,13 @@ elif result is not None:
                 + (f", diverged at step {r['diverged at step']}" if r["diverged at step"] is not None else "")
                 + (f", {r['distance to nearest minimum']:.3g} from the nearest minimum"
                    if r["distance to nearest minimum"] is not None else "") + "." for r in rows)))
-    st.caption("Click anywhere on the surface to start the race there. At each racer's dot: the dotted arrow is the step it actually takes next, the white arrow the "
+    st.caption(said("Click anywhere on the surface to start the race there. At each racer's dot: the dotted arrow is the step it actually takes next, the white arrow the "
                "plain gradient step −η∇f, and the dashed arrow its velocity −ηv (momentum, Nesterov) or −η·m̂ "
-               "(Adam, AdamW). Where they differ is exactly what the optimizer adds.")
+               "(Adam, AdamW). Where they differ is exactly what the optimizer adds."))
     st.dataframe(results_table(objective, race_result), hide_index=True, width="stretch")
     export_buttons("optimizers", view.styled(race_fig), "Optimizers racing", {"Paths": lambda: race_table(race_result)}, view=view)
     if view.control("show3d"):  # drawn only on request: see the control's help
-        view.chart(fig3d, key="race3d", summary=(
+        view.chart(fig3d, key="race3d", summary=said(
             "The same paths drawn on the loss surface in 3-D, height = loss; drag to turn it. It shows the "
             "same numbers as the contour map above."))
 
@@ -261,8 +262,8 @@ elif result is not None:
     if inspect not in race_result.names:
         st.info(f"{OPTIMIZERS[inspect].label} is not in this race: add it above to see its numbers.")
     elif diverged is not None and diverged < 2:
-        st.info(f"{OPTIMIZERS[inspect].label} diverged at its first step, so there is no finite update to show. "
-                "**What to change:** lower the learning rate.")
+        st.info(said(f"{OPTIMIZERS[inspect].label} diverged at its first step, so there is no finite update to show. "
+                "**What to change:** lower the learning rate."))
     else:
         math_and_code(
             equations=[objective.latex, *UPDATE_RULES[inspect], *step_story(race_result, inspect, k)],

@@ -30,6 +30,10 @@ def test_every_preset_says_only_what_its_run_shows(page, slug):
     assert isinstance(notice, Claim), f"the {slug} preset's notice has no check: write it as claim(check, text)"
     assert notice.page == page, f"{slug} is checked by a check of {notice.page}"
     notice.check(values_of(page, slug))
+    title = declared(PATH[page])[1][slug].label
+    if isinstance(title, Claim):  # a title that asserts something is checked on the preset's run too
+        assert title.page == page
+        title.check(values_of(page, slug))
 
 
 @pytest.mark.parametrize("lesson, index", STEPS)
@@ -46,8 +50,8 @@ def test_every_other_claim_holds_on_its_page_defaults_and_every_check_is_used():
     for path in PAGES:
         open_page(path)  # a page makes its captions' claims as it runs
     attached = {(s.page, s.check_name) for s in MADE.values()}
-    special = {(n.page, n.check_name) for p in PAGES for n in (pr.notice for pr in declared(p)[1].values())
-               if isinstance(n, Claim)}
+    special = {(n.page, n.check_name) for p in PAGES for pr in declared(p)[1].values()
+               for n in (pr.notice, pr.label) if isinstance(n, Claim)}
     special |= {(t.page, t.check_name) for lesson in LESSONS.values() for s in lesson.steps
                 for t in (s.look, s.ask) if isinstance(t, Claim)}
     for made in MADE.values():

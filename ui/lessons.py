@@ -17,7 +17,7 @@ import claims.embeddings as emb
 import claims.batch_size as batch
 import claims.boundary as net
 import claims.calibration as cal
-from claims import claim
+from claims import claim, said
 
 from ui.params import shown
 
@@ -51,22 +51,23 @@ LESSONS = {lesson.slug: lesson for lesson in [
                Step("fit-a-line", "A line learns by walking downhill",
                     claim(fit.good,
                           "Press ▶ and watch (w, b) walk across the loss bowl while the line swings into place."),
-                    "Why do the steps get shorter as the line gets better, although η never changes?",
+                    claim(fit.shorter_steps,
+                          "Why do the steps get shorter as the line gets better, although η never changes?"),
                     preset="good"),
                Step("fit-a-line", "Too large a step",
                     claim(fit.diverging,
                           "The same walk with a bigger learning rate: it overshoots, and the loss grows."),
-                    "The page says the limit is η < 2/λ_max. What is λ_max measuring about the bowl?",
+                    claim(fit.stable_limit, "The page says the limit is η < 2/λ_max. What is λ_max measuring about the bowl?"),
                     preset="diverging"),
                Step("optimizers", "Momentum in a narrow valley",
                     claim(opt.zigzag,
                           "Plain gradient descent zig-zags across the valley; momentum averages the zig-zag away."),
-                    "What would happen with β = 0.99? Try it, then explain what you see.", preset="zigzag"),
+                    said("What would happen with β = 0.99? Try it, then explain what you see."), preset="zigzag"),
                Step("decision-boundary", "One neuron draws one line",
                     claim(net.xor_line,
                           "A single neuron on XOR: no straight line separates the corners, and the trained neuron "
                           "stalls near 50 %."),
-                    "Add one hidden layer of 4 units. What does each unit's tile show?", preset="xor-line"),
+                    said("Add one hidden layer of 4 units. What does each unit's tile show?"), preset="xor-line"),
                Step("batch-size", "Noisy steps are cheap steps",
                     claim(batch.noisy_but_cheap,
                           "Batch 1 staggers per step but is far ahead per example seen."),
@@ -99,7 +100,7 @@ LESSONS = {lesson.slug: lesson for lesson in [
              "Why does plain gradient descent linger at the saddle?", preset="saddle"),
         Step("optimizers", "Local minima", claim(opt.rastrigin,
                                                  "Every racer stops in the nearest dimple."),
-             "Would a larger learning rate help? Try it.", preset="rastrigin"),
+             said("Would a larger learning rate help? Try it."), preset="rastrigin"),
     )),
     Lesson("neural-networks", "What hidden layers buy", "Features versus depth, and two ways training fails.", (
         Step("decision-boundary", "XOR with one neuron", claim(net.xor_line,
@@ -113,15 +114,15 @@ LESSONS = {lesson.slug: lesson for lesson in [
              "What do the tiles of the last hidden layer look like?", preset="spiral-depth"),
         Step("decision-boundary", "Overfitting", claim(net.overfit,
                                                        "Training loss to zero, test loss back up."),
-             "Add L2 regularisation: what happens to the weights' lines?", preset="overfit"),
+             said("Add L2 regularisation: what happens to the weights' lines?"), preset="overfit"),
         Step("decision-boundary", "Dead ReLUs", claim(net.dead_relu,
                                                       "Blank tiles: units that never switch on."),
-             "Why can a dead ReLU never come back?", preset="dead-relu"),
+             claim(net.dead_relu, "Why does no gradient reach a dead ReLU's weights?"), preset="dead-relu"),
     )),
     Lesson("batch-size", "Choosing a batch size", "Noise, cost, the critical batch size and flat minima.", (
         Step("batch-size", "Noise vs cost", claim(batch.noisy_but_cheap,
                                                   "Per step and per example, who wins?"),
-             "What does each step of batch 1 cost, and what does it buy?", preset="noisy-but-cheap"),
+             said("What does each step of batch 1 cost, and what does it buy?"), preset="noisy-but-cheap"),
         Step("batch-size", "Linear scaling", claim(batch.double_double,
                                                    "Double the batch, double the step: the curves coincide."),
              "When does this rule stop working?", preset="double-double"),
@@ -130,7 +131,7 @@ LESSONS = {lesson.slug: lesson for lesson in [
              "Compare B_crit with the noise scale B_simple.", preset="critical-batch"),
         Step("batch-size", "Flat and sharp minima", claim(batch.flat_minima,
                                                           "Small batches end where the loss is flatter."),
-             "Does the flatter minimum generalise better here?", preset="flat-minima"),
+             said("Does the flatter minimum generalise better here?"), preset="flat-minima"),
     )),
     Lesson("embeddings", "Reading a t-SNE plot", "Distill's warnings, one at a time.", (
         Step("pca-vs-tsne", "Sizes mean nothing", claim(emb.sizes,
@@ -155,7 +156,8 @@ LESSONS = {lesson.slug: lesson for lesson in [
              "Why does duplicating features make naive Bayes over-confident?", preset="nb-isotonic"),
         Step("calibration", "Overfitting the calibration", claim(cal.isotonic_overfit,
                                                                  "Isotonic regression on 100 rows."),
-             "Compare the test ECE of isotonic, Platt and no calibration: which would you trust with 100 rows, and why?", preset="isotonic-overfit"),
+             said("Compare the test ECE of isotonic, Platt and no calibration: which would you trust with 100 rows, "
+                  "and why?"), preset="isotonic-overfit"),
         Step("calibration", "Where to draw the line", claim(cal.fraud,
                                                             "Block fraud at 0.8 or at 0.9?"),
              "Set the costs of each mistake. Where is the cheapest threshold?", preset="fraud"),
@@ -222,8 +224,8 @@ def lesson_bar(page: str, pages: dict[str, str]) -> None:
 def no_such_step(lesson: Lesson, asked: str, pages: dict[str, str]) -> None:
     """Say that the link's step does not exist and how many there are, and link the lesson's first step."""
     count, first = len(lesson.steps), lesson.steps[0]
-    st.warning(f"**📚 {lesson.title}** has no step `{shown(asked)}`: it has {count} steps, numbered 1 to "
-               f"{count}.", icon="🔢")
+    st.warning(said(f"**📚 {lesson.title}** has no step `{shown(asked)}`: it has {count} steps, numbered 1 to "
+               f"{count}."), icon="🔢")
     st.page_link(pages[first.page], label=f"Start at step 1 of {count}: {first.title}", icon="▶️",
                  query_params=step_link(lesson, 0))
 
