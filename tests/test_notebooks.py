@@ -1,13 +1,26 @@
-"""Exported notebooks (ui/notebooks.py): each one runs in a real Jupyter kernel (nbclient + ipykernel) and redraws
-the page's own figure — every trace and frame, array by array — and the numbers the page shows.
+"""Exported notebooks (ui/notebooks.py): each one runs in a real Jupyter kernel (nbclient + ipykernel) outside the
+repository and redraws the page's own figure — every trace and frame, array by array — and the numbers the page
+shows.
 
 The page is driven with AppTest; its control values are read from session state, turned into a notebook, the
-notebook is executed from the repository (or a folder inside it), and what it leaves in ``fig`` is compared with
-the page's chart spec.
+notebook is copied to a temporary folder and executed there by a kernel that cannot import the app (its packages
+are off the path and refused, as are Streamlit, Pillow and orjson), and what it leaves in ``fig`` is compared with
+the page's chart spec. A static check reads every code cell: it imports nothing from the app and every name it
+uses is defined in it.
 """
 
+import ast
 import base64
+import builtins
+import functools
+import importlib
+import inspect
+import io
 import json
+import os
+import re
+import symtable
+import sys
 from pathlib import Path
 
 import nbformat
@@ -16,6 +29,7 @@ import pytest
 from nbformat.v4 import new_code_cell
 from streamlit.testing.v1 import AppTest
 
+from ui.notebook_source import NOTEBOOK_VERSIONS, CarryError, _renamed
 from ui.notebooks import (NOTEBOOK_PAGES, UPLOAD_REFUSAL, notebook_file_name, notebook_for, notebook_refusal,
                           parameter_lines)
 from ui.registry import EXPLORERS
@@ -48,6 +62,32 @@ CASES = [
                      "pc_x": "3", "pc_y": "1"}),
     ("calibration", {"preset": "nb-isotonic"}),  # naive Bayes, duplicated features, isotonic calibration
 ]
+
+
+#: The packages an exported notebook may import, besides Python's standard library: the issue's five, and
+#: threadpoolctl, which scikit-learn installs and needs (baselines/scorers.py limits its threads with it).
+ALLOWED_PACKAGES = {"numpy", "scipy", "sklearn", "pandas", "plotly", "threadpoolctl"}
+#: What the kernel running an exported notebook refuses to import: the app's own packages, and what only the app
+#: installs (Streamlit; Pillow comes with it; orjson is the app's faster JSON).
+REFUSED = ("core", "ui", "viz", "explorers", "baselines", "app", "streamlit", "PIL", "orjson")
+#: Prepended to a notebook before it runs: the app is not on the path, and the refused packages cannot be imported.
+OUTSIDE = f"""\
+import importlib.abc, sys
+from pathlib import Path
+
+assert not [p for p in sys.path if (Path(p or ".") / "core").is_dir() and (Path(p or ".") / "viz").is_dir()], sys.path
+
+
+class _Refuse(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {REFUSED!r}:
+            raise ModuleNotFoundError(f"No module named {{name!r}} (refused outside the app)", name=name)
+        return None
+
+
+for _name in [m for m in sys.modules if m.split(".")[0] in {REFUSED!r}]:
+    del sys.modules[_name]
+sys.meta_path.insert(0, _Refuse())"""
 
 
 def open_page(page: str, **query) -> AppTest:
@@ -86,14 +126,23 @@ def notebook_client():
     return NotebookClient
 
 
-def run_notebook(notebook_client, text: str, names, out: Path, cwd: Path = ROOT) -> dict:
-    """Execute the notebook from ``cwd``; a last cell saves its figures' JSON and its ``numbers``."""
-    nb = nbformat.reads(text, as_version=4)
+def run_notebook(notebook_client, text: str, names, out: Path) -> dict:
+    """Copy the notebook to a folder of its own beside ``out`` and execute it there, outside the repository, in a
+    kernel without the repository on its path (:data:`OUTSIDE`); a last cell saves its figures' JSON and its
+    ``numbers`` to ``out``."""
+    folder = out.parent / "elsewhere"
+    folder.mkdir()
+    assert not folder.resolve().is_relative_to(ROOT)
+    (folder / "exported.ipynb").write_text(text, encoding="utf-8")
+    nb = nbformat.read(folder / "exported.ipynb", as_version=4)
+    nb.cells.insert(0, new_code_cell(OUTSIDE))
     nb.cells.append(new_code_cell(
         "import json as _json, pathlib as _pathlib\n"
         f"_pathlib.Path({str(out)!r}).write_text(_json.dumps({{'figures': {{name: globals()[name].to_json() "
         f"for name in {list(names)!r}}}, 'numbers': numbers}}, default=float))"))
-    notebook_client(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
+    notebook_client(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
+                    ).execute(env=env)
     saved = json.loads(out.read_text())
     return {"figures": {name: json.loads(spec) for name, spec in saved["figures"].items()}, "numbers": saved["numbers"]}
 
@@ -156,13 +205,112 @@ def wall_clock(spec: dict, values: dict, page: str):
                          or path == "/layout/xaxis3/range")
 
 
+def pixels(uri: str) -> np.ndarray:
+    """The pixels of a ``data:image/png;base64,...`` picture (the test may use Pillow; the notebook does not)."""
+    from PIL import Image
+
+    assert uri.startswith("data:image/png;base64,"), uri[:40]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))))
+
+
 def assert_same_figure(page, ours: dict, theirs: dict, values: dict):
     """Equal figures, but for wall-clock time and the theme template: Streamlit makes its theme Plotly's default
     template when it is imported, a notebook kernel keeps Plotly's, and whichever was the default when the figure
     was made is written into its layout. The template is the environment's, not the view's (and the page's chart
-    is drawn with Streamlit's theme over it anyway)."""
+    is drawn with Streamlit's theme over it anyway). A picture under a panel (``viz.raster``) is compared pixel by
+    pixel: the notebook encodes its PNG without Pillow, so the same pixels are different bytes."""
     timed = wall_clock(theirs, values, page)
-    assert_same(decoded(ours), decoded(theirs), skip=lambda path: path == "/layout/template" or timed(path))
+    picture = re.compile(r"/layout/images/\d+/source")
+    assert_same(decoded(ours), decoded(theirs),
+                skip=lambda path: path == "/layout/template" or timed(path) or bool(picture.fullmatch(path)))
+    images = [(ours.get("layout", {}).get("images") or []), (theirs.get("layout", {}).get("images") or [])]
+    for mine, page_image in zip(*images):
+        assert np.array_equal(pixels(mine["source"]), pixels(page_image["source"])), "a picture's pixels differ"
+
+
+# ------------------------------------------------------------------------------------------- reading the code
+
+
+def code_of(nb) -> str:
+    """Every code cell, in order, as one module (a cell's ``from __future__`` line is for IPython: dropped)."""
+    return "\n\n".join("\n".join(line for line in cell.source.splitlines() if not line.startswith("from __future__"))
+                       for cell in nb.cells if cell.cell_type == "code")
+
+
+def imported_packages(code: str) -> set[str]:
+    """The top-level package of every import anywhere in ``code``, inside functions too."""
+    found = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            found.add("." if node.level else node.module.split(".")[0])
+    return found
+
+
+def undefined_globals(code: str) -> set[str]:
+    """Names the code reads as globals, in any function or class, that no top-level statement binds and that are
+    not builtins: what a kernel outside the repository would raise NameError for. (A function's annotations are
+    left out: every cell of the app's code starts ``from __future__ import annotations``, so they are never
+    evaluated. A class's are kept: ``dataclasses`` looks ``ClassVar`` up by name.)"""
+    tree = ast.parse(code)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.arg):
+            node.annotation = None
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            node.returns = None
+    table = symtable.symtable(ast.unparse(tree), "<notebook>", "exec")
+    bound = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported() or s.is_namespace()}
+    missing, scopes = set(), [table]
+    while scopes:
+        scope = scopes.pop()
+        for symbol in scope.get_symbols():
+            read = symbol.is_referenced() and (scope is table or symbol.is_global())
+            if read and symbol.get_name() not in bound and not hasattr(builtins, symbol.get_name()):
+                missing.add(symbol.get_name())
+        scopes.extend(scope.get_children())
+    return missing
+
+
+def assert_self_contained(text: str):
+    """The notebook imports nothing from the app (nor Streamlit), only the standard library and
+    :data:`ALLOWED_PACKAGES`, says that it carries the app's code, and defines every name it uses."""
+    nb = nbformat.reads(text, as_version=4)
+    code = code_of(nb)
+    repo_import = re.compile(r"^\s*(from|import)\s+(core|ui|viz|explorers|baselines|streamlit)\b", re.MULTILINE)
+    assert not repo_import.findall(code), repo_import.findall(code)
+    assert imported_packages(code) <= ALLOWED_PACKAGES | set(sys.stdlib_module_names), \
+        imported_packages(code) - ALLOWED_PACKAGES - set(sys.stdlib_module_names)
+    assert not undefined_globals(code), f"used but never defined in the notebook: {sorted(undefined_globals(code))}"
+    markdown = " ".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    assert "copied so this notebook runs anywhere" in markdown
+    assert_carried_source_is_the_apps(nb)
+
+
+def assert_carried_source_is_the_apps(nb):
+    """Each function and class the notebook carries is, character for character, the source the Math & code
+    panel shows (``inspect.getsource``), but for the few definitions renamed or replaced, which their module's
+    note names, the definitions that call a renamed one, and those that imported another app module inside."""
+    cells = nb.cells
+    checked = 0
+    for heading, cell in zip(cells, cells[1:]):
+        if "app-code" not in cell.metadata.get("tags", []):
+            continue
+        path = re.match(r"### `([\w/]+)\.py`", heading.source).group(1)
+        module = importlib.import_module(path.replace("/", "."))
+        assert cell.metadata["jupyter"]["source_hidden"]  # folded: the steps stay the notebook's story
+        changed = set(re.findall(r"`(\w+)` is `(\w+)` here", heading.source)) | {
+            (name, name) for (m, name) in NOTEBOOK_VERSIONS if m == module.__name__}
+        renamed = {new for _, new in changed}
+        for node in ast.parse(cell.source).body:
+            if not isinstance(node, (ast.FunctionDef, ast.ClassDef)) or node.name in renamed:
+                continue
+            source = ast.get_source_segment(cell.source, node, padded=True)
+            if any(re.search(rf"\b{new}\b", source) for new in renamed) or ": copied above)" in source:
+                continue  # it calls a renamed definition, or its import of another app module is now a comment
+            assert inspect.getsource(getattr(module, node.name)).rstrip() in cell.source, f"{path}.{node.name}"
+            checked += 1
+    assert checked >= 10
 
 
 # ------------------------------------------------------------------------------------------- comparing numbers
@@ -240,6 +388,7 @@ def test_notebook_runs_and_redraws_the_pages_figure_and_numbers(notebook_client,
     nbformat.validate(nb)
     assert link in nb.cells[0].source
     assert_parameters_are_the_pages_controls(page)
+    assert_self_contained(text)
     result = run_notebook(notebook_client, text, CHARTS[page], tmp_path / "out.json")
     assert result["figures"]["fig"]["frames"]  # the page's animation, every frame of it
     for name, key in CHARTS[page].items():
@@ -247,16 +396,67 @@ def test_notebook_runs_and_redraws_the_pages_figure_and_numbers(notebook_client,
     assert_page_numbers(page, at, result["numbers"])
 
 
-def test_a_changed_parameter_changes_the_figure_and_the_notebook_runs_from_a_subfolder(notebook_client, tmp_path):
+@pytest.mark.parametrize("page", list(CHARTS))
+def test_every_notebook_imports_nothing_from_the_app_and_defines_every_name_it_uses(page):
+    """Fast, without a kernel: every page's notebook (every hidden layer and every racer's own learning rate
+    included, so that all their code paths are read) carries the app's code instead of importing it."""
+    at = open_page(page)
+    values = page_values(at, page)
+    params, _ = DECLARED[page]
+    if page == "decision-boundary":
+        values["layers"] = next(p.high for p in params if p.name == "layers")
+        values.update({f"units{i}": 2 for i in range(1, values["layers"] + 1)})
+        values.update({f"act{i}": "tanh" for i in range(1, values["layers"] + 1)})
+    if page == "optimizers":
+        values.update(per_lr=True, opts=tuple(next(p.options for p in params if p.name == "opts")))
+        values.update({f"lr_{name}": 0.01 for name in values["opts"]})
+    assert_self_contained(notebook_for(page, values, f"http://localhost:8501/{page}"))
+
+
+def test_the_definitions_a_notebook_carries_in_its_own_version_give_the_apps_results():
+    """Pillow-free ``png_data_uri``: the same pixels as the app's; scikit-learn's tables: the app's shipped arrays,
+    dtype and all, for every real data set (the notebooks run only some of them)."""
+    from PIL import Image
+
+    from core.embedding_data import load_table
+    from viz.raster import png_data_uri
+
+    namespace = {"np": np, "base64": base64, "lru_cache": functools.lru_cache}
+    for (module, name), (why, source) in NOTEBOOK_VERSIONS.items():
+        assert why and f"def {name}(" in source
+        exec(source, namespace)
+    picture = np.random.default_rng(0).integers(0, 256, (37, 53, 4), dtype=np.uint8)
+    for uri in (namespace["png_data_uri"](picture), png_data_uri(picture)):
+        assert np.array_equal(np.asarray(Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))), picture)
+    for table in ("digits", "iris", "wine", "breast_cancer"):
+        ours, apps = namespace["load_table"](table), load_table(table)
+        assert ours.keys() == apps.keys()
+        for key in apps:
+            assert ours[key].dtype == apps[key].dtype and np.array_equal(ours[key], apps[key]), (table, key)
+
+
+def test_renaming_a_carried_name_touches_only_that_global():
+    source = ("def f(x: int = LIMIT) -> int:\n"
+              "    g = lambda y: _check(y) + LIMIT  # _check and LIMIT, not obj.LIMIT or 'LIMIT'\n"
+              "    return g(x) + obj.LIMIT + len('LIMIT')")
+    assert _renamed(source, {"LIMIT": "LIMIT__m", "_check": "_check__m"}) == (
+        "def f(x: int = LIMIT__m) -> int:\n"
+        "    g = lambda y: _check__m(y) + LIMIT__m  # _check and LIMIT, not obj.LIMIT or 'LIMIT'\n"
+        "    return g(x) + obj.LIMIT + len('LIMIT')")
+    with pytest.raises(CarryError, match="also a local"):
+        _renamed("def f():\n    LIMIT = 2\n    return LIMIT", {"LIMIT": "LIMIT__m"})
+
+
+def test_a_changed_parameter_changes_the_figure(notebook_client, tmp_path):
     """The comparison above is not vacuous: one learning rate changed in the parameters cell, and the figure
-    differs from the page's. Run from tests/ to show the set-up cell finds the repository from below."""
+    differs from the page's."""
     at = open_page("fit-a-line")
     values = page_values(at, "fit-a-line")
     nb = nbformat.reads(notebook_for("fit-a-line", values, "http://localhost:8501/fit-a-line"), as_version=4)
     parameters = next(cell for cell in nb.cells if "parameters" in cell.metadata.get("tags", []))
     assert "lr = 0.3  # Learning rate η" in parameters.source
     parameters.source = parameters.source.replace("lr = 0.3 ", "lr = 0.2 ")
-    result = run_notebook(notebook_client, nbformat.writes(nb), ["fig"], tmp_path / "out.json", cwd=ROOT / "tests")
+    result = run_notebook(notebook_client, nbformat.writes(nb), ["fig"], tmp_path / "out.json")
     page_spec = chart(at, "fit-animation")
     with pytest.raises(AssertionError):
         assert_same_figure("fit-a-line", result["figures"]["fig"], page_spec, values)

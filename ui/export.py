@@ -43,4 +43,5 @@ def export_buttons(page: str, fig: go.Figure, title: str, tables: dict[str, Call
                 "⬇️ Notebook (.ipynb)", data=lambda: notebook_for(view.page, values, link),
                 file_name=notebook_file_name(view.page), mime="application/x-ipynb+json", on_click="ignore",
                 key=f"{page}.ipynb", help="A Jupyter notebook that recomputes this view with the app's own core "
-                                          "functions, every setting filled in. Run it from a clone of the repository.")
+                                          "functions, every setting filled in. It runs anywhere with numpy, scipy, "
+                                          "scikit-learn, pandas and plotly: the app's code it uses is copied in.")

@@ -1,11 +1,13 @@
-"""Jupyter notebooks that reproduce an explorer's current view with plain ``core`` calls.
+"""Jupyter notebooks that reproduce an explorer's current view with plain ``core`` calls, and run anywhere.
 
 ``notebook_for(page, values, link)`` writes an ``.ipynb`` (nbformat v4) whose cells are: what the view shows and
-the link to it; a set-up cell that finds the repository; the page's parameters, one line each; the key
-equations; the page's computation as commented ``core`` calls (small page helpers copied in, since page files
-run as Streamlit scripts and cannot be imported); the numbers the page shows; and the page's own figure, built
-by the same ``viz`` function. Each recipe mirrors what the page's cached functions do for its main view, so
-running the notebook draws the figure the page drew (``tests/test_notebooks.py`` runs every one and compares).
+the link to it; the page's parameters, one line each; the key equations; the app's own code that the notebook
+calls, copied in module by module (``ui.notebook_source``), so the notebook needs only numpy, scipy,
+scikit-learn, pandas and plotly and no clone of the app; the page's computation as commented ``core`` calls
+(small page helpers copied in, since page files run as Streamlit scripts and cannot be imported); the numbers the
+page shows; and the page's own figure, built by the same ``viz`` function. Each recipe mirrors what the page's
+cached functions do for its main view, so running the notebook draws the figure the page drew
+(``tests/test_notebooks.py`` runs every one outside the repository and compares).
 
 No Streamlit here: the notebook is built from the values the page passes in, and this module is tested alone.
 """
@@ -16,26 +18,12 @@ import textwrap
 from dataclasses import dataclass
 from typing import Callable
 
+from ui.notebook_source import Carried, app_imports_of, bindings_of, carry
 from ui.registry import explorer
 
 #: Shown when a page's data is an uploaded table: the notebook could not recreate it from parameters.
 UPLOAD_REFUSAL = ("Notebooks reproduce the built-in data only: an uploaded table is not part of the link or the "
                   "parameters, so the notebook could not recreate it. Choose a built-in data set to export one.")
-
-SETUP = '''\
-# Find the root of the ML Math Explorer clone (the folder holding core/ and viz/), from here or any folder below
-# it, and import from there.
-import sys
-from pathlib import Path
-
-root = Path.cwd().resolve()
-while not ((root / "core").is_dir() and (root / "viz").is_dir()):
-    if root.parent == root:
-        raise RuntimeError("Run this notebook from inside a clone of ML Math Explorer (a folder with core/ and viz/), "
-                           "after `pip install -r requirements.txt`.")
-    root = root.parent
-if str(root) not in sys.path:
-    sys.path.insert(0, str(root))'''
 
 SHOW_NUMBERS = '''
 for name, value in numbers.items():
@@ -510,7 +498,7 @@ CALIBRATION = Recipe(
         ("## Every threshold at once, then the one you chose", _code('''
             p_test = calibrated[use]  # the scores used for decisions
             table = threshold_table(y_test, p_test, probabilities=True)  # counts and rates at every threshold
-            auc, ap = roc_auc_score(y_test, p_test), average_precision_score(y_test, p_test)
+            roc_auc, ap = roc_auc_score(y_test, p_test), average_precision_score(y_test, p_test)
             row = at_threshold(table, t)  # the confusion matrix and its rates at your threshold''')),
     ],
     numbers=_code('''
@@ -519,7 +507,7 @@ CALIBRATION = Recipe(
             "wrongly flagged (FP)": int(row.fp), "correctly passed (TN)": int(row.tn),
             "precision": float(row.precision), "recall (TPR)": float(row.recall), "FPR": float(row.fpr),
             "accuracy": float(row.accuracy), "balanced accuracy": float(row.balanced_accuracy), "MCC": float(row.mcc),
-            "ROC AUC": float(auc), "average precision": float(ap),
+            "ROC AUC": float(roc_auc), "average precision": float(ap),
         }''') + SHOW_NUMBERS,
     figure=_code('''
         # The page's threshold explorer: score histograms per class, ROC and precision–recall curves with your
@@ -619,25 +607,35 @@ def notebook_for(page: str, values: dict, link: str) -> str:
         raise ValueError(refusal)
     lines = parameter_lines(page, values)
     info = explorer(page)
+    steps, entries = [], []
+    for heading, code in recipe.steps(values):
+        code, used = _without_app_imports(code)
+        steps.append((heading, code))
+        entries += used
+    own = "\n\n".join(["\n".join(lines), *(code for _, code in steps), recipe.numbers, recipe.figure])
+    carried = carry(entries, bindings_of(own))
     intro = "\n\n".join([
         f"# {info.icon} {info.title}",
         recipe.intro,
         "This notebook reproduces **the view you exported** with the same `core` calls the page makes: the page's "
-        "controls are in the *Parameters* cell, the computation follows step by step, and the last cell draws the "
-        "page's own figure. Change a parameter and run all cells to explore further.",
+        "controls are in the *Parameters* cell, the app's own code follows, then the computation step by step, "
+        "and the last cell draws the page's own figure. Change a parameter and run all cells to explore further.",
         f"**The view:** <{link}>",
-        "**To run it:** open it from the root of a clone of ML Math Explorer (or any folder inside it) after "
-        "`pip install -r requirements.txt` — plus Jupyter itself if you don't have it (`pip install notebook`), "
-        "or open it in VS Code.",
+        "**To run it:** anywhere, with Python and `pip install numpy scipy scikit-learn pandas plotly` — plus "
+        "Jupyter itself if you don't have it (`pip install notebook`), or open it in VS Code. No copy of ML Math "
+        "Explorer is needed: the code of the app it uses is in the notebook.",
     ])
     cells = [
         new_markdown_cell(intro),
-        new_code_cell(SETUP),
         new_markdown_cell("## Parameters\n\nThe page's controls when you exported it."),
         new_code_cell("\n".join(lines), metadata={"tags": ["parameters"]}),
         new_markdown_cell("## The math\n\n" + "\n\n".join(f"$$\n{eq}\n$$" for eq in recipe.equations(values))),
+        new_markdown_cell(_CARRIED_INTRO),
     ]
-    for heading, code in recipe.steps(values):
+    for module in carried:
+        cells += [new_markdown_cell(_carried_note(module)),
+                  new_code_cell(module.code, metadata={"tags": ["app-code"], "jupyter": {"source_hidden": True}})]
+    for heading, code in steps:
         cells += [new_markdown_cell(heading), new_code_cell(code)]
     cells += [new_markdown_cell("## The numbers the page shows"), new_code_cell(recipe.numbers),
               new_markdown_cell("## The figure"), new_code_cell(recipe.figure)]
@@ -650,3 +648,38 @@ def notebook_for(page: str, values: dict, link: str) -> str:
     })
     nbformat.validate(nb)
     return nbformat.writes(nb)
+
+
+_CARRIED_INTRO = (
+    "## The app's code\n\n"
+    "The cells of this section are ML Math Explorer's own code — the functions and classes the steps below call, "
+    "and what they need in turn — as the page's *Math & code* panel shows it. Run them as they are; their code is "
+    "folded (click the bar left of a cell to unfold it).")
+
+
+def _carried_note(module: Carried) -> str:
+    names = ", ".join(f"`{name}`" for name in module.wanted)
+    note = (f"### `{module.path}`\n\nThe code below is the app's own `{module.path}`, copied so this notebook runs "
+            "anywhere: " + (f"{names} and what {'it needs' if len(module.wanted) == 1 else 'they need'}."
+                            if names else "the parts of it that the other copied code needs."))
+    for _, why in module.replaced:
+        note += f" One definition differs from the app's: {why}"
+    if module.renamed:
+        note += (" Renamed so that it can share the notebook with the other copies, which use the same name: "
+                 + ", ".join(f"`{old}` is `{new}` here" for old, new in module.renamed) + ".")
+    return note
+
+
+def _without_app_imports(code: str) -> tuple[str, list[tuple[str, str]]]:
+    """``code`` with its ``from core… import`` lines replaced by one comment, and the ``(module, name)`` they import:
+    those names are the app's code, carried into the notebook above."""
+    entries, spans = app_imports_of(code)
+    if not spans:
+        return code, []
+    lines = code.splitlines()
+    names = ", ".join(dict.fromkeys(name for _, name in entries))
+    comment = textwrap.fill(names, width=110, initial_indent="# From the app's code above: ",
+                            subsequent_indent="#     ")
+    for start, end in reversed(spans):
+        lines[start - 1:end] = [comment] if start == spans[0][0] else []
+    return "\n".join(lines), entries
