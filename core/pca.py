@@ -17,6 +17,18 @@ with :math:`\\lambda_j = s_j^2 / (n-1)`. ``solver_`` says which ran. scikit-lear
 picks its covariance solver (the same eigh) when n ≥ 10 d and d ≤ 1,000 and LAPACK's full SVD otherwise;
 both agree to rounding error.
 
+Large data. ``svd_solver="randomized"`` (Halko, Martinsson & Tropp, "Finding structure with randomness", 2011)
+finds only the k components asked for: the range of :math:`X_c` is sampled by :math:`X_c \\Omega` with a
+Gaussian :math:`\\Omega` of k + ``n_oversamples`` columns, sharpened by ``iterated_power`` rounds of
+:math:`X_c X_c^\\top` (each followed by a QR factorisation, so the columns stay independent in floating point),
+orthonormalised to Q by QR, and the small matrix :math:`B = Q^\\top X_c` ((k + 10) × d) is decomposed exactly:
+:math:`X_c \\approx Q B = (Q \\hat U) S V^\\top`. It costs O(n d k) per round instead of O(n d min(n, d)).
+``svd_solver="auto"`` keeps the exact covariance solver when d ≤ n and d ≤ 1,000 (O(n d²), already cheap for
+tall tables); otherwise it takes the randomized solver when k is a whole number below 80 % of min(n, d) and the
+data is larger than 500 × 500 (scikit-learn's documented rule), and LAPACK's full SVD else. With the
+randomized solver ``explained_variance_ratio_`` divides by the total variance of the data (the sum of the
+columns' variances), since the other variances are never computed — as scikit-learn does.
+
 Signs. An eigenvector is only defined up to sign, so like scikit-learn (``svd_flip(u_based_decision=False)``)
 each component is flipped so that its entry of largest absolute value is positive (the first such entry if
 several tie). Where eigenvalues are repeated (a tie in variance, e.g. several constant columns) the axes
@@ -31,6 +43,8 @@ import numpy as np
 
 from core.validation import MAX_ABS, check_array, check_int
 
+SVD_SOLVERS = ("auto", "full", "covariance_eigh", "randomized")
+
 
 class PCA:
     """Principal component analysis: project onto the directions of largest variance.
@@ -41,6 +55,10 @@ class PCA:
         An int k keeps the first k components (1 ≤ k ≤ min(n, d)). A float t keeps the fewest components
         whose explained-variance ratios add up to *more than* t (scikit-learn's rule:
         ``searchsorted(cumsum(ratio), t, side="right") + 1``). None keeps min(n, d).
+    svd_solver : "auto", "full", "covariance_eigh" or "randomized" (see the module's notes). "randomized" needs a
+        whole-number ``n_components``; ``n_oversamples`` (10), ``iterated_power`` ("auto": 7 when k is below
+        a tenth of min(n, d), else 4) and ``random_state`` (0) tune it, with scikit-learn's names and defaults
+        (except the seed, fixed so a page shows the same picture on every rerun).
     whiten : bool. If true the scores are divided by :math:`\\sqrt{\\lambda_j}`, so each has variance 1.
     standardize : bool. If true each feature is first divided by its standard deviation
         :math:`\\sigma_j = \\sqrt{\\tfrac1n \\sum_i (x_{ij} - \\bar x_j)^2}` (as ``StandardScaler``), so PCA sees
@@ -56,14 +74,26 @@ class PCA:
     mean_ : (d,), the feature means :math:`\\bar x` (of the raw data, also when ``standardize``).
     scale_ : (d,) or None, the :math:`\\sigma_j` divided by when ``standardize`` (constant features get 1).
     n_components_, n_features_in_, n_samples_ : ints.
-    solver_ : "covariance_eigh" or "svd".
+    solver_ : "covariance_eigh", "svd" (LAPACK's full SVD) or "randomized": the solver that ran.
     notes_ : list of str, things worth telling a person (constant features left unscaled).
     """
 
-    def __init__(self, n_components=None, *, whiten: bool = False, standardize: bool = False):
+    def __init__(self, n_components=None, *, whiten: bool = False, standardize: bool = False, svd_solver="auto",
+                 n_oversamples=10, iterated_power="auto", random_state=0):
         self.n_components = _check_n_components(n_components)
         self.whiten = bool(whiten)
         self.standardize = bool(standardize)
+        if not isinstance(svd_solver, str) or svd_solver not in SVD_SOLVERS:
+            raise ValueError(f"svd_solver must be one of {', '.join(SVD_SOLVERS)}, got {svd_solver!r}.")
+        if svd_solver == "randomized" and not isinstance(self.n_components, int):
+            raise ValueError("svd_solver='randomized' finds a given number of components: set n_components to a "
+                             "whole number.")
+        self.svd_solver = svd_solver
+        self.n_oversamples = check_int("n_oversamples", n_oversamples, low=1)
+        if iterated_power != "auto":
+            iterated_power = check_int("iterated_power", iterated_power, low=0)
+        self.iterated_power = iterated_power
+        self.random_state = random_state
 
     # --- fitting ---------------------------------------------------------------------------------------
 
@@ -78,8 +108,13 @@ class PCA:
         self.scale_ = self._fit_scale(Xc) if self.standardize else None
         if self.scale_ is not None:
             Xc /= self.scale_
-        variance, axes = self._eigen(Xc)
-        total = variance.sum()
+        solver = self._choose_solver(n, d)
+        if solver == "randomized":
+            variance, axes = self._randomized(Xc)
+            total = float(np.einsum("ij,ij->", Xc, Xc)) / (n - 1)
+        else:
+            variance, axes = self._eigen(Xc, solver)
+            total = variance.sum()
         if not total > 0:
             raise ValueError("Every feature is constant, so there is no variance for PCA to explain; "
                              "use data whose columns vary.")
@@ -106,10 +141,43 @@ class PCA:
             self.notes_.append(f"Feature {j} is constant; it was left unscaled (scale 1) instead of divided by 0.")
         return np.where(constant, 1.0, np.sqrt(var))
 
-    def _eigen(self, Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _choose_solver(self, n: int, d: int) -> str:
+        solver, k = self.svd_solver, self.n_components
+        if solver == "randomized":
+            if k > min(n, d):
+                raise ValueError(f"n_components={k} is more than min(n_samples, n_features) = {min(n, d)}; "
+                                 f"choose at most {min(n, d)}.")
+            return solver
+        if solver == "auto":
+            if d <= n and d <= 1000:
+                return "covariance_eigh"
+            if isinstance(k, int) and k < 0.8 * min(n, d) and max(n, d) > 500:
+                return "randomized"
+            return "full"
+        return solver
+
+    def _randomized(self, Xc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The first k variances and axes by Halko et al.'s randomized range finder (see the module's notes)."""
+        self.solver_ = "randomized"
+        n, d = Xc.shape
+        k = self.n_components
+        size = min(k + self.n_oversamples, n, d)
+        rounds = self.iterated_power
+        if rounds == "auto":
+            rounds = 7 if k < 0.1 * min(n, d) else 4
+        rng = np.random.default_rng(self.random_state)
+        Q = Xc @ rng.standard_normal((d, size))
+        for _ in range(rounds):  # power iterations: the spectrum's decay is raised to the power 2·rounds + 1
+            Q = np.linalg.qr(Q)[0]
+            Q = Xc @ np.linalg.qr(Xc.T @ Q)[0]
+        Q = np.linalg.qr(Q)[0]
+        _, s, axes = np.linalg.svd(Q.T @ Xc, full_matrices=False)
+        return s[:k] ** 2 / (n - 1), _flip_signs(axes[:k])
+
+    def _eigen(self, Xc: np.ndarray, solver: str = "covariance_eigh") -> tuple[np.ndarray, np.ndarray]:
         """All min(n, d) variances (descending) and axes (rows, sign-fixed) of the centred data."""
         n, d = Xc.shape
-        if d <= n:
+        if solver == "covariance_eigh" and d <= n:
             self.solver_ = "covariance_eigh"
             values, vectors = np.linalg.eigh(Xc.T @ Xc / (n - 1))
             variance, axes = np.clip(values[::-1], 0.0, None), vectors[:, ::-1].T

@@ -25,7 +25,10 @@ scikit-learn's digits (1,797 points) an iteration takes ~3 ms, which beats the B
 while keeping every frame; the cost grows as n², so near 5,000 points the two are level.
 ``method="exact"`` uses the full P (as scikit-learn's ``method="exact"``); ``method="neighbors"`` uses P on
 the ``3·perplexity`` nearest neighbours only (as scikit-learn's Barnes-Hut does), which keeps memory
-linear in *n* for P while the repulsion stays exact.
+linear in *n* for P while the repulsion stays exact. ``method="fft"`` (1-D and 2-D maps) keeps that sparse P
+for the attraction and computes the repulsion by FFT-accelerated interpolation on a grid
+(``core.tsne_fft``, after Linderman et al.'s FIt-SNE), whose cost grows with n and the map's area instead of
+n²; ``method="auto"`` takes it from 8,000 points. Nothing n × n is stored on the nearest-neighbour paths.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from typing import Callable
 import numpy as np
 from scipy import sparse
 
+from core.tsne_fft import FFTGradient
 from core.validation import MAX_ABS, check_array, check_float, check_int
 
 MACHINE_EPSILON = np.finfo(np.double).eps
@@ -51,6 +55,10 @@ N_ITER_CHECK = 50
 PERPLEXITY_TOLERANCE = 1e-5
 #: ``method="auto"`` uses the full P up to this many points and the nearest-neighbour P beyond.
 AUTO_EXACT_MAX_SAMPLES = 2500
+#: ... and from this many points on (in 1-D and 2-D maps) the FFT-interpolated repulsion instead of the exact one:
+#: the measured crossover (``bench/tsne_bench.py --crossover``), where 1,000 iterations take as long either way.
+AUTO_FFT_MIN_SAMPLES = 8000
+METHODS = ("auto", "exact", "neighbors", "fft")
 #: How often (in iterations) ``fit`` calls its progress callback.
 CALLBACK_EVERY = 10
 _MIN_SAMPLES = 4
@@ -704,14 +712,19 @@ class TSNE:
     last; None without ``snapshot_every``), ``frame_iters_`` (the iteration of each frame),
     ``kl_history_`` (``(m, 2)``: at each progress check, every 50 iterations, the frame index i and the KL
     divergence of the embedding after i steps, with exaggerated P in the first 250 iterations as
-    scikit-learn reports it), ``method_`` (``"exact"`` or ``"neighbors"``), ``timings_`` (seconds spent on
-    P and set-up, on the iterations, and on the final KL).
+    scikit-learn reports it; with ``method="fft"`` Z in it is the grid's estimate), ``method_`` (``"exact"``,
+    ``"neighbors"`` or ``"fft"``), ``timings_`` (seconds spent on P and set-up, on the iterations, and on the
+    final KL).
 
-    ``method="auto"`` takes the full P up to 2,500 points and the nearest-neighbour P beyond. ``angle`` is
-    accepted for scikit-learn's signature and not used: the repulsion is exact. The Student-t always has one
+    ``method``: ``"exact"`` (full P, exact repulsion), ``"neighbors"`` (nearest-neighbour P, exact repulsion),
+    ``"fft"`` (nearest-neighbour P, repulsion by FFT-accelerated interpolation; 1-D and 2-D maps only) or
+    ``"auto"``: the full P up to 2,500 points, the nearest-neighbour P beyond, with the FFT repulsion from
+    8,000 points in 1-D and 2-D (the crossover measured in ``bench/tsne_bench.py``: at 5,000 points a whole
+    run took 19 s exact against 40 s FFT, at 10,000 about 80 s against 52 s). ``angle`` is accepted for
+    scikit-learn's signature and not used (no Barnes-Hut tree here). The Student-t always has one
     degree of freedom, as in the original t-SNE; scikit-learn uses ``max(n_components - 1, 1)``, the same for 1-
     and 2-D maps, but 2 for a 3-D map, which therefore optimises a different objective here than there. ``n_jobs`` is
-    the number of threads for the gradient (None: 1, -1: every CPU); more threads were slower on a 2-core
+    the number of threads for the gradient (None: 1, -1: every CPU; with ``method="fft"``, the FFTs' threads); more threads were slower on a 2-core
     machine, because each NumPy call is short and the GIL hand-offs cost more than the second core gives.
 
     Bounds, so that a run fits a ~1 GB app: ``max_iter`` ≤ 10,000, ``method="exact"`` ≤ 5,000 points, frames
@@ -760,11 +773,13 @@ class TSNE:
             raise ValueError(f"metric must be 'euclidean' (squared distances, as scikit-learn), got {self.metric!r}.")
         if self.angle is not None:
             check_float("angle", self.angle, low=0.0, high=1.0)
-        if not isinstance(self.method, str) or self.method not in ("auto", "exact", "neighbors"):
-            raise ValueError(f"method must be 'auto', 'exact' or 'neighbors', got {self.method!r}.")
+        if not isinstance(self.method, str) or self.method not in METHODS:
+            raise ValueError(f"method must be 'auto', 'exact', 'neighbors' or 'fft', got {self.method!r}.")
         method = self.method
         if method == "auto":
-            method = "exact" if n <= AUTO_EXACT_MAX_SAMPLES else "neighbors"
+            method = _auto_method(n, c)
+        if method == "fft" and c > 2:
+            raise ValueError(f"method='fft' interpolates on a 1-D or 2-D grid; for a {c}-D map use method='neighbors'.")
         if method == "exact" and n > EXACT_MAX_SAMPLES:
             raise ValueError(f"method='exact' keeps all n² joint probabilities, too many for {n:,} points; use "
                              f"method='neighbors' (or 'auto') above {EXACT_MAX_SAMPLES:,} points.")
@@ -822,7 +837,7 @@ class TSNE:
             P = P_fast = joint_probabilities_nn(X, o["perplexity"])
         Y = self._initial_embedding(X, c)
         threads = o["threads"] if n >= 256 else 1
-        gradient = _Gradient(P_fast, c, threads)
+        gradient = FFTGradient(P, c, o["threads"]) if o["method"] == "fft" else _Gradient(P_fast, c, threads)
         del P_fast
         timings = {"probabilities": time.perf_counter() - clock}
         try:
@@ -849,6 +864,16 @@ class TSNE:
     def fit_transform(self, X, y=None, callback=None):
         """Fit X and return the embedding (float32, ``(n, n_components)``)."""
         return self.fit(X, callback=callback).embedding_
+
+
+def _auto_method(n_samples, n_components):
+    """What ``method="auto"`` runs: the full P up to 2,500 points, the nearest-neighbour P beyond, with the
+    FFT-interpolated repulsion from 8,000 points in 1-D and 2-D maps (where a whole run becomes faster with it)."""
+    if n_samples <= AUTO_EXACT_MAX_SAMPLES:
+        return "exact"
+    if n_samples >= AUTO_FFT_MIN_SAMPLES and n_components <= 2:
+        return "fft"
+    return "neighbors"
 
 
 def _optimize(gradient, Y, o, callback):

@@ -604,7 +604,10 @@ case("pca.PCA", _fit(pca_module.PCA, fit_args=("X",), then=[("transform", ("Xt",
                                                              ("fit_transform", ("X",))]),
      X=table(cols=(1, 4)), Xt=table(cols=(1, 4)), Z=table(cols=(1, 4)),
      init=_init_kwargs(n_components=st.one_of(count((1, 4), 1), real((0.01, 0.99))), whiten=st.booleans(),
-                       standardize=st.booleans()))
+                       standardize=st.booleans(),
+                       svd_solver=choice(["auto", "full", "covariance_eigh", "randomized"]),
+                       n_oversamples=count((1, 20), 0), iterated_power=st.one_of(st.just("auto"), count((0, 7), -1)),
+                       random_state=seed()))
 case("pca.top_loadings", pca_module.top_loadings, pca=st.sampled_from([PCA_FIT, pca_module.PCA(), None]),
      feature_names=st.sampled_from([["a", "b"], ["a"], None, "ab", 3, ("x", "y")]), component=count((0, 2), 0),
      k=count((1, 3), 1))
@@ -696,7 +699,7 @@ case("tsne.TSNE", _fit(tsne.TSNE, fit_args=("X",), then=[("fit_transform", ("X",
                        max_iter=count((1, 260), 1, tsne.MAX_ITER),
                        n_iter_without_progress=count((-1, 300), -1), min_grad_norm=real((0, 1e-5)),
                        metric=choice(["euclidean"]), init=st.one_of(choice(["pca", "random"]), table(cols=(1, 3))),
-                       random_state=seed(), method=choice(["auto", "exact", "neighbors"]), angle=real((0, 1)),
+                       random_state=seed(), method=choice(["auto", "exact", "neighbors", "fft"]), angle=real((0, 1)),
                        n_jobs=st.one_of(st.none(), count((1, 2), -1)),
                        snapshot_every=st.one_of(st.none(), count((1, 50), 1))))
 case("tsne.conditional_probabilities", tsne.conditional_probabilities,
@@ -736,6 +739,11 @@ def test_result_or_clear_error(case, data):
 
 #: Public callables of core that no case calls directly, and why.
 NOT_FUZZED = {
+    # The FFT repulsion's per-iteration kernels: TSNE(method="fft") above feeds them every embedding it makes.
+    "tsne_fft.FFTGradient": "per-iteration kernel of TSNE(method='fft'), fuzzed through TSNE",
+    "tsne_fft.Grid": "per-iteration kernel of TSNE(method='fft'), fuzzed through TSNE",
+    "tsne_fft.lagrange_weights": "per-iteration kernel of TSNE(method='fft'), fuzzed through TSNE",
+    "tsne_fft.repulsion": "per-iteration kernel of TSNE(method='fft'), fuzzed through TSNE",
     # Records that core builds and returns; they are inputs to nothing but the accessors fuzzed above.
     "gradient_descent.Trajectory": "result record of gradient_descent",
     "optimizers.RaceResult": "result record of race (fed back to race_summary above)",
