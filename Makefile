@@ -49,7 +49,7 @@ load: $(VENV)/.runtime
 	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 # Check the pinned dependencies against published advisories (pip-audit in its own throwaway venv, so it is not
-# a dependency of the app). It needs PyPI's JSON API or OSV to know the pinned versions; see README "Security".
+# a dependency of the app). It needs PyPI's JSON API or OSV to know the pinned versions; see docs/security.md.
 audit:
 	$(PYTHON) -m venv .venv-audit
 	.venv-audit/bin/python -m pip install --quiet pip-audit==2.10.1

@@ -1,5 +1,5 @@
 """Server housekeeping for many sessions in one process: garbage collection, memory returned to the system,
-and turn-taking between threads. Measured with ``make load`` (README "Load"); nothing here changes a result.
+and turn-taking between threads. Measured with ``make load`` (docs/performance.md); nothing here changes a result.
 
 State lives in this module, not in ``app.py``: Streamlit re-executes the main script on every run, so a
 module-level variable there starts afresh each time (an earlier "collect at most every 10 s" in app.py
