@@ -11,6 +11,7 @@ from ui.housekeeping import collect_now_and_then, forget_hashed_function
 from ui.keyboard import keyboard_support
 from ui.lessons import LESSONS, step_link
 from ui.registry import EXPLORERS
+from ui.view import current_palette
 from ui.warmup import note_run, start_warm_up
 from ui.workers import server_pool
 from viz.restyle import DEFAULT_PALETTE, PALETTES
@@ -74,12 +75,11 @@ def motion_switch() -> None:
 
 def palette_choice() -> None:
     """The sidebar's colour choice, kept in the link as ``palette=<name>`` (the default stays out of it)."""
-    asked = st.query_params.get("palette", DEFAULT_PALETTE)
-    if asked not in PALETTES:
+    asked, palette = st.query_params.get("palette"), current_palette()
+    if asked is not None and asked != palette:
         st.warning(f"The link asks for colours `palette={asked[:40]}`, which this app does not have; showing "
                    f"the default. Choose one of: {', '.join(PALETTES)}.", icon="🔗")
-        asked = DEFAULT_PALETTE
-    chosen = st.sidebar.selectbox("Colours", list(PALETTES), index=list(PALETTES).index(asked),
+    chosen = st.sidebar.selectbox("Colours", list(PALETTES), index=list(PALETTES).index(palette),
                                   format_func=lambda name: PALETTES[name]["label"],
                                   help="Every palette keeps classes apart for the common kinds of colour "
                                        "blindness; classes also differ by marker shape.")

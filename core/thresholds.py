@@ -39,7 +39,7 @@ from numbers import Real
 
 import numpy as np
 
-from core.validation import MAX_ABS, check_array, check_float
+from core.validation import MAX_ABS, check_array, check_float, check_labels
 
 #: The population size of :func:`per_10k`.
 PER_CASES = 10_000
@@ -56,12 +56,7 @@ def check_binary_labels(y_true, *, name: str = "y_true", require_both: bool = Tr
     Accepted: labels in {0, 1}, {−1, 1} or {False, True}; 1 (True) is positive. With ``require_both`` the
     labels must also contain both classes.
     """
-    try:
-        y = np.asarray(y_true)
-    except ValueError:  # a ragged list
-        raise ValueError(f"{name} must be a 1-D array of labels, got {y_true!r}.") from None
-    if y.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array of labels, got shape {y.shape}.")
+    y = check_labels(name, y_true)  # 1-D, none missing, numbers or text of one kind
     if len(y) == 0:
         raise ValueError(f"{name} is empty: at least one labelled example is needed.")
     values = _distinct_values(y)

@@ -294,11 +294,15 @@ def data_key_values(s: dict) -> tuple:
     return s["data"], s["n"], s["noise"], s["test"], s["seed"], s["classes"]
 
 
+def updates_per_epoch(n_train: int, batch: int) -> int:
+    """Mini-batch updates in one epoch: the last batch may be short, so ceil(n / B) (B at most n)."""
+    return math.ceil(n_train / min(batch, n_train))
+
+
 def epochs_within_budget(s: dict) -> int:
     """Epochs that fit in MAX_UPDATES updates for this data and batch size."""
     n_train = len(split_data(*data_key_values(s))[0])
-    per_epoch = math.ceil(n_train / min(s["batch"], n_train))
-    return max(1, min(s["epochs"], MAX_UPDATES // per_epoch))
+    return max(1, min(s["epochs"], MAX_UPDATES // updates_per_epoch(n_train, s["batch"])))
 
 
 #: Training settings: while training live, a change to one of these is applied to the running network (see
@@ -614,6 +618,6 @@ if live is not None or result is not None:
     math_and_code(equations(s, run.model),
                   code=[MLPClassifier.forward, MLPClassifier.gradient, output_delta, *used, MLPClassifier._epoch],
                   notes=[f"This network has **{run.model.theta_.size} parameters** (weights and biases). "
-                         f"One epoch is {math.ceil(n_train / min(s['batch'], n_train))} mini-batch updates of "
+                         f"One epoch is {updates_per_epoch(n_train, s['batch'])} mini-batch updates of "
                          f"{OPTIMIZERS[s['optimizer']].label} over {n_train} training points."])
 view.finish()
