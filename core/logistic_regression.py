@@ -56,7 +56,7 @@ class LogisticRegression:
         X, y = _check_xy(X, y)
         alpha = 1.0 / (self.C * len(X)) if self.penalty == "l2" else 0.0
         net = MLPClassifier((), penalty="l2" if alpha else "none", alpha=alpha, batch_size=len(X), max_iter=1)
-        net._initialize(X.shape[1], np.unique(y))
+        net.initialize(X.shape[1], np.unique(y))
         Y = net.targets(y)
         theta = np.zeros_like(net.theta_)
         ones = np.hstack([X, np.ones((len(X), 1))])
@@ -73,7 +73,7 @@ class LogisticRegression:
             if not moved:  # J cannot decrease any further in float64: as converged as it gets
                 break
         net.theta_ = theta
-        net._bind(theta)
+        net.bind(theta)
         self.network_ = net
         self.classes_ = net.classes_
         self.coef_ = net.coefs_[0].T.copy()

@@ -219,7 +219,7 @@ def network_sum(model: MLPClassifier, X, y) -> FiniteSum:
     :meth:`~core.neural_net.MLPClassifier.per_example_gradients`.
     """
     if not hasattr(model, "theta_"):
-        raise ValueError("Initialise the network first (fit, partial_fit or _initialize) so it has weights.")
+        raise ValueError("Initialise the network first (fit, partial_fit or initialize) so it has weights.")
     X, y = _check_xy(X, y)
     if X.shape[1] != model.layer_units_[0]:
         raise ValueError(f"The network takes {model.layer_units_[0]} features, X has {X.shape[1]}.")
@@ -245,7 +245,7 @@ def _network_example_losses(model: MLPClassifier, theta, X, Y, eps: float = 1e-1
             data = -np.sum(Y * np.log(p), axis=1)
     else:
         data = 0.5 * np.sum((p - Y) ** 2, axis=1)
-    return data + model.alpha * model._penalty(model._unpack(theta)[0])
+    return data + model.alpha * model.weight_penalty(model.unpack(theta)[0])
 
 
 def _check_problem(problem) -> FiniteSum:

@@ -195,7 +195,7 @@ class MLPClassifier:
         self.max_iter = max_iter
         self.random_state = random_state
         self.solver_params = check_mapping("solver_params", solver_params)
-        self._check_params()
+        self.check_params()
 
     # ---------------------------------------------------------------- set-up
 
@@ -227,7 +227,7 @@ class MLPClassifier:
             setattr(self, name, check_mapping(name, value) if name.endswith("_params")
                     else tuple(value) if name == "hidden_layer_sizes" and isinstance(value, (list, tuple)) else value)
         try:
-            self._check_params()
+            self.check_params()
         except ValueError:
             for name, value in old.items():
                 setattr(self, name, value)
@@ -238,7 +238,8 @@ class MLPClassifier:
             self.solver_start_ = self.t_
         return self
 
-    def _check_params(self) -> None:
+    def check_params(self) -> None:
+        """Raise a ValueError saying what to change if a hyperparameter is out of range (fit calls it)."""
         if len(self.hidden_layer_sizes) > MAX_LAYERS:
             raise ValueError(f"Use at most {MAX_LAYERS} hidden layers, got {len(self.hidden_layer_sizes)}.")
         for size in self.hidden_layer_sizes:
@@ -272,7 +273,8 @@ class MLPClassifier:
                              f"{len(self.activation)} activations.")
         return tuple(self.activation)
 
-    def _initialize(self, n_features: int, classes) -> None:
+    def initialize(self, n_features: int, classes) -> None:
+        """Fresh weights for ``n_features`` inputs and these ``classes`` (fit calls it; so do warm starts)."""
         self.classes_ = np.asarray(classes)
         n_classes = len(self.classes_)
         if n_classes < 2:
@@ -286,7 +288,7 @@ class MLPClassifier:
         self.layer_units_ = [n_features, *self.hidden_layer_sizes, self.n_outputs_]
         shapes = list(zip(self.layer_units_[:-1], self.layer_units_[1:]))
         self.theta_ = np.empty(sum(i * o + o for i, o in shapes))
-        self._bind(self.theta_)
+        self.bind(self.theta_)
         # Glorot-uniform weights (as scikit-learn, whose factor is 2 for a sigmoid), zero biases.
         rng = check_random_state(self.random_state)
         acts = [*self.activations, "logistic" if not softmax_out else "identity"]
@@ -299,11 +301,12 @@ class MLPClassifier:
         self.rng_ = rng
         self.loss_curve_, self.n_iter_, self.t_, self.solver_start_ = [], 0, 0, 0
 
-    def _bind(self, theta: np.ndarray) -> None:
+    def bind(self, theta: np.ndarray) -> None:
         """Point ``coefs_`` and ``intercepts_`` at their slices of the flat vector ``theta``."""
-        self.coefs_, self.intercepts_ = self._unpack(theta)
+        self.coefs_, self.intercepts_ = self.unpack(theta)
 
-    def _unpack(self, theta):
+    def unpack(self, theta):
+        """``(coefs, intercepts)``: views of the flat parameter vector ``theta``, layer by layer."""
         coefs, intercepts, at = [], [], 0
         for n_in, n_out in zip(self.layer_units_[:-1], self.layer_units_[1:]):
             coefs.append(theta[at:at + n_in * n_out].reshape(n_in, n_out))
@@ -323,7 +326,7 @@ class MLPClassifier:
 
     def forward(self, X, theta=None):
         """Pre-activations ``zs`` and activations ``activations`` of every layer (``activations[0]`` is X)."""
-        coefs, intercepts = self._unpack(self.theta_ if theta is None else theta)
+        coefs, intercepts = self.unpack(self.theta_ if theta is None else theta)
         activations, zs = [np.asarray(X, dtype=float)], []
         out_fn = sigmoid if self.out_activation_ == "logistic" else softmax
         fns = [ACTIVATIONS[name].forward for name in self.activations] + [out_fn]
@@ -337,9 +340,10 @@ class MLPClassifier:
         """J(θ) on (X, Y): mean loss plus α·R(W) (targets Y as from :meth:`targets`)."""
         _, activations = self.forward(X, theta)
         data = log_loss(activations[-1], Y) if self.loss == "log_loss" else squared_error(activations[-1], Y)
-        return data + self.alpha * self._penalty(self._unpack(theta)[0])
+        return data + self.alpha * self.weight_penalty(self.unpack(theta)[0])
 
-    def _penalty(self, coefs) -> float:
+    def weight_penalty(self, coefs) -> float:
+        """The penalty on the weights ``coefs`` before ``alpha``: ½Σw² (l2), Σ|w| (l1) or 0."""
         if self.penalty == "l2":
             return 0.5 * sum(float(np.sum(W * W)) for W in coefs)
         if self.penalty == "l1":
@@ -353,10 +357,10 @@ class MLPClassifier:
         ∂J/∂W⁽ˡ⁾ = a⁽ˡ⁻¹⁾ᵀ δ (+ the penalty's gradient), ∂J/∂b⁽ˡ⁾ = Σᵢ δᵢ, and for the layer below
         ∂J/∂a⁽ˡ⁻¹⁾ = δ W⁽ˡ⁾ᵀ, which that layer's activation turns into its own δ.
         """
-        coefs, _ = self._unpack(theta)
+        coefs, _ = self.unpack(theta)
         zs, activations = self.forward(X, theta)
         grad = np.empty_like(theta)
-        grad_coefs, grad_intercepts = self._unpack(grad)
+        grad_coefs, grad_intercepts = self.unpack(grad)
         delta = output_delta(activations[-1], Y, self.loss) / len(X)
         for l in range(len(coefs) - 1, -1, -1):
             grad_coefs[l][...] = activations[l].T @ delta + self.alpha * self._penalty_gradient(coefs[l])
@@ -374,10 +378,10 @@ class MLPClassifier:
         penalty is part of every example's objective, so its gradient is added to every row, and the mean of
         the rows is :meth:`gradient` (up to rounding). Memory is n·P floats, small for the app's networks.
         """
-        coefs, _ = self._unpack(theta)
+        coefs, _ = self.unpack(theta)
         zs, activations = self.forward(X, theta)
         # Where each layer's weights and biases sit in θ, as index arrays shaped like them.
-        coef_at, intercept_at = self._unpack(np.arange(len(theta)))
+        coef_at, intercept_at = self.unpack(np.arange(len(theta)))
         grads = np.empty((len(activations[0]), len(theta)))
         delta = output_delta(activations[-1], Y, self.loss)  # ∂ℓᵢ/∂z per example: no 1/n here
         for l in range(len(coefs) - 1, -1, -1):
@@ -405,7 +409,7 @@ class MLPClassifier:
         network then keeps the weights of the last finite epoch.
         """
         X, y = _check_xy(X, y)
-        self._initialize(X.shape[1], np.unique(y))
+        self.initialize(X.shape[1], np.unique(y))
         for _ in range(self.max_iter):
             self._diverging_epoch(X, y)
         return self
@@ -415,7 +419,7 @@ class MLPClassifier:
         keeping the weights from before it)."""
         X, y = _check_xy(X, y)
         if not hasattr(self, "theta_"):
-            self._initialize(X.shape[1], np.unique(y if classes is None else check_labels("classes", classes)))
+            self.initialize(X.shape[1], np.unique(y if classes is None else check_labels("classes", classes)))
         elif X.shape[1] != self.layer_units_[0]:
             raise ValueError(f"The network takes {self.layer_units_[0]} features, X has {X.shape[1]}.")
         if not np.all(np.isin(y, self.classes_)):
@@ -424,19 +428,19 @@ class MLPClassifier:
         return self
 
     def _diverging_epoch(self, X, y) -> None:
-        """:meth:`_epoch`, raising (after stepping back to the weights before it) if it overflowed."""
+        """:meth:`epoch`, raising (after stepping back to the weights before it) if it overflowed."""
         good, good_state, epochs, steps = self.theta_.copy(), dict(self.state_), self.n_iter_, self.t_
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is detected below, not warned about
-            self._epoch(X, y)
+            self.epoch(X, y)
         if np.isfinite(self.loss_curve_[-1]) and np.all(np.isfinite(self.theta_)):
             return
         self.theta_, self.state_, self.n_iter_, self.t_ = good, good_state, epochs, steps
-        self._bind(good)
+        self.bind(good)
         self.loss_curve_.pop()
         raise ValueError(f"Training diverged in epoch {epochs + 1}: the loss stopped being a finite number. "
                          "Lower learning_rate_init (or scale the features down).")
 
-    def _epoch(self, X, y) -> None:
+    def epoch(self, X, y) -> None:
         """One pass over shuffled mini-batches; the schedule's factor holds for the whole epoch."""
         Y = self.targets(y)
         order = self.rng_.permutation(len(X))
@@ -450,13 +454,13 @@ class MLPClassifier:
             step = self.t_ - self.solver_start_
             theta, state = self.optimizer_.step(theta, self.gradient(theta, X[rows], Y[rows]), state, step, lr)
         self.theta_, self.state_ = theta, state
-        self._bind(theta)
+        self.bind(theta)
         self.n_iter_ += 1
         self.loss_curve_.append(self.objective(theta, X, Y))
 
     # ---------------------------------------------------------------- prediction
 
-    def _checked_forward(self, X):
+    def checked_forward(self, X):
         """:meth:`forward` on rows a person passed: a fitted network, a finite table of the right width, and
         outputs that did not overflow."""
         if not hasattr(self, "theta_"):
@@ -473,9 +477,9 @@ class MLPClassifier:
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape (n, n_classes) (a sigmoid's p becomes the columns 1 − p, p)."""
-        return self._as_proba(self._checked_forward(X)[1][-1])
+        return self.as_proba(self.checked_forward(X)[1][-1])
 
-    def _as_proba(self, p: np.ndarray) -> np.ndarray:
+    def as_proba(self, p: np.ndarray) -> np.ndarray:
         """The output layer's values as class probabilities (core.training reuses a forward pass it made)."""
         return np.hstack([1 - p, p]) if self.n_outputs_ == 1 else p
 
@@ -493,13 +497,13 @@ class MLPClassifier:
 
     def hidden_activations(self, X) -> list[np.ndarray]:
         """What every hidden unit computes at each row of X: one (n, units) array per hidden layer."""
-        return self._checked_forward(X)[1][1:-1]
+        return self.checked_forward(X)[1][1:-1]
 
     def dead_units(self, X) -> list[np.ndarray]:
         """Per hidden layer, which ReLU units output 0 for every row of X ("dead": no input switches them on,
         so by the ReLU rule no gradient reaches their weights and they never recover). Other activations
         never die and are reported False."""
-        zs = self._checked_forward(X)[0][:-1]
+        zs = self.checked_forward(X)[0][:-1]
         return [np.all(z <= 0, axis=0) if name == "relu" else np.zeros(z.shape[1], bool)
                 for z, name in zip(zs, self.activations)]
 

@@ -171,7 +171,7 @@ def sharpness_by_batch_size(make_model: Callable, X_train, y_train, X_test, y_te
         if not isinstance(model, MLPClassifier):
             raise ValueError(f"make_model must return an MLPClassifier, got {type(model).__name__}.")
         model.max_iter = epochs
-        model._check_params()
+        model.check_params()
         model.fit(X_train, y_train)
         if callback is not None:
             callback(2 * i + 1, steps)

@@ -98,7 +98,7 @@ def data_loss(model: MLPClassifier, X, y) -> float:
     X, y = _check_data(model, X, y)
     if len(X) == 0:
         return float("nan")
-    model._checked_forward(X)  # a finite table of the right width, outputs that do not overflow
+    model.checked_forward(X)  # a finite table of the right width, outputs that do not overflow
     return _data_loss(model, X, y)
 
 
@@ -151,8 +151,8 @@ def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid
         raise ValueError(f"The network takes {model.layer_units_[0]} features, X_train has {d}.")
     if not (warm_start and hasattr(model, "theta_")):
         model.max_iter = epochs
-        model._check_params()
-        model._initialize(X_train.shape[1], np.unique(y_train))
+        model.check_params()
+        model.initialize(X_train.shape[1], np.unique(y_train))
     if not np.all(np.isin(np.concatenate([y_train, y_test]) if len(y_test) else y_train, model.classes_)):
         raise ValueError("y_train and y_test hold labels the network was not set up for; train it afresh "
                          "(warm_start=False) or keep to its classes.")
@@ -165,14 +165,14 @@ def record_training(model: MLPClassifier, X_train, y_train, X_test, y_test, grid
         for epoch in range(first, first + epochs + 1):
             if epoch > first:
                 good = model.theta_.copy()
-                model._epoch(X_train, y_train)
+                model.epoch(X_train, y_train)
             train = _Evaluation(model, X_train, y_train)  # one forward pass: the check and the curves
             reason = _divergence(model, train.loss)
             if reason is not None:
                 diverged_at = epoch
                 # Step back to the last good weights, so the animation ends on how far the run got.
                 model.theta_ = good
-                model._bind(good)
+                model.bind(good)
                 if epoch > first:
                     recorder.snapshot(epoch - 1, final=True)
                 break
@@ -241,8 +241,8 @@ class _Evaluation:
         if self.activations is None:
             return float("nan")
         if not all(np.all(np.isfinite(a)) for a in self.activations):
-            self.model._checked_forward(self.activations[0])  # raises score's error: the outputs overflow
-        proba = self.model._as_proba(self.activations[-1])  # as predict_proba, then predict
+            self.model.checked_forward(self.activations[0])  # raises score's error: the outputs overflow
+        proba = self.model.as_proba(self.activations[-1])  # as predict_proba, then predict
         return float(np.mean(self.model.classes_[np.argmax(proba, axis=1)] == self.y))
 
 

@@ -616,7 +616,7 @@ if live is not None or result is not None:
 
     used = sorted({ACTIVATIONS[name].backward for name in run.model.activations}, key=lambda f: f.__name__)
     math_and_code(equations(s, run.model),
-                  code=[MLPClassifier.forward, MLPClassifier.gradient, output_delta, *used, MLPClassifier._epoch],
+                  code=[MLPClassifier.forward, MLPClassifier.gradient, output_delta, *used, MLPClassifier.epoch],
                   notes=[f"This network has **{run.model.theta_.size} parameters** (weights and biases). "
                          f"One epoch is {updates_per_epoch(n_train, s['batch'])} mini-batch updates of "
                          f"{OPTIMIZERS[s['optimizer']].label} over {n_train} training points."])

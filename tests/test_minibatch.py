@@ -130,7 +130,7 @@ def test_network_per_example_gradients_are_backprop_per_example(params, n_classe
     rng = np.random.default_rng(n_classes)
     X, y = rng.normal(size=(12, 3)), np.arange(12) % n_classes
     model = MLPClassifier(alpha=0.2, random_state=1, **params)
-    model._initialize(3, np.unique(y))
+    model.initialize(3, np.unique(y))
     theta = model.theta_ + rng.normal(scale=0.1, size=model.theta_.shape)
     theta[np.abs(theta) < 1e-3] = 1e-2  # keep away from the kinks of ReLU and |w|
     Y = model.targets(y)
@@ -147,7 +147,7 @@ def test_network_sum_means_are_the_models_objective_and_gradient():
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(30, 2)), np.arange(30) % 3
     model = MLPClassifier((4,), "tanh", penalty="l2", alpha=0.1, random_state=0)
-    model._initialize(2, np.unique(y))
+    model.initialize(2, np.unique(y))
     problem = network_sum(model, X, y)
     Y = model.targets(y)
     theta = model.theta_ + 0.3
@@ -389,7 +389,7 @@ def test_network_training_by_minibatch_sgd_lowers_the_objective_and_has_gradient
     y = np.arange(80) % 2
     X = np.where(y[:, None] == 1, 1.0, -1.0) + rng.normal(scale=0.8, size=(80, 2))
     model = MLPClassifier((4,), "tanh", random_state=0)
-    model._initialize(2, np.unique(y))
+    model.initialize(2, np.unique(y))
     problem = network_sum(model, X, y)
     run = minibatch_sgd(problem, model.theta_, 8, 0.3, 150, random_state=0)
     assert run.full_loss[-1] < 0.5 * run.full_loss[0]

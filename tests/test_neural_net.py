@@ -27,7 +27,7 @@ def numerical_gradient(f, theta, h=1e-6):
 
 
 def initialised(model, X, y):
-    model._initialize(X.shape[1], np.unique(y))
+    model.initialize(X.shape[1], np.unique(y))
     return model
 
 
@@ -354,7 +354,7 @@ def test_dead_relu_units_are_found_and_get_no_gradient():
     net.coefs_[0][:, 1] = -5.0  # unit 1: z = −5(x₁ + x₂) − 1 < 0 for every row here
     net.intercepts_[0][1] = -1.0
     assert net.dead_units(X)[0].tolist() == [False, True, False]
-    grad_coefs, _ = net._unpack(net.gradient(net.theta_, X, net.targets(y)))
+    grad_coefs, _ = net.unpack(net.gradient(net.theta_, X, net.targets(y)))
     assert np.all(grad_coefs[0][:, 1] == 0) and np.all(grad_coefs[1][1] == 0)
     assert not np.any(initialised(MLPClassifier((3,), "tanh"), X, y).dead_units(X)[0])
 

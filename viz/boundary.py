@@ -95,7 +95,7 @@ def _figure_and_frames(run: TrainingRun, data: BoundaryData, wanted: np.ndarray)
     fig = go.Figure()
     _axes(fig, layout, data)
     traces = _base_traces(fig, run, data, layout)
-    coefs = [run.model._unpack(run.params[i])[0] for i in frames_at]
+    coefs = [run.model.unpack(run.params[i])[0] for i in frames_at]
     scale = weight_scale(coefs)
     frames = [_frame(run, data, layout, traces, i, coef, scale) for i, coef in zip(frames_at, coefs)]
     fig.update_layout(height=HEIGHT, margin=MARGIN, plot_bgcolor="white",
