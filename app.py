@@ -11,6 +11,7 @@ from ui.housekeeping import collect_now_and_then, forget_hashed_function
 from ui.keyboard import keyboard_support
 from ui.lessons import LESSONS, step_link
 from ui.registry import EXPLORERS
+from ui.routing import routed
 from ui.view import current_palette
 from ui.warmup import note_run, start_warm_up
 from ui.workers import server_pool
@@ -100,7 +101,8 @@ palette_choice()
 pages = [st.Page(home, title="Home", icon="🏠", default=True)] + [
     st.Page(e.path, title=e.title, icon=e.icon, url_path=e.url_path) for e in EXPLORERS]
 try:
-    run_safely(st.navigation(pages))
+    with routed():  # pages check this: on a fresh server a direct link runs the page file alone (ui/routing.py)
+        run_safely(st.navigation(pages))
 finally:  # also when the page stops or reruns itself
     forget_hashed_function()
 collect_now_and_then()

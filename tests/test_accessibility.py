@@ -86,21 +86,21 @@ def test_every_chart_is_described_in_words_with_its_numbers(path):
 
 
 def test_palette_in_the_link_recolours_every_chart_and_unknown_ones_are_explained():
-    at = open_page("explorers/boundary.py", palette="classic")
+    at = open_page("pages/decision-boundary.py", palette="classic")
     assert_clean(at)
     spec = " ".join(c.proto.spec for c in at.get("plotly_chart")).upper()
     assert "#0877BD" in spec and OKABE_ITO["blue"].upper() not in spec
     assert at.query_params["palette"] == "classic"
-    default = " ".join(c.proto.spec for c in open_page("explorers/boundary.py").get("plotly_chart")).upper()
+    default = " ".join(c.proto.spec for c in open_page("pages/decision-boundary.py").get("plotly_chart")).upper()
     assert OKABE_ITO["blue"].upper() in default
-    bad = open_page("explorers/boundary.py", palette="<b>rainbow</b>")
+    bad = open_page("pages/decision-boundary.py", palette="<b>rainbow</b>")
     assert_clean(bad)
     assert any("palette=" in w.value and "okabe-ito" in w.value for w in bad.warning)
 
 
 def test_presenter_mode_enlarges_chart_type_and_markers():
-    normal = json.loads(open_page("explorers/fit_line.py").get("plotly_chart")[0].proto.spec)
-    big = json.loads(open_page("explorers/fit_line.py", present="1").get("plotly_chart")[0].proto.spec)
+    normal = json.loads(open_page("pages/fit-a-line.py").get("plotly_chart")[0].proto.spec)
+    big = json.loads(open_page("pages/fit-a-line.py", present="1").get("plotly_chart")[0].proto.spec)
     size = lambda spec: (spec["layout"].get("font") or {}).get("size", 12)
     assert size(big) >= 1.3 * size(normal)
     markers = lambda spec: [t["marker"]["size"] for t in spec["data"] if isinstance((t.get("marker") or {}).get("size"), (int, float))]

@@ -134,7 +134,7 @@ def test_every_control_survives_junk_in_the_link(path, junk):
 
 
 def test_documented_bad_link_examples_get_notices():
-    at = open_page("explorers/fit_line.py", lr="banana", steps="-5", preset="nope")
+    at = open_page("pages/fit-a-line.py", lr="banana", steps="-5", preset="nope")
     assert_clean(at)
     text = " ".join(w.value for w in at.warning)
     assert "`lr=banana`" in text and "`steps=-5`" in text and "`nope`" in text
@@ -142,7 +142,7 @@ def test_documented_bad_link_examples_get_notices():
 
 
 def test_moving_controls_writes_the_url_and_the_url_reproduces_the_view():
-    at = open_page("explorers/fit_line.py")
+    at = open_page("pages/fit-a-line.py")
     at.select_slider(key="fit-a-line.lr").set_value(0.05)
     at.slider(key="fit-a-line.steps").set_value(37)
     at.number_input(key="fit-a-line.seed").set_value(7)
@@ -150,7 +150,7 @@ def test_moving_controls_writes_the_url_and_the_url_reproduces_the_view():
     assert_clean(at)
     url = dict(at.query_params)
     assert url == {"lr": "0.05", "steps": "37", "seed": "7"}
-    shared = open_page("explorers/fit_line.py", **url)
+    shared = open_page("pages/fit-a-line.py", **url)
     assert_clean(shared)
     for key, value in {"lr": 0.05, "steps": 37, "seed": 7}.items():
         assert shared.session_state[f"fit-a-line.{key}"] == value
@@ -163,7 +163,7 @@ def test_moving_controls_writes_the_url_and_the_url_reproduces_the_view():
 
 
 def test_diverging_preset_explains_the_largest_stable_learning_rate():
-    at = open_page("explorers/fit_line.py", preset="diverging")
+    at = open_page("pages/fit-a-line.py", preset="diverging")
     assert_clean(at)
     x, _ = make_line(40, w=2.0, b=-1.0, noise=0.5, random_state=0)
     lr_max = 2.0 / np.linalg.eigvalsh(mse_hessian(x))[-1]
@@ -172,7 +172,7 @@ def test_diverging_preset_explains_the_largest_stable_learning_rate():
 
 
 def test_math_panel_shows_the_running_source_and_the_step_numbers():
-    at = open_page("explorers/fit_line.py", k="2")
+    at = open_page("pages/fit-a-line.py", k="2")
     assert_clean(at)
     code = [c.proto.code_text.strip() for c in at.get("code")]
     assert inspect.getsource(gradient_descent).strip() in code
@@ -221,7 +221,7 @@ def test_a_source_that_cannot_be_read_leaves_the_page_and_the_equations(monkeypa
         raise SystemError("AST constructor recursion depth mismatch (before=54, after=50)")
 
     monkeypatch.setattr(panel, "_source_of", failing)
-    at = open_page("explorers/fit_line.py", seed="4243")
+    at = open_page("pages/fit-a-line.py", seed="4243")
     assert_clean(at)
     assert at.latex  # the equations are drawn, and no source is
     assert not [c for c in at.get("code") if c.proto.language == "python"]
@@ -238,7 +238,7 @@ def test_unexpected_errors_are_caught_and_explained(monkeypatch):
     monkeypatch.setattr(viz.line_fit, "derivative_limit", broken)
     monkeypatch.setattr(workers, "server_pool", lambda: None)  # everything here: `broken` does not pickle
     at = AppTest.from_file(APP, default_timeout=60).run()
-    at.switch_page("explorers/fit_line.py")
+    at.switch_page("pages/fit-a-line.py")
     at.query_params["seed"] = "4242"  # bypass the figure cache
     at.run()
     assert not at.exception
@@ -246,7 +246,7 @@ def test_unexpected_errors_are_caught_and_explained(monkeypatch):
 
 
 def test_presenter_mode_hides_the_chosen_controls_and_keeps_their_values():
-    path = "explorers/fit_line.py"
+    path = "pages/fit-a-line.py"
     at = open_page(path, present="1", hide="lr,steps", lr="0.05")
     assert_clean(at)
     keys = {w.key for w in at.slider} | {w.key for w in at.select_slider}

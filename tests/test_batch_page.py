@@ -4,7 +4,7 @@ import json
 
 from tests.test_app_pages import assert_clean, open_page
 
-PAGE = "explorers/batch_size.py"
+PAGE = "pages/batch-size.py"
 
 
 def charts(at):

@@ -14,7 +14,7 @@ from core.neural_net import MLPClassifier
 from core.training import record_training
 from tests.test_app_pages import assert_clean, open_page
 
-PAGE = "explorers/boundary.py"
+PAGE = "pages/decision-boundary.py"
 LIVE = "decision-boundary.live"
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.test_app_pages import assert_clean, open_page
 
-PAGE = "explorers/calibration.py"
+PAGE = "pages/calibration.py"
 
 
 def threshold_chart(at):

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = sorted(ROOT.glob("explorers/*.py")) + [ROOT / "ui" / "lessons.py"]
+SOURCES = sorted(ROOT.glob("pages/*.py")) + sorted(ROOT.glob("explorers/*.py")) + [ROOT / "ui" / "lessons.py"]
 
 #: A number, or a word that compares or quantifies.
 FACT = re.compile(
@@ -220,7 +220,7 @@ def test_the_audit_fails_on_a_new_static_sentence(tmp_path, sentence, shown):
 
 def test_the_audit_fails_on_a_new_sentence_in_a_real_page(tmp_path):
     """The same on a copy of a real page: its sentences are all accounted for, one added caption is not."""
-    source = (ROOT / "explorers" / "fit_line.py").read_text()
+    source = (ROOT / "pages" / "fit-a-line.py").read_text()
     page = tmp_path / "fit_line.py"
     page.write_text(source + 'st.caption("Halving η always doubles the number of steps.")\n')
     assert unaccounted(audit([page])) == [

@@ -8,7 +8,7 @@ import numpy as np
 
 from tests.test_app_pages import assert_clean, open_page
 
-PAGE = "explorers/embeddings.py"
+PAGE = "pages/pca-vs-tsne.py"
 
 
 def main_figure(at):

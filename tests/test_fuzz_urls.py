@@ -294,7 +294,7 @@ def corner(path: str, edge: str) -> dict:
     return query
 
 
-@pytest.mark.parametrize("path", ["explorers/fit_line.py", "explorers/optimizers.py", "explorers/batch_size.py"])
+@pytest.mark.parametrize("path", ["pages/fit-a-line.py", "pages/optimizers.py", "pages/batch-size.py"])
 def test_every_parameter_at_its_highest(path):
     check(path, corner(path, "high"))
 
@@ -310,7 +310,7 @@ def test_notices_quote_link_values_safely():
     """A link value cannot close the notice's code span, so none of its Markdown is rendered in the app's
     notice (an image fetched from elsewhere, a link, a heading), and a long value is shortened."""
     value = "x` ![img](https://e.example/x.png)\n\n# big `"
-    at = check("explorers/fit_line.py", {"lr": value, "preset": value, value: "1", "steps": "9" * 10_000})
+    at = check("pages/fit-a-line.py", {"lr": value, "preset": value, value: "1", "steps": "9" * 10_000})
     notices = [w.value for w in at.warning]
     assert len(notices) == 4
     for notice in notices:
@@ -331,26 +331,26 @@ def _pinned(path: str, query: dict, pattern: str) -> None:
 
 
 def test_known_optimizer_step_inspector_after_divergence():
-    _pinned("explorers/optimizers.py", {"lr": "2", "k": "100"}, r"^formula ")
+    _pinned("pages/optimizers.py", {"lr": "2", "k": "100"}, r"^formula ")
 
 
 def test_known_calibration_prevalence_curve_when_nothing_is_flagged():
-    _pinned("explorers/calibration.py", {"t": "1"}, r"^prevalence: ")
+    _pinned("pages/calibration.py", {"t": "1"}, r"^prevalence: ")
 
 
 def test_known_batch_noise_scale_at_the_minimum():
-    _pinned("explorers/batch_size.py", {"sizes": "full", "steps": "1000", "optimizer": "momentum"}, r"infinite")
+    _pinned("pages/batch-size.py", {"sizes": "full", "steps": "1000", "optimizer": "momentum"}, r"infinite")
 
 
 def test_known_batch_sweep_seeds_that_never_reach_the_target():
-    _pinned("explorers/batch_size.py", {"base_lr": "1"}, r"^sweep: ")
+    _pinned("pages/batch-size.py", {"base_lr": "1"}, r"^sweep: ")
 
 
 def test_known_batch_sweep_fit_when_the_critical_batch_size_is_zero():
-    _pinned("explorers/batch_size.py", {"rule": "none", "base_lr": "0.01", "seed": "9999", "noise": "2",
+    _pinned("pages/batch-size.py", {"rule": "none", "base_lr": "0.01", "seed": "9999", "noise": "2",
                                         "target": "0.5"}, r"^sweep: ")
 
 
 def test_known_batch_noise_scale_metric_at_the_minimum():
-    _pinned("explorers/batch_size.py", {"n": "485", "cloud_at": "end", "lr": "1", "steps": "1000",
+    _pinned("pages/batch-size.py", {"n": "485", "cloud_at": "end", "lr": "1", "steps": "1000",
                                         "optimizer": "adam"}, r"^metric 'Noise scale")

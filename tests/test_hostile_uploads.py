@@ -182,11 +182,11 @@ class UploadPage:
 
 
 UPLOAD_PAGES = {
-    "decision-boundary": UploadPage("explorers/boundary.py", {"data": "upload", "epochs": "10"},
+    "decision-boundary": UploadPage("pages/decision-boundary.py", {"data": "upload", "epochs": "10"},
                                     "decision-boundary.data", "circle"),
-    "pca-vs-tsne": UploadPage("explorers/embeddings.py", {"data": "upload", "iterations": "250", "n": "50"},
+    "pca-vs-tsne": UploadPage("pages/pca-vs-tsne.py", {"data": "upload", "iterations": "250", "n": "50"},
                               "pca-vs-tsne.data", "digits"),
-    "calibration": UploadPage("explorers/calibration.py", {"source": "upload"}, "calibration.source", "synthetic"),
+    "calibration": UploadPage("pages/calibration.py", {"source": "upload"}, "calibration.source", "synthetic"),
 }
 #: Through the pages: every small file and the big ones the reader refuses at once (the rest are read above).
 THROUGH_PAGES = SMALL + [BY_NAME[n] for n in ("fifty-megabytes.csv", "million-columns.csv",

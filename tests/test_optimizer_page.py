@@ -11,7 +11,7 @@ from tests.test_app_pages import declared, open_page
 from viz.race import CLICK_TRACE
 
 def open_race(**query) -> AppTest:
-    return open_page("explorers/optimizers.py", **query)
+    return open_page("pages/optimizers.py", **query)
 
 
 def test_a_typed_surface_races_and_its_latex_is_shown():
@@ -121,7 +121,7 @@ def test_a_gradient_that_is_not_finite_at_the_start_is_named():
 
 
 def test_every_surface_has_its_own_defaults_on_the_eta_sliders_grid():
-    params, _ = declared("explorers/optimizers.py")
+    params, _ = declared("pages/optimizers.py")
     lr = next(p for p in params if p.name == "lr")
     surface = next(p for p in params if p.name == "surface")
     assert set(SURFACE_DEFAULTS) == set(surface.options)

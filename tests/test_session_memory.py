@@ -39,7 +39,7 @@ def test_a_session_keeps_no_earlier_run_of_a_page_alive(path):
 
 
 def test_the_dice_button_moves_to_the_next_seed_and_wraps():
-    at = open_page("explorers/boundary.py")
+    at = open_page("pages/decision-boundary.py")
     key = "decision-boundary.seed"
     seed = at.session_state[key]
     at.button(key="regen").click().run()
@@ -82,8 +82,8 @@ def test_no_thread_keeps_the_last_cached_function_of_a_run():
     outlive their runs: a page's cached function would keep that run's namespace (app.py forgets it)."""
     from streamlit.runtime.caching.hashing import hash_stacks
 
-    at = open_page("explorers/optimizers.py")
+    at = open_page("pages/optimizers.py")
     assert_clean(at)
-    at.selectbox(key="optimizers.preset").set_value(list(declared("explorers/optimizers.py")[1])[1]).run()
+    at.selectbox(key="optimizers.preset").set_value(list(declared("pages/optimizers.py")[1])[1]).run()
     assert hash_stacks._stacks  # the script threads are remembered ...
     assert all(stack.hash_source is None for stack in hash_stacks._stacks.values())  # ... without a function

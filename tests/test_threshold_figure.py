@@ -14,7 +14,7 @@ from viz.calibration import (HEIGHT, METRICS, THRESHOLD_GRID, score_histogram, t
                              threshold_grid, threshold_label)
 from viz.restyle import restyle
 
-PAGE = "explorers/calibration.py"
+PAGE = "pages/calibration.py"
 CELL = re.compile(r"^([\d,]+)<br>(true negatives|false positives|false negatives|true positives)<br>([\d.]+)% of row$")
 
 

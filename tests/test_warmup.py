@@ -33,7 +33,7 @@ def test_the_setting_names_the_pages():
 def test_a_page_s_views_are_its_defaults_presets_and_lesson_steps():
     from ui.view import DECLARED
 
-    open_page("explorers/batch_size.py")  # declares its controls and presets
+    open_page("pages/batch-size.py")  # declares its controls and presets
     views = warmup.views("batch-size")
     presets = DECLARED["batch-size"][1]
     steps = [(lesson.slug, str(i + 1)) for lesson in LESSONS.values() for i, step in enumerate(lesson.steps)

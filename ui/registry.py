@@ -24,23 +24,23 @@ class Explorer:
 
 
 EXPLORERS = [
-    Explorer("explorers/fit_line.py", "Fit a line with gradient descent", "📉", "fit-a-line",
+    Explorer("pages/fit-a-line.py", "Fit a line with gradient descent", "📉", "fit-a-line",
              "Watch a line slide into place as (w, b) walks downhill on the mean-squared-error bowl — "
              "and see why one learning rate crawls, one converges and one explodes."),
-    Explorer("explorers/optimizers.py", "Optimizers racing on loss surfaces", "🏁", "optimizers",
+    Explorer("pages/optimizers.py", "Optimizers racing on loss surfaces", "🏁", "optimizers",
              "SGD, momentum, Nesterov, AdaGrad, RMSProp, Adam and AdamW race from the same start over bowls, "
              "valleys, saddles and your own formula — with every update's numbers spelled out."),
-    Explorer("explorers/boundary.py", "Decision boundaries: a network learning live", "🧠", "decision-boundary",
+    Explorer("pages/decision-boundary.py", "Decision boundaries: a network learning live", "🧠", "decision-boundary",
              "A NumPy neural network trains on circles, spirals, XOR and logic gates: the boundary forms, each "
              "hidden unit finds its feature, and the weights grow — TensorFlow Playground, with the math shown."),
-    Explorer("explorers/batch_size.py", "Batch size: noise, speed and the solution found", "🎲", "batch-size",
+    Explorer("pages/batch-size.py", "Batch size: noise, speed and the solution found", "🎲", "batch-size",
              "Batch sizes 1 to full race on one loss surface; the gradient cloud shrinks as Σ/B; a sweep finds the "
              "critical batch size; and small batches end in flatter minima."),
-    Explorer("explorers/embeddings.py", "PCA vs t-SNE", "🔭", "pca-vs-tsne",
+    Explorer("pages/pca-vs-tsne.py", "PCA vs t-SNE", "🔭", "pca-vs-tsne",
              "The same points through PCA's projection and t-SNE's optimisation, replayed iteration by iteration — "
              "with the traps Distill warned about (sizes, distances, clusters from noise) and numbers that "
              "measure each view."),
-    Explorer("explorers/calibration.py", "Calibration and thresholds", "⚖️", "calibration",
+    Explorer("pages/calibration.py", "Calibration and thresholds", "⚖️", "calibration",
              "Is 0.9 really 90 %? Reliability diagrams before and after Platt, isotonic and temperature scaling; "
              "one slider moving the threshold through histograms, ROC, precision–recall and costs; and the "
              "“99 % accurate” model that never finds a crash."),

@@ -32,7 +32,7 @@ WATCH_SCRIPT_STATE = """() => {
 @pytest.fixture(scope="module")
 def expected():
     """The page's test split and scores for the preset, computed here with ``core`` (as the page does)."""
-    params, presets = declared("explorers/calibration.py")
+    params, presets = declared("pages/calibration.py")
     y_test, scores, _ = run({p.name: p.default for p in params} | presets[PRESET].values)
     return threshold_table(y_test, scores["none"], probabilities=True)
 

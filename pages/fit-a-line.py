@@ -21,6 +21,9 @@ from ui.view import View
 from ui.workers import draw
 from viz.line_fit import derivative_limit, fit_animation
 from viz.prepared import prepare
+from ui.routing import enter_through_router
+
+enter_through_router()  # on a fresh server a direct link runs this file without app.py: go through it
 
 PARAMS = [
     LogFloatParam("lr", "Learning rate η", 0.3, low=1e-4, high=10.0,

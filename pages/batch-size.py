@@ -24,6 +24,9 @@ from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatPara
 from ui.view import View
 from ui.workers import draw, run_heavy
 from viz.batch_lab import batch_label, gradient_cloud, paths_animation, sharpness_figure, sweep_figure
+from ui.routing import enter_through_router
+
+enter_through_router()  # on a fresh server a direct link runs this file without app.py: go through it
 
 THETA0 = DEMO_THETA0  # where every run starts on the (w, b) plane
 SIZES = {"1": "1", "8": "8", "32": "32", "128": "128", "full": "full batch"}

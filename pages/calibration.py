@@ -22,6 +22,9 @@ from ui.view import View
 from ui.workers import draw, run_heavy
 from viz.calibration import (ONE_IN_STEPS, cost_curve, paradox_animation, per_10k_table, prevalence_curve,
                              reliability, score_histogram, threshold_explorer)
+from ui.routing import enter_through_router
+
+enter_through_router()  # on a fresh server a direct link runs this file without app.py: go through it
 
 TEST_SHARE = 0.3
 UPLOAD = "upload"
@@ -155,7 +158,7 @@ def paradox_figure(tpr: float, fpr: float, one_in: int):
 
 
 #: What the tables show where a number is undefined (precision when nothing is flagged is 0/0), instead of a
-#: bare "None" (explorers/optimizers.py's results_table does the same).
+#: bare "None" (pages/optimizers.py's results_table does the same).
 UNDEFINED = "— (none flagged)"
 
 

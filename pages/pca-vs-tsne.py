@@ -23,6 +23,9 @@ from ui.uploads import guess_label_column, numeric_table, upload_widget
 from ui.view import View
 from ui.workers import draw, run_heavy, yield_on_progress
 from viz.embedding import IMAGE_SCALE, clicked_row, loadings, row_ids, scree, side_by_side, small_multiples, upscaled
+from ui.routing import enter_through_router
+
+enter_through_router()  # on a fresh server a direct link runs this file without app.py: go through it
 
 UPLOAD = "upload"
 DATA = {**{k: d.label for k, d in EMBEDDING_DATASETS.items()}, UPLOAD: "Your own CSV…"}

@@ -21,6 +21,9 @@ from ui.view import View
 from ui.workers import offload
 from viz.race import CLICK_TRACE
 from viz.theme import default_template
+from ui.routing import enter_through_router
+
+enter_through_router()  # on a fresh server a direct link runs this file without app.py: go through it
 
 SURFACES = {"bowl": "Quadratic bowl", "rosenbrock": "Rosenbrock valley", "beale": "Beale", "himmelblau":
             "Himmelblau (four minima)", "rastrigin": "Rastrigin (many minima)", "saddle": "Saddle point",

@@ -29,6 +29,9 @@ from viz.baseline_grid import baseline_grid
 from viz.boundary import BoundaryData, boundary_still, confusion_figure
 from viz.network import tile_size
 from viz.theme import default_template
+from ui.routing import enter_through_router
+
+enter_through_router()  # on a fresh server a direct link runs this file without app.py: go through it
 
 GRID = 60  # decision-map cells per side
 UPLOAD = "upload"
