@@ -7,14 +7,14 @@ import streamlit as st
 
 from ui.autoplay import autoplay_support
 from ui.errors import run_safely
-from ui.housekeeping import collect_now_and_then, forget_hashed_function
+from server.housekeeping import collect_now_and_then
 from ui.keyboard import keyboard_support
 from ui.lessons import LESSONS, step_link
 from ui.registry import EXPLORERS
 from ui.routing import routed
 from ui.view import current_palette
-from ui.warmup import note_run, start_warm_up
-from ui.workers import server_pool
+from server.warmup import note_run, start_warm_up
+from server.workers import server_pool
 from viz.restyle import DEFAULT_PALETTE, PALETTES
 
 
@@ -92,18 +92,15 @@ def palette_choice() -> None:
 
 
 st.set_page_config(page_title="ML Math Explorer", page_icon="📐", layout="wide")
-server_pool()  # once per server: starts the worker process for long computations (ui/workers.py)
-note_run()  # a visitor's run holds the background warm-up back (ui/warmup.py)
+server_pool(preload=("explorers.jobs", "core.training"))  # once per server: the worker process (server/workers.py)
+note_run()  # a visitor's run holds the background warm-up back (server/warmup.py)
 keyboard_support()
 autoplay_support()
 motion_switch()
 palette_choice()
 pages = [st.Page(home, title="Home", icon="🏠", default=True)] + [
     st.Page(e.path, title=e.title, icon=e.icon, url_path=e.url_path) for e in EXPLORERS]
-try:
-    with routed():  # pages check this: on a fresh server a direct link runs the page file alone (ui/routing.py)
-        run_safely(st.navigation(pages))
-finally:  # also when the page stops or reruns itself
-    forget_hashed_function()
+with routed():  # pages check this: on a fresh server a direct link runs the page file alone (ui/routing.py)
+    run_safely(st.navigation(pages))
 collect_now_and_then()
-start_warm_up()  # once per server: opens every page, preset and lesson step in the background (ui/warmup.py)
+start_warm_up()  # once per server: computes every page, preset and lesson step in the background (server/warmup.py)

@@ -2,7 +2,7 @@
 
 Imports scikit-learn and NumPy only: no Streamlit, no Plotly (figures live in ``viz``). scikit-learn loads when
 a name below is first used (PEP 562), not when ``baselines.scorers`` is imported for its model labels: the
-server then never loads it unless someone compares models (the fits run in its worker, ``ui/workers.py``).
+server then never loads it unless someone compares models (the fits run in its worker, ``server/workers.py``).
 """
 
 __all__ = ["MODELS", "BaselineResult", "compare"]

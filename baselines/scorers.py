@@ -34,7 +34,7 @@ def _logistic(*, random_state: int = 0):
 
 
 # scikit-learn's models are imported when first fitted: the server only needs this module's labels (the fits run in
-# its worker process, ui/workers.py), and importing scikit-learn there would cost it ~70 MB.
+# its worker process, server/workers.py), and importing scikit-learn there would cost it ~70 MB.
 def _naive_bayes(*, random_state: int = 0):
     from sklearn.naive_bayes import GaussianNB
 

@@ -1,7 +1,7 @@
 """``make load`` / ``python -m bench.load``: a simulated classroom against a real ``streamlit run``.
 
 N sessions (default 30) talk to the server exactly as browser tabs do — over Streamlit's websocket, with the
-protocol in ``ui/browser_tab.py`` — but without 30 Chromiums eating the two cores. Each session opens the
+protocol in ``bench/browser_tab.py`` — but without 30 Chromiums eating the two cores. Each session opens the
 app, then visits every explorer in its own order, and every 2–4 s changes the view the way a control change
 does: a rerun whose URL (query string) differs from the one the page last wrote, which ``ui/view.py`` turns
 into new control values. Mostly the page's presets and lesson steps (what a class is told to open), plus a share
@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from ui.browser_tab import ERROR_KINDS, Problem, RunResult, Tab  # noqa: E402
+from bench.browser_tab import ERROR_KINDS, Problem, RunResult, Tab  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 HOME = ""  # the home page's url path
@@ -69,34 +69,16 @@ class PageSpec:
 
 
 def discover(pages: list[str] | None = None) -> dict[str, PageSpec]:
-    """Every explorer's declared controls and presets, read from ``ui.view.DECLARED`` after running the page once
-    with AppTest (the same way the tests fuzz them), plus the lesson steps that open each page."""
-    import logging
-
-    # AppTest runs pages outside a server; its "missing ScriptRunContext" warnings are noise here (a filter,
-    # because Streamlit resets its loggers' levels when it reads its config)
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
-        lambda record: "missing ScriptRunContext" not in record.getMessage())
-    from streamlit.testing.v1 import AppTest
-
+    """Every explorer's declared controls (its ``explorers/<name>.py``, imported), and the views a class is sent
+    to: the defaults, each preset and each lesson step that opens the page (what the warm-up computes)."""
+    from server.warmup import views
     from ui.registry import EXPLORERS
-    from ui.view import DECLARED
-    from ui.warmup import views
 
     wanted = [e for e in EXPLORERS if pages is None or e.url_path in pages]
     unknown = set(pages or ()) - {e.url_path for e in EXPLORERS}
     if unknown:
         raise SystemExit(f"unknown pages {sorted(unknown)}; known: {[e.url_path for e in EXPLORERS]}")
-    specs = {}
-    for explorer in wanted:
-        if explorer.url_path not in DECLARED:
-            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
-            at.run().switch_page(explorer.path).run()
-            if explorer.url_path not in DECLARED:
-                raise RuntimeError(f"{explorer.path} did not declare its controls (ui.view.View)")
-        params, _ = DECLARED[explorer.url_path]
-        specs[explorer.url_path] = PageSpec(explorer.url_path, list(params), views(explorer.url_path))
-    return specs
+    return {e.url_path: PageSpec(e.url_path, list(e.declarations().PARAMS), views(e.url_path)) for e in wanted}
 
 
 def random_value(param, rng: random.Random):
@@ -218,7 +200,7 @@ class Server:
     def __init__(self, port: int | None = None, log_dir: Path = RESULTS, log_prefix: str = "load-server",
                  warm_up: str = "0"):
         self.port = port or free_port()
-        self.warm_up = warm_up  # ML_EXPLORER_WARM_UP (ui/warmup.py): off unless asked, so tests time themselves
+        self.warm_up = warm_up  # ML_EXPLORER_WARM_UP (server/warmup.py): off unless asked, so tests time themselves
         self.url = f"http://127.0.0.1:{self.port}"
         Path(log_dir).mkdir(parents=True, exist_ok=True)
         self.log_path = Path(log_dir) / f"{log_prefix}-{self.port}.log"
@@ -329,7 +311,7 @@ def rss_mb(pid: int) -> float:
 def pss_mb(pid: int) -> float:
     """Proportional memory of ``pid`` and its descendants, in MB: each page shared by k processes counts 1/k.
 
-    With worker processes (``ui/workers.py``) the RSS sum counts every shared library page once per process
+    With worker processes (``server/workers.py``) the RSS sum counts every shared library page once per process
     (about 80 MB a worker); the PSS sum counts it once, as a container's memory limit does. Both are reported.
     """
     return _summed_kb(pid, "smaps_rollup", "Pss:") / 1024
@@ -397,7 +379,7 @@ class Config:
     pages: list[str] | None = None
     inject: list[str] = field(default_factory=list)  # faults for checking the harness: bogus-frame, missing-page
     warm: bool = False  # visit every preset and lesson view once before the class starts (not measured)
-    server_warm_up: str = "during"  # the server's own warm-up (ui/warmup.py): off, during the class, or before it
+    server_warm_up: str = "during"  # the server's own warm-up (server/warmup.py): off, during the class, or before it
 
 
 @dataclass
@@ -773,7 +755,7 @@ def parse_args(argv=None) -> tuple[Config, argparse.Namespace]:
     ap.add_argument("--warm", action="store_true",
                     help="open every preset and lesson view once before the class starts (not measured)")
     ap.add_argument("--server-warm-up", choices=("off", "during", "before"), default="during",
-                    help="the server opens every page, preset and lesson step itself when it starts (ui/warmup.py): "
+                    help="the server opens every page, preset and lesson step itself when it starts (server/warmup.py): "
                     "while the class is already there (during, the default), before the class comes (before: "
                     "the teacher opened the app earlier), or not at all (off)")
     ap.add_argument("--inject", default="", help="faults to check the harness: bogus-frame,missing-page")

@@ -1,6 +1,6 @@
 """The explorers' long computations as module-level functions of plain values and arrays.
 
-:func:`ui.workers.run_heavy` sends these to a worker process by pickle, and the worker imports this module, so
+:func:`server.workers.run_heavy` sends these to a worker process by pickle, and the worker imports this module, so
 it imports ``core`` and NumPy only (no Streamlit; Plotly only for a job that draws, imported when it runs). A job
 that is already a ``core`` function of plain values (``fit_scores``) is sent as it is; the ones here build what
 does not pickle (a model factory, a t-SNE with a progress callback) on the worker's side, or draw there.

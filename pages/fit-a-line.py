@@ -3,7 +3,6 @@
 from functools import partial
 
 import numpy as np
-from numpy.polynomial import Polynomial
 import pandas as pd
 import streamlit as st
 
@@ -12,95 +11,18 @@ from claims import claim, said
 from core.datasets import make_line
 from core.derivatives import central_difference, forward_difference
 from core.gradient_descent import gradient_descent, max_stable_learning_rate
-from core.linear_model import LinearRegressionGD, least_squares_line, mse_gradient, mse_hessian, mse_loss
+from core.linear_model import mse_gradient, mse_loss
+from explorers import fit_line as explorer
+from explorers.fit_line import derivative_figure, loss_with_b_fixed, run, run_figure
 from ui.errors import attempt
 from ui.export import export_buttons
 from ui.math_panel import latex_vector, math_and_code
-from ui.params import FloatParam, IntParam, LogFloatParam, Preset
 from ui.view import View
-from ui.workers import draw
-from viz.line_fit import derivative_limit, fit_animation
-from viz.prepared import prepare
 from ui.routing import enter_through_router
 
 enter_through_router()  # on a fresh server a direct link runs this file without app.py: go through it
 
-PARAMS = [
-    LogFloatParam("lr", "Learning rate η", 0.3, low=1e-4, high=10.0,
-                  help=claim(checked.update_rule,
-                             "Step size: each update moves (w, b) by η times the negative gradient.")),
-    IntParam("steps", "Steps", 100, low=1, high=500),
-    FloatParam("w0", "Start slope w₀", -1.0, low=-10.0, high=10.0, step=0.5, kind="number"),
-    FloatParam("b0", "Start intercept b₀", 3.0, low=-10.0, high=10.0, step=0.5, kind="number"),
-    IntParam("n", "Points n", 40, low=2, high=500),
-    FloatParam("noise", "Noise σ", 0.5, low=0.0, high=3.0, step=0.1),
-    FloatParam("w_true", "True slope", 2.0, low=-5.0, high=5.0, step=0.5),
-    FloatParam("b_true", "True intercept", -1.0, low=-5.0, high=5.0, step=0.5),
-    IntParam("seed", "Random seed", 0, low=0, high=9999, kind="number"),
-    IntParam("k", "Inspect step k", 0, low=0, high=500,
-             help="Which step's numbers to substitute into the equations below (capped at the run's last step)."),
-    LogFloatParam("h", "Finite-difference step h", 0.5, low=1e-12, high=1.0, per_decade=(1.0, 2.0, 5.0)),
-]
-PRESETS = {
-    "good": Preset(
-        "A good learning rate", {"lr": 0.3, "steps": 100},
-        claim(checked.good,
-              "The path cuts across the narrow valley of the bowl, then slides along it to the least-squares star; "
-              "the loss falls by orders of magnitude.")),
-    "crawling": Preset(
-        "Too small: crawling", {"lr": 0.01, "steps": 100},
-        claim(checked.crawling,
-              "Every step is tiny: after 100 steps the line has barely turned and the loss curve is still falling.")),
-    "edge": Preset(
-        "Just under the limit", {"lr": 0.4, "steps": 100},
-        claim(checked.edge,
-              "η is just below 2/λ_max: the path bounces from wall to wall of the valley, each bounce a little "
-              "smaller, and still converges.")),
-    "diverging": Preset(
-        "Too large: diverging", {"lr": 0.5, "steps": 60},
-        claim(checked.diverging,
-              "Each step overshoots the valley by more than it corrects: the path bounces outward and the loss "
-              "explodes. Read the message below for the largest stable learning rate.")),
-}
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def run(n, noise, w_true, b_true, seed, lr, steps, w0, b0):
-    x, y = make_line(n, w=w_true, b=b_true, noise=noise, random_state=seed)
-    model = LinearRegressionGD(learning_rate=lr, n_steps=steps, w0=w0, b0=b0).fit(x, y)
-    optimum = least_squares_line(x, y)
-    return x, y, model.trajectory_, optimum, mse_hessian(x)
-
-
-# Figures are cached as shared objects (cache_resource): copying a cached go.Figure re-validates it (~80 ms),
-# which would dominate every rerun. Nothing mutates them after they are built.
-@st.cache_resource(max_entries=16, show_spinner=False)
-def run_figure(n, noise, w_true, b_true, seed, lr, steps, w0, b0):
-    x, y, traj, optimum, _ = run(n, noise, w_true, b_true, seed, lr, steps, w0, b0)
-    # The true line b + w·t as a Polynomial: drawn in a worker process, and a lambda does not pickle.
-    return draw(fit_animation, x, y, traj, optimum=optimum, true_line=Polynomial([b_true, w_true]))
-
-
-def loss_with_b_fixed(ws, *, b, x, y):
-    """L(w, b) as a function of w alone (b held fixed), vectorised over ``ws``."""
-    ws = np.asarray(ws, dtype=float)
-    return mse_loss(np.stack([ws, np.full_like(ws, b)], axis=-1), x, y)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def derivative_figure(n, noise, w_true, b_true, seed, lr, steps, w0, b0, k, h):
-    x, y, traj, _, _ = run(n, noise, w_true, b_true, seed, lr, steps, w0, b0)
-    (wk, bk), slope = traj.params[k], traj.grad[k, 0]
-    f = partial(loss_with_b_fixed, b=bk, x=x, y=y)
-    hs = np.geomspace(1e-12, 1.0, 61)
-    with np.errstate(divide="ignore"):
-        errors = (hs, np.maximum(np.abs(forward_difference(f, wk, hs) - slope), 1e-17),
-                  np.maximum(np.abs(central_difference(f, wk, hs) - slope), 1e-17))
-    return prepare(derivative_limit(f, wk, slope, h, errors=errors))
-
-
-view = View("fit-a-line", PARAMS, PRESETS, key=("lr", "steps", "w0", "b0"),
-            more=("n", "noise", "w_true", "b_true", "seed"))
+view = View.of(explorer)
 view.header("📉 Fit a line with gradient descent",
             "Gradient descent fits `y = w·x + b` by walking (w, b) downhill on the mean squared error. "
             "**Notice how the learning rate alone decides between crawling, converging and exploding.**")

@@ -1,40 +1,31 @@
 """PCA vs t-SNE: the same points through a linear projection and through a neighbour-keeping optimisation."""
 
-import hashlib
-import re
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 import claims.embeddings as checked
 from claims import claim, said
-from core.embedding_data import EMBEDDING_DATASETS, Embeddable, make_embeddable, subsample
+from core.embedding_data import EMBEDDING_DATASETS, Embeddable, subsample
 from core.pca import PCA, top_loadings
 import core.tsne as tsne_module
-from core.tsne import global_rank_correlation, layout_disparity, trustworthiness
-from explorers.jobs import embed_table, scaled, tsne_multiples
+from core.tsne import trustworthiness
+from explorers import embeddings as explorer
+from explorers.embeddings import (DATA, SEEDS, UPLOAD, dataset, digest, embed, embedding_figure, multiples,
+                                  pca_figures, plain)
 from ui.errors import attempt
 from ui.export import export_buttons
 from ui.math_panel import math_and_code
-from ui.params import BoolParam, ChoiceParam, FloatParam, IntParam, Preset
-from ui.progress_cache import ProgressCache
 from ui.uploads import guess_label_column, numeric_table, upload_widget
 from ui.view import View
-from ui.workers import draw, run_heavy, yield_on_progress
-from viz.embedding import IMAGE_SCALE, clicked_row, loadings, row_ids, scree, side_by_side, small_multiples, upscaled
+from viz.embedding import IMAGE_SCALE, clicked_row, row_ids, upscaled
 from ui.routing import enter_through_router
 
 enter_through_router()  # on a fresh server a direct link runs this file without app.py: go through it
 
-UPLOAD = "upload"
-DATA = {**{k: d.label for k, d in EMBEDDING_DATASETS.items()}, UPLOAD: "Your own CSV…"}
-LEARNING_RATES = {"auto": claim(checked.auto_lr, "auto (n / early exaggeration / 4, at least 50)"), "10": "10", "50": "50", "200": "200", "1000": "1000"}
-PERPLEXITIES = (2, 5, 30, 50, 100)
-MULTIPLE_ROWS = 400  # small multiples run on at most this many points, for 500 iterations each
-SEEDS = (0, 1, 2)
 #: Made when the page runs (its check then runs), shown when a digit is clicked.
 DIGITS_RANGE = claim(checked.digits_range, "from 0 (white) to 16 (black)")
+
 NO_LABEL = "(none)"
 LABEL_KEY = "embeddings.label"
 #: The columns the "Colour by" choice was last set for: a table with other columns gets its own guess.
@@ -43,58 +34,8 @@ CHART_KEY = "embeddings"
 #: The point clicked last ({"data", "row", "chart"}): session state only, a link does not carry it.
 CLICK_KEY = "embeddings.clicked"
 
-PARAMS = [
-    ChoiceParam("data", "Data", "digits", options=DATA),
-    IntParam("n", "Points (at most)", 1000, low=50, high=2000, step=50,
-             help=said("Synthetic sets are made this size; larger real or uploaded tables are subsampled to it.")),
-    FloatParam("noise", "Noise", 0.0, low=0.0, high=2.0, step=0.1),
-    BoolParam("standardize", "Standardise features", False,
-              help=said("Divide every column by its standard deviation first, so no feature dominates by its "
-                         "units.")),
-    IntParam("seed", "Seed", 0, low=0, high=9999, kind="number"),
-    IntParam("pc_x", "PCA: horizontal axis", 1, low=1, high=10, kind="number"),
-    IntParam("pc_y", "PCA: vertical axis", 2, low=1, high=10, kind="number"),
-    FloatParam("perplexity", "Perplexity", 30.0, low=2.0, high=100.0, step=1.0, fmt="%.0f",
-               help="Roughly how many neighbours each point tries to keep close."),
-    ChoiceParam("lr", "Learning rate", "auto", options=LEARNING_RATES),
-    FloatParam("exaggeration", "Early exaggeration", 12.0, low=1.0, high=30.0, step=1.0, fmt="%.0f"),
-    IntParam("iterations", "Iterations", 1000, low=250, high=2000, step=50),
-    BoolParam("multiples", "Small multiples: several perplexities and seeds", False),
-]
-PRESETS = {
-    "sizes": Preset("Cluster sizes mean nothing", {"data": "different_sizes", "n": 400, "perplexity": 30.0},
-                    claim(checked.sizes,
-                          "The two clusters have equal counts but one is ten times wider (PCA shows it). t-SNE draws "
-                          "them about the same size: it adapts each point's neighbourhood to the local density, so a "
-                          "cluster's area in t-SNE says nothing about its spread in the data.")),
-    "distances": Preset("Distances between clusters may mean nothing",
-                        {"data": "different_distances", "n": 450, "perplexity": 30.0},
-                        claim(checked.distances,
-                              "Two clusters are close and the third far away — PCA keeps that. At perplexity 30 "
-                              "t-SNE places the three about equally apart; raise the perplexity towards 100 and some "
-                              "of the global distance comes back.")),
-    "noise": Preset("Random noise can look like clusters", {"data": "gaussian_cloud", "n": 500, "perplexity": 2.0},
-                    claim(checked.noise,
-                          "This is a single 50-D Gaussian: no structure at all. At perplexity 2 t-SNE still draws "
-                          "little clumps — each point only looks at its two nearest neighbours. Turn the perplexity "
-                          "up to 30 and the clumps dissolve into one round cloud.")),
-    "global-local": Preset("PCA keeps global structure, t-SNE local", {"data": "swiss_roll", "n": 800,
-                                                                      "perplexity": 30.0},
-                           claim(checked.global_local,
-                                 "PCA shows the roll from the side: the global shape, with distant turns "
-                                 "overlapping. t-SNE keeps neighbours together — the colours run in order — but "
-                                 "bends, tears and rearranges the sheet: compare the trustworthiness and kNN numbers "
-                                 "of the two.")),
-}
-
 
 # ------------------------------------------------------------------------------------------- data
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def dataset(name: str, n: int, noise: float, seed: int) -> tuple[Embeddable, str | None]:
-    data = make_embeddable(name, n, noise, seed)
-    return subsample(data, n, seed) if data.n_samples > n else (data, None)
 
 
 def uploaded() -> tuple[Embeddable, pd.DataFrame] | None:
@@ -135,66 +76,6 @@ def colour_by(df: pd.DataFrame) -> str:
                         help=why + "The colouring column is left out of the columns embedded.")
 
 
-def digest(data: Embeddable) -> str:
-    """A key for the caches: the table's bytes, not a sample of them (uploads differ in any cell)."""
-    h = hashlib.sha256(np.ascontiguousarray(data.X).tobytes())
-    for part in (data.labels, data.rows):  # rows: the row numbers a click reports
-        if part is not None:
-            h.update(np.ascontiguousarray(part).tobytes())
-    return h.hexdigest()
-
-
-# ------------------------------------------------------------------------------------------- computing
-
-
-@st.cache_resource
-def runs() -> ProgressCache:
-    """One results cache for every session (a digits run with 100 frames is about 2 MB)."""
-    return ProgressCache(max_entries=12)
-
-
-
-def embed(key: str, data: Embeddable, standardize: bool, perplexity: float, lr: str, exaggeration: float,
-          iterations: int, seed: int) -> dict:
-    """PCA and t-SNE of the same table, with the quality of each (cached on ``key``, which names the data)."""
-    return runs().get_or_run((key, standardize, perplexity, lr, exaggeration, iterations, seed),
-                           lambda report: run_heavy(embed_table, data.X, standardize, perplexity, lr, exaggeration,
-                                                    iterations, seed, report=report), "t-SNE iteration")
-
-
-@st.cache_resource(max_entries=12, show_spinner=False)
-def embedding_figure(run_key: tuple, pc_x: int, pc_y: int, _data: Embeddable, _result: dict):
-    """PCA beside the t-SNE replay (``run_key`` names the data and the run)."""
-    ratio = _result["pca"].explained_variance_ratio_
-    tsne = _result["tsne"]
-    return draw(side_by_side, _result["scores"][:, [pc_x - 1, pc_y - 1]], tsne.frames_, tsne.frame_iters_,
-                _data.labels, _data.label_names, pca_axes=(f"PC {pc_x} ({ratio[pc_x - 1]:.0%} of variance)",
-                                                           f"PC {pc_y} ({ratio[pc_y - 1]:.0%} of variance)"),
-                exaggeration_until=min(250, tsne.max_iter), rows=_data.rows)
-
-
-@st.cache_resource(max_entries=12, show_spinner=False)
-def pca_figures(run_key: tuple, pc_x: int, _ratio: np.ndarray, _names: list, _weights: np.ndarray):
-    """The scree plot and the loadings of PC ``pc_x`` (cached: every rerun draws them, inside the expander)."""
-    return draw(scree, _ratio), draw(loadings, _names, _weights, pc_x)
-
-
-@st.cache_resource(max_entries=4, show_spinner="Running t-SNE at several perplexities and seeds…")
-def multiples(key: str, _data: Embeddable, standardize: bool, perplexity: float, seed: int):
-    small, _ = subsample(_data, MULTIPLE_ROWS, seed) if _data.n_samples > MULTIPLE_ROWS else (_data, None)
-    X = scaled(small.X, standardize)
-    perplexities = [p for p in PERPLEXITIES if p < len(X) / 3]
-    by_perplexity, by_seed = run_heavy(tsne_multiples, X, perplexities, perplexity, SEEDS, seed,
-                                       report=yield_on_progress)  # cancellable, and short jobs run inside it
-    disparity = max(layout_disparity(by_seed[0], other, small.labels) for other in by_seed[1:])
-    kept = [global_rank_correlation(X, Y) for Y in by_perplexity]
-    return (draw(small_multiples, by_perplexity, [f"perplexity {p}" for p in perplexities], small.labels,
-                 small.label_names, cols=len(perplexities)),
-            draw(small_multiples, by_seed, [f"random start, seed {s}" for s in SEEDS], small.labels,
-                 small.label_names, cols=3),
-            len(X), perplexities, kept, disparity)
-
-
 # ------------------------------------------------------------------------------------------- a clicked point
 
 
@@ -214,11 +95,6 @@ def remembered_click(event, data_key: str, chart_key) -> int | None:
         kept = {**kept, "chart": None}
     st.session_state[CLICK_KEY] = kept
     return kept["row"] if kept and kept["data"] == data_key else None
-
-
-def plain(text: str) -> str:
-    """``text`` (an uploaded label, say) shown as it is in Markdown: its special characters escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", str(text))
 
 
 def show_clicked(data: Embeddable, row: int | None, name: str, table: pd.DataFrame | None, standardize: bool,
@@ -260,8 +136,7 @@ def show_clicked(data: Embeddable, row: int | None, name: str, table: pd.DataFra
 
 # ------------------------------------------------------------------------------------------- the page
 
-view = View("pca-vs-tsne", PARAMS, PRESETS, key=("data", "n", "perplexity", "iterations"),
-            more=("noise", "standardize", "seed", "lr", "exaggeration", "pc_x", "pc_y"))
+view = View.of(explorer)
 view.header("🔭 PCA vs t-SNE: two views of the same data",
             "PCA rotates the data and keeps the directions of largest variance — a straight projection. t-SNE moves "
             "points until near neighbours in the data are near neighbours on the page. **Notice what each keeps "

@@ -23,7 +23,7 @@ SLOW_MODULES = {
     "test_warmup.py", "test_workers.py", "test_load_harness.py", "test_notebooks.py", "test_hostile_uploads.py",
     "test_fuzz_urls.py", "test_fuzz_core.py", "test_fuzz_expressions.py", "test_session_memory.py",
     "test_subplots.py", "test_prepared_and_housekeeping.py", "test_embedding_click_browser.py", "test_baselines.py",
-    "test_scorers.py", "test_bench_browser.py",
+    "test_scorers.py", "test_bench_browser.py", "test_explorers.py",
 }
 #: Single tests left out of ``make quick`` for the same reasons (by function name).
 SLOW_TESTS = {"test_full_digits_with_every_frame_kl_no_worse_and_trustworthiness_as_sklearns"}

@@ -177,7 +177,7 @@ def test_a_surface_picture_is_made_once_per_surface_and_style():
     from viz import raster
 
     z = np.add.outer(np.linspace(0, 1, 30), np.linspace(0, 2, 40))
-    with mock.patch.object(raster, "surface_picture", wraps=raster.surface_picture) as made:
+    with mock.patch.object(raster, "indexed_picture", wraps=raster.indexed_picture) as made:
         first = raster.surface_data_uri(z, "Greys", n_levels=5)
         assert raster.surface_data_uri(z.copy(), "Greys", n_levels=5) == first and made.call_count == 1
         assert raster.surface_data_uri(z, "Greys", n_levels=6) != first

@@ -11,9 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core import gradient_descent, make_line, mse_hessian
-from ui import workers
+from server import workers
 from ui.registry import EXPLORERS
-from ui.view import DECLARED
 from viz.animation import PAYLOAD_BUDGET_BYTES
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -22,8 +21,8 @@ PAGES = [e.path for e in EXPLORERS]
 
 class PicklingPool:
     """A stand-in for the server's worker pool that computes here, but sends every job and its answer through
-    pickle on the way, as a real worker does: so every page's every job and drawing (``ui.workers.run_heavy``,
-    ``offload``, ``draw``) is checked to travel, which AppTest alone (no workers) would never notice."""
+    pickle on the way, as a real worker does: so every page's every job and drawing (``server.workers.run_heavy``,
+    ``offload``, ``ui.figures.draw``) is checked to travel, which AppTest alone (no workers) would never notice."""
 
     @staticmethod
     def _travel(value):
@@ -39,7 +38,7 @@ class PicklingPool:
 
 @contextlib.contextmanager
 def jobs_by_pickle():
-    saved, workers.server_pool = workers.server_pool, PicklingPool
+    saved, workers.server_pool = workers.server_pool, lambda preload=(): PicklingPool()
     try:
         yield
     finally:
@@ -67,10 +66,9 @@ def url_of(path):
 
 
 def declared(path):
-    if url_of(path) not in DECLARED:
-        with jobs_by_pickle():  # (at collection: the default views drawn here are cached for the tests)
-            open_page(path)
-    return DECLARED[url_of(path)]
+    """A page's declared controls and presets, from its explorer module (``explorers/<name>.py``)."""
+    module = next(e for e in EXPLORERS if e.path == path).declarations()
+    return module.PARAMS, module.PRESETS
 
 
 def assert_clean(at: AppTest):
@@ -229,14 +227,14 @@ def test_a_source_that_cannot_be_read_leaves_the_page_and_the_equations(monkeypa
 
 
 def test_unexpected_errors_are_caught_and_explained(monkeypatch):
-    import viz.line_fit
+    import explorers.fit_line
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(viz.line_fit, "fit_animation", broken)
-    monkeypatch.setattr(viz.line_fit, "derivative_limit", broken)
-    monkeypatch.setattr(workers, "server_pool", lambda: None)  # everything here: `broken` does not pickle
+    monkeypatch.setattr(explorers.fit_line, "fit_animation", broken)
+    monkeypatch.setattr(explorers.fit_line, "derivative_limit", broken)
+    monkeypatch.setattr(workers, "server_pool", lambda preload=(): None)  # everything here: `broken` does not pickle
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.switch_page("pages/fit-a-line.py")
     at.query_params["seed"] = "4242"  # bypass the figure cache

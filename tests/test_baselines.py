@@ -138,7 +138,7 @@ def test_importing_baselines_loads_no_ui_library():
 
 
 def test_the_scorers_labels_load_no_scikit_learn_until_a_model_is_fitted():
-    # The calibration page reads the labels in the server; the fits run in its worker process (ui/workers.py).
+    # The calibration page reads the labels in the server; the fits run in its worker process (server/workers.py).
     assert "sklearn" not in loaded_after("from baselines.scorers import SCORERS")
     assert "sklearn" in loaded_after("import numpy as np; from baselines.scorers import fit_scores; "
                                      "X = np.arange(20.0).reshape(10, 2); fit_scores('forest', X, np.arange(10) % 2, X)")

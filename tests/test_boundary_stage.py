@@ -47,11 +47,10 @@ def ticked_reference(before: MLPClassifier, live: dict, epochs: int, **params) -
 
 
 def test_every_control_is_still_declared_and_keep_training_is_a_switch():
-    from ui.view import DECLARED
 
     at = open_page(PAGE)
     assert_clean(at)
-    params, _ = DECLARED["decision-boundary"]
+    from explorers.boundary import PARAMS as params
     assert len(params) > 20  # every control is still declared, bound to the URL
     assert at.toggle(key=LIVE).label.startswith("🔁 Keep training")
 

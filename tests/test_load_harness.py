@@ -14,7 +14,7 @@ from streamlit.proto.Alert_pb2 import Alert
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from bench import load
-from ui.browser_tab import explained_errors_in, problems_in
+from bench.browser_tab import explained_errors_in, problems_in
 
 ARTIFACTS = load.ROOT / "tests" / "artifacts"
 PAGES = ["fit-a-line", "optimizers"]  # two cheap pages keep this quick

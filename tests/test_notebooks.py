@@ -33,7 +33,7 @@ from ui.notebook_source import NOTEBOOK_VERSIONS, CarryError, _renamed
 from ui.notebooks import (NOTEBOOK_PAGES, UPLOAD_REFUSAL, notebook_file_name, notebook_for, notebook_refusal,
                           parameter_lines)
 from ui.registry import EXPLORERS
-from ui.view import DECLARED
+from ui.registry import explorer
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -103,7 +103,7 @@ def open_page(page: str, **query) -> AppTest:
 
 def page_values(at: AppTest, page: str) -> dict:
     """What ``View.values()`` returns on the page: every declared control's value, from session state."""
-    params, _ = DECLARED[page]
+    params = explorer(page).declarations().PARAMS
     return {p.name: at.session_state[f"{page}.{p.name}"] for p in params}
 
 
@@ -402,7 +402,7 @@ def test_every_notebook_imports_nothing_from_the_app_and_defines_every_name_it_u
     included, so that all their code paths are read) carries the app's code instead of importing it."""
     at = open_page(page)
     values = page_values(at, page)
-    params, _ = DECLARED[page]
+    params = explorer(page).declarations().PARAMS
     if page == "decision-boundary":
         values["layers"] = next(p.high for p in params if p.name == "layers")
         values.update({f"units{i}": 2 for i in range(1, values["layers"] + 1)})
@@ -480,7 +480,7 @@ def test_uploaded_data_is_refused_with_a_reason(page, values, built_in):
 def assert_parameters_are_the_pages_controls(page: str):
     """Every name and label in the parameters cell is one the page declares: they must not drift apart. (Every
     hidden layer and every racer's own learning rate shown, so that all their labels are checked.)"""
-    params, _ = DECLARED[page]
+    params = explorer(page).declarations().PARAMS
     labels = {p.name: p.label for p in params}
     values = {p.name: p.default for p in params}
     if page == "decision-boundary":

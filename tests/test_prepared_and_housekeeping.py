@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from core import LinearRegressionGD, make_line
-from ui import housekeeping
+from server import housekeeping
 from viz.animation import final_frame
 from viz.describe import describe_figure
 from viz.wire import plotly_to_json  # Plotly's own: these tests look at the dict itself

@@ -8,7 +8,7 @@ import numpy as np
 from core.objectives import OBJECTIVES
 from core.optimizers import make_optimizer, race
 from viz.animation import PAYLOAD_BUDGET_BYTES, payload_bytes
-from viz.race import TRACES_PER_RACER, race_animation
+from viz.race import race_animation, race_layout
 
 
 def decode(v):
@@ -22,22 +22,30 @@ def test_arrows_show_the_step_the_gradient_step_and_the_velocity():
     spec = json.loads(race_animation(bowl, result).to_json())
     frame = spec["frames"][5]  # 30 steps < MAX_FRAMES, so frame j is step j
     traces = dict(zip(frame["traces"], frame["data"]))
-    first = min(frame["traces"])
+    layout = race_layout(result)
     theta = np.array([-2.5, 2.0])  # recompute momentum's step 5 by hand
     v = np.zeros(2)
     for _ in range(5):
         v = 0.9 * v + bowl.gradient(theta)
         theta = theta - 0.05 * v
     g = bowl.gradient(theta)
-    base = first + TRACES_PER_RACER  # the second racer: momentum
-    point = np.array([decode(traces[base + 1]["x"])[0], decode(traces[base + 1]["y"])[0]])
+    racer = 1  # the second racer: momentum
+    point = np.array([decode(traces[layout.now]["x"])[racer], decode(traces[layout.now]["y"])[racer]])
     np.testing.assert_allclose(point, theta, rtol=1e-5)
-    grad_end = [decode(traces[base + 4]["x"])[1], decode(traces[base + 4]["y"])[1]]
+    gradient = traces[layout.gradient]  # a segment per racer: start, end, gap
+    grad_end = [decode(gradient["x"])[3 * racer + 1], decode(gradient["y"])[3 * racer + 1]]
     np.testing.assert_allclose(grad_end, theta - 0.05 * g, rtol=1e-5)
-    vel_end = [decode(traces[base + 5]["x"])[1], decode(traces[base + 5]["y"])[1]]
+    assert layout.velocity == (1,)  # plain SGD has no velocity arrow
+    velocity = traces[layout.velocities[0]]
+    vel_end = [decode(velocity["x"])[1], decode(velocity["y"])[1]]
     np.testing.assert_allclose(vel_end, theta - 0.05 * v, rtol=1e-5)
-    step_end = [decode(traces[base + 2]["x"])[1], decode(traces[base + 2]["y"])[1]]
+    step = traces[layout.steps[racer]]
+    step_end = [decode(step["x"])[1], decode(step["y"])[1]]
     np.testing.assert_allclose(step_end, theta - 0.05 * (0.9 * v + g), rtol=1e-5)
+    path = spec["data"][layout.paths[racer]]  # the path so far: x in the figure, y in the frame
+    path_y = decode(traces[layout.paths[racer]]["y"])
+    assert path_y.size == 6 and decode(path["x"]).size == 31
+    np.testing.assert_allclose([decode(path["x"])[5], path_y[5]], theta, rtol=1e-5)
 
 
 def test_seven_racers_for_500_steps_stay_under_budget():

@@ -1,4 +1,4 @@
-"""The server's warm-up (``ui/warmup.py``) opens every page, preset and lesson step of the pages it is asked to,
+"""The server's warm-up (``server/warmup.py``) opens every page, preset and lesson step of the pages it is asked to,
 once, through a real tab on its own port — and never runs outside a real server."""
 
 import asyncio
@@ -10,7 +10,8 @@ import pytest
 
 from bench import load
 from tests.test_app_pages import open_page
-from ui import warmup
+from server import warmup
+from server.streamlit_internals import in_server
 from ui.lessons import LESSONS
 from ui.registry import EXPLORERS
 
@@ -31,11 +32,9 @@ def test_the_setting_names_the_pages():
 
 
 def test_a_page_s_views_are_its_defaults_presets_and_lesson_steps():
-    from ui.view import DECLARED
+    from explorers.batch_size import PRESETS as presets
 
-    open_page("pages/batch-size.py")  # declares its controls and presets
     views = warmup.views("batch-size")
-    presets = DECLARED["batch-size"][1]
     steps = [(lesson.slug, str(i + 1)) for lesson in LESSONS.values() for i, step in enumerate(lesson.steps)
              if step.page == "batch-size"]
     assert views[0] == {}
@@ -46,7 +45,7 @@ def test_a_page_s_views_are_its_defaults_presets_and_lesson_steps():
 
 def test_it_does_not_start_under_apptest():
     open_page()
-    assert not warmup.in_server()
+    assert not in_server()
     assert warmup.start_warm_up() is None
     assert not any(t.name == "warm-up" for t in threading.enumerate())
 
@@ -101,7 +100,7 @@ def test_a_started_server_opens_every_view_of_the_pages_asked_for_when_visitors_
     assert int(match[1]) == sum(len(specs[page].views) for page in PAGES)
     assert int(match[2]) == 0, server.log_path.read_text()[-3000:]
     assert server.tracebacks() == []
-    # its worker process (ui/workers.py) has left too: the class that comes next needs none of its memory
+    # its worker process (server/workers.py) has left too: the class that comes next needs none of its memory
     deadline = time.monotonic() + 10
     while len(load._tree(server.proc.pid)) > 1 and time.monotonic() < deadline:
         time.sleep(0.1)

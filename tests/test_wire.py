@@ -1,4 +1,5 @@
-"""What ``st.plotly_chart`` sends for a prepared figure (``viz/wire.py``): Plotly's own JSON, made once."""
+"""What ``st.plotly_chart`` sends for a prepared figure (``viz/wire.py``, sent as it is by
+``server.streamlit_internals``): Plotly's own JSON, made once."""
 
 import json
 
@@ -7,7 +8,10 @@ import plotly.io as pio
 from plotly.io.json import to_json_plotly
 from streamlit.testing.v1 import AppTest
 
+import plotly.tools
 from viz import wire
+
+from server.streamlit_internals import send_prepared_figures_as_they_are
 from viz.prepared import PreparedFigure, prepare
 from viz.wire import WireSpec, ascii_json, plotly_to_json
 
@@ -17,11 +21,11 @@ def page_with_a_cached_animation():
     import streamlit as st
 
     from core import LinearRegressionGD, make_line
-    from viz import wire
+    from server.streamlit_internals import send_prepared_figures_as_they_are
     from viz.line_fit import fit_animation
     from viz.prepared import prepare
 
-    wire.install()  # what ui.view does when a page imports it
+    send_prepared_figures_as_they_are()  # what ui.view does when a page imports it
 
     @st.cache_resource
     def figure():
@@ -59,7 +63,9 @@ def test_streamlit_sends_a_cached_figure_as_plotlys_own_json_encoded_once_over_m
     # what Streamlit reads from the dict it got (its element's height when asked for the content's)
     from streamlit.elements.plotly_chart import _resolve_content_height, _resolve_content_width
 
-    seen = wire.figure_or_data(prepare(the_same_animation()), True)
+    import plotly.tools
+
+    seen = plotly.tools.return_figure_from_figure_or_data(prepare(the_same_animation()), True)
     assert _resolve_content_height("content", seen) == 640 and _resolve_content_width("content", seen) == 700
 
 
@@ -88,7 +94,7 @@ def test_ascii_json_escapes_every_character_as_json_does():
 
 
 def test_other_figures_and_encodings_go_to_plotly_as_before():
-    wire.install()
+    send_prepared_figures_as_they_are()
     fig = the_same_animation()
     prepared = prepare(fig)
     plain = fig.to_dict()
@@ -96,9 +102,9 @@ def test_other_figures_and_encodings_go_to_plotly_as_before():
     assert pio.to_json(fig) == plotly_to_json(fig)
     assert json.loads(pio.to_json(prepared, pretty=True)) == json.loads(plotly_to_json(fig, pretty=True))
     assert pio.to_json(prepared) == prepared.wire().text  # as fig.to_json() passes a figure itself
-    seen = wire.figure_or_data(prepared, True)
+    seen = plotly.tools.return_figure_from_figure_or_data(prepared, True)
     assert isinstance(seen, WireSpec) and seen.text == prepared.wire().text
-    assert wire.figure_or_data(plain, False) is plain
+    assert plotly.tools.return_figure_from_figure_or_data(plain, False) is plain
     assert isinstance(prepared, PreparedFigure)
 
 

@@ -1,4 +1,4 @@
-"""The worker process (``ui/workers.py``): the same results as computing in the server, progress passed on,
+"""The worker process (``server/workers.py``): the same results as computing in the server, progress passed on,
 errors re-raised as themselves, and a pool that survives a killed worker or a script stopped mid-job."""
 
 import contextlib
@@ -15,8 +15,8 @@ from core.neural_net import MLPClassifier
 from core.training import record_training
 from core.tsne import TSNE
 from explorers.jobs import baseline_results, batch_race, embed_table, sharpness_runs, tsne_multiples
-from ui import workers
-from ui.workers import RemoteTraceback, WorkerDied, WorkerPool, run_heavy
+from server import workers
+from server.workers import RemoteTraceback, WorkerDied, WorkerPool, run_heavy
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="workers hand their pipes over with pass_fds (POSIX)")
 
@@ -559,6 +559,7 @@ def test_offload_and_draw_compute_in_a_free_worker_and_here_otherwise(monkeypatc
 
     import streamlit.elements.plotly_chart  # noqa: F401  (registers Streamlit's template as the default)
     from viz.line_fit import fit_animation
+    from ui import figures
     from core.linear_model import LinearRegressionGD
     from core.datasets import make_line
     from numpy.polynomial import Polynomial
@@ -568,18 +569,18 @@ def test_offload_and_draw_compute_in_a_free_worker_and_here_otherwise(monkeypatc
     traj = LinearRegressionGD(learning_rate=0.1, n_steps=30).fit(x, y).trajectory_
     args = (fit_animation, x, y, traj)
     kwargs = {"optimum": np.array([2.0, -1.0]), "true_line": Polynomial([-1.0, 2.0])}
-    here = workers.draw(*args, **kwargs)
+    here = figures.draw(*args, **kwargs)
     with own_pool() as pool:
         monkeypatch.setattr(workers, "server_pool", lambda: pool)
         assert workers.offload(process_id) not in (None, os.getpid())
-        there = workers.draw(*args, **kwargs)
+        there = figures.draw(*args, **kwargs)
         assert "plotly" in pool.run(loaded_libraries)  # it was drawn there
         busy = threading.Thread(target=pool.run, args=(counting, 4, 0.1))  # a job that does not report
         busy.start()
         time.sleep(0.1)
         assert workers.offload(process_id) == os.getpid()  # the worker is busy: here, at once
         busy.join(10)
-        plain = workers.draw(plain_figure)  # a figure that takes the default template: Streamlit's, there too
+        plain = figures.draw(plain_figure)  # a figure that takes the default template: Streamlit's, there too
     assert json.loads(there.wire().text) == json.loads(here.wire().text)
     assert there.description == here.description and there.frame_count() == here.frame_count() > 10
     assert plain.to_dict()["layout"]["title"]["text"] != f"drawn by {os.getpid()}"
@@ -708,7 +709,7 @@ def test_script_yield_stops_a_script_whose_visitor_moved_on_and_is_a_no_op_other
         from streamlit.runtime.scriptrunner import get_script_run_ctx
         from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 
-        from ui.workers import script_yield
+        from server.workers import script_yield
 
         runs = st.session_state.setdefault("runs", [])
         runs.append("start")

@@ -14,18 +14,16 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
+from server.streamlit_internals import send_prepared_figures_as_they_are
 from ui.params import APP_KEYS, PRESET_KEY, Param, Preset, defaults, parse_url, to_url
-from viz import wire
 from viz.animation import final_frame
 from viz.describe import describe_figure
 from viz.prepared import PreparedFigure
 from viz.restyle import DEFAULT_PALETTE, PALETTES, restyle
 
-wire.install()  # st.plotly_chart sends a prepared figure's JSON text as it is, not re-encoded each rerun
+send_prepared_figures_as_they_are()  # st.plotly_chart sends a cached figure's JSON text, not re-encoded each run
 
 NO_PRESET = "—"
-#: Every page's declared controls and presets, by URL path (filled as pages run; tests fuzz them).
-DECLARED: dict[str, tuple[list[Param], dict[str, Preset]]] = {}
 LOCAL_URL = "http://localhost:8501"
 #: Presenter mode: larger type for a projector, no sidebar, the page's full width.
 PRESENTER_CSS = """<style>
@@ -123,11 +121,16 @@ class View:
         self.presets = dict(presets or {})
         self.by_name = {p.name: p for p in self.params}
         self.notices: list[str] = []
-        DECLARED[page] = (self.params, self.presets)
         self.presenting = st.query_params.get("present") in ("1", "true")
         hide = st.query_params.get("hide") or ""
         self.hidden = {name for name in hide.split(",") if name in self.by_name} if self.presenting else set()
         self._sync_from_url()
+
+    @classmethod
+    def of(cls, explorer) -> "View":
+        """The view of an explorer's declarations module (``explorers/<name>.py``: ``PAGE``, ``PARAMS``,
+        ``PRESETS``, ``KEY``, ``MORE``)."""
+        return cls(explorer.PAGE, explorer.PARAMS, explorer.PRESETS, key=explorer.KEY, more=explorer.MORE)
 
     def key(self, name: str) -> str:
         return f"{self.page}.{name}"

@@ -12,6 +12,7 @@ from viz.subplots import subplots
 from core.thresholds import at_threshold, metrics_at_prevalence, per_10k
 from viz.animation import Frame, animate, typed_array
 from viz.palette import CLASS_COLORS, OKABE_ITO
+from viz.plotly_internals import unchecked_figure
 
 NEG, POS = CLASS_COLORS[0], CLASS_COLORS[1]
 METRICS = [("accuracy", "accuracy"), ("balanced accuracy", "balanced_accuracy"), ("precision", "precision"),
@@ -138,7 +139,7 @@ def threshold_explorer(table, hist, t: float) -> go.Figure:
                           "font": {"size": SMALL_FONT}, "title": {"text": "Scores of each class:", "side": "left"},
                           "itemwidth": 30, "tracegroupgap": 0},
                   sliders=[_slider(grid, steps, active)])
-    return go.Figure(spec, _validate=False)
+    return unchecked_figure(spec)
 
 
 class _Row:

@@ -8,10 +8,12 @@ from viz.subplots import subplots
 
 from core.gradient_descent import Trajectory
 from core.linear_model import mse_loss
-from viz.animation import Frame, animate, frame_indices
+from viz.animation import Frame, animate, strided_indices
 from viz.palette import ROLE, SEQUENTIAL
 
-MAX_FRAMES = 150
+#: Frames of one run: a step per frame up to this many steps, beyond it every second (third, ...) step. Each frame
+#: is also a step of the slider, whose labels (this page's step captions) the browser measures one by one.
+MAX_FRAMES = 60
 GRID = 60
 
 
@@ -64,9 +66,13 @@ def fit_animation(x, y, traj: Trajectory, *, optimum, true_line=None) -> go.Figu
     fig.add_trace(go.Scatter(name="current loss", mode="markers", showlegend=False,
                              marker={"size": 9, "color": ROLE["path"]}), 1, 3)
 
-    frames = [_frame(x, y, x_line, traj, int(k)) for k in frame_indices(len(traj.loss), MAX_FRAMES)]
+    frames = [_frame(x, y, x_line, traj, int(k)) for k in strided_indices(len(traj.loss), MAX_FRAMES)]
+    # What frames never change is in the figure once, and frames send only y: Plotly draws as many points as the
+    # shorter of x and y holds, so the path and the loss curve grow by their y alone.
     fig.data[2].x = x_line
     fig.data[3].x = np.column_stack([x, x, np.full_like(x, np.nan)]).ravel()
+    fig.data[6].x = traj.params[:, 0]
+    fig.data[9].x = np.arange(len(traj.loss), dtype=float)
     for data, i in zip(frames[0].data, frames[0].traces):
         fig.data[i].update(data)
 
@@ -88,14 +94,13 @@ def _frame(x, y, x_line, traj: Trajectory, k: int) -> Frame:
     fitted = w * x + b
     res_y = np.column_stack([y, fitted, np.full_like(x, np.nan)]).ravel()
     nxt = traj.params[k] - traj.learning_rate * traj.grad[k]
-    steps = np.arange(k + 1, dtype=float)
     return Frame(label=step_caption(traj, k), traces=[2, 3, 6, 7, 8, 9, 10], data=[
         dict(y=w * x_line + b),  # x never changes: frames send y only
         dict(y=res_y),
-        dict(x=traj.params[: k + 1, 0], y=traj.params[: k + 1, 1]),
+        dict(y=traj.params[: k + 1, 1]),  # the path so far (its x is in the figure)
         dict(x=[w], y=[b]),
         dict(x=[w, nxt[0]], y=[b, nxt[1]]),
-        dict(x=steps, y=traj.loss[: k + 1]),
+        dict(y=traj.loss[: k + 1]),  # the loss so far (its x, the steps, is in the figure)
         dict(x=[k], y=[traj.loss[k]]),
     ])
 

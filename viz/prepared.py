@@ -22,6 +22,7 @@ import orjson
 import plotly.graph_objects as go
 
 from viz.describe import describe_figure
+from viz.plotly_internals import UNCHECKED
 from viz.wire import WireSpec, encode
 
 #: Texts from this many bytes are compressed if that pays (below it the saving is too small to matter).
@@ -103,7 +104,7 @@ class PreparedFigure(go.Figure):
 class AnimatedFigure(go.Figure):
     """A figure whose animation frames stay the plain dicts they were built as.
 
-    ``go.Figure(spec_with_frames, _validate=False)`` still makes an object for every trace of every frame: 0.1–0.3 s
+    ``unchecked_figure(spec_with_frames)`` still makes an object for every trace of every frame: 0.1–0.3 s
     for a race or a batch-size animation, a quarter of opening such a view, only for ``prepare`` to turn them
     back into dicts. Here the base figure (traces, layout, slider) is an ordinary figure that can be changed as
     usual, and ``to_dict()`` adds the frames (a copy of their structure, so a caller may change it). ``fig.frames``
@@ -111,7 +112,7 @@ class AnimatedFigure(go.Figure):
     """
 
     def __init__(self, spec: dict):
-        super().__init__({k: v for k, v in spec.items() if k != "frames"}, _validate=False)
+        super().__init__({k: v for k, v in spec.items() if k != "frames"}, **UNCHECKED)
         self._frame_specs = list(spec.get("frames") or [])
 
     def to_dict(self) -> dict:
@@ -137,7 +138,7 @@ def prepare(fig: go.Figure) -> PreparedFigure:
 def drawn(builder, args: tuple = (), kwargs: dict | None = None, template: tuple[str, dict] | None = None
           ) -> PreparedFigure:
     """``prepare(builder(*args, **kwargs))`` with ``template`` (``viz.theme.default_template()``: name and spec)
-    as Plotly's default: a figure drawn in another process (``ui.workers.draw``) looks as if drawn here."""
+    as Plotly's default: a figure drawn in another process (``ui.figures.draw``) looks as if drawn here."""
     if template is not None:
         from viz.theme import use_template
 

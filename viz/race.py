@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import plotly.graph_objects as go
 from viz.subplots import subplots
 
 from core.objectives import Objective
 from core.optimizers import RaceResult
-from viz.animation import Frame, animate, frame_indices
+from viz.animation import Frame, animate, frame_indices, strided_indices
 from viz.palette import OKABE_ITO, SEQUENTIAL
 
-MAX_FRAMES = 120
+#: Frames of one race: a step per frame up to this many steps, beyond it every second (third, ...) step.
+MAX_FRAMES = 60
 GRID = 90
-#: Paths keep every step while racers × steps stays below this; beyond it they are drawn through frame steps
-#: only, which keeps the figure under the payload budget.
+#: Paths keep every step while racers × steps stays below this; beyond it they are drawn through this many
+#: evenly spread steps (and every frame's step), which keeps the figure under the payload budget.
 FULL_PATH_POINTS = 2500
+PATH_POINTS = 120
 
 CLICK_GRID = 41  # click targets per side
 #: Index of the click-target trace in the race figure (after the contour).
 CLICK_TRACE = 1
-TRACES_PER_RACER = 6  # path, current point, step taken, current loss, gradient step, velocity
 #: Which optimizer state is drawn as its "velocity" arrow (scaled by −η, like the step it feeds).
 VELOCITY_KEYS = ("velocity", "m_hat")
 
@@ -68,6 +71,9 @@ def _add_surface(fig: go.Figure, objective: Objective, start, colorbar: dict, **
                              colorbar=colorbar, showlegend=False, name="surface"), **cell)
     # A grid of invisible points: clicking one picks it as the new start (the page listens for selections).
     # Only points a race can start from are offered (a typed formula may be undefined on part of the map).
+    # Plotly hovers, clicks and selects on its data, not on drawn markers, so it draws just one of them
+    # (``maxdisplayed``): 1,681 invisible markers were half of the browser's time to draw the race. Undrawn points
+    # are hovered by distance alone, so a click picks the nearest one (drawn, any within its 7 px radius).
     grid = np.stack(np.meshgrid(np.linspace(*objective.domain[0], CLICK_GRID),
                                 np.linspace(*objective.domain[1], CLICK_GRID)), axis=-1).reshape(-1, 2)
     grid = grid[finite_points(objective, grid)]
@@ -75,7 +81,8 @@ def _add_surface(fig: go.Figure, objective: Objective, start, colorbar: dict, **
     with np.errstate(all="ignore"):
         height = objective.value(grid)
     fig.add_trace(go.Scatter(x=grid[:, 0], y=grid[:, 1], mode="markers", name="click to start here",
-                             marker={"size": 14, "opacity": 0}, showlegend=False, customdata=height,
+                             marker={"size": 14, "opacity": 0, "maxdisplayed": 1}, showlegend=False,
+                             customdata=height,
                              hovertemplate="f(%{x:.2f}, %{y:.2f}) = %{customdata:.4g}<br>click to start here"
                                            "<extra></extra>"), **cell)
     minima = np.asarray(objective.minima).reshape(-1, 2)
@@ -111,33 +118,46 @@ def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
                  colorbar={"title": {"text": "log height", "side": "top"}, "thickness": 10, "len": 0.75,
                            "x": fig.layout.xaxis.domain[1] + 0.005, "xanchor": "left"}, row=1, col=1)
 
-    animated, n_fixed = [], len(fig.data)
-    for i, (name, label) in enumerate(zip(result.names, result.labels)):
-        color = racer_color(name)
-        fig.add_trace(go.Scatter(mode="lines", name=label, legendgroup=name, line={"color": color, "width": 2}), 1, 1)
-        fig.add_trace(go.Scatter(mode="markers", legendgroup=name, showlegend=False, name=f"{label} now",
-                                 marker={"size": 11, "color": color, "line": {"color": "white", "width": 1.5}}), 1, 1)
+    layout = race_layout(result, first=len(fig.data))
+    colors = [racer_color(name) for name in result.names]
+    idx = strided_indices(result.n_steps + 1, MAX_FRAMES)
+    full = result.n_racers * (result.n_steps + 1) <= FULL_PATH_POINTS
+    path_steps = (np.arange(result.n_steps + 1) if full
+                  else np.union1d(frame_indices(result.n_steps + 1, PATH_POINTS), idx))
+    # Each racer's path: its whole x is in the figure once, and a frame sends only the y of the steps taken so far
+    # (Plotly draws as many points as the shorter of x and y holds).
+    for name, label, color, path in zip(result.names, result.labels, colors, result.positions[:, path_steps]):
+        fig.add_trace(go.Scatter(x=path[:, 0], mode="lines", name=label, legendgroup=name,
+                                 line={"color": color, "width": 2}), 1, 1)
+    # Where every racer is now: one trace, a colour per point (only its coordinates move).
+    fig.add_trace(go.Scatter(mode="markers", showlegend=False, name="now", text=list(result.labels),
+                             hovertemplate="(%{x}, %{y})<extra>%{text} now</extra>",
+                             marker={"size": 11, "color": colors, "line": {"color": "white", "width": 1.5}}), 1, 1)
+    # The step each racer takes next: a line style per racer, so a trace per racer.
+    for name, label, color in zip(result.names, result.labels, colors):
         fig.add_trace(go.Scatter(mode="lines+markers", legendgroup=name, showlegend=False,
                                  name=f"{label} next update", line={"color": color, "width": 1.5, "dash": "dot"},
                                  marker={"symbol": "arrow", "angleref": "previous", "size": 10, "color": color}), 1, 1)
-        fig.add_trace(go.Scatter(mode="markers", legendgroup=name, showlegend=False, name=f"{label} loss now",
-                                 marker={"size": 9, "color": color}), 1, 2)
-        fig.add_trace(go.Scatter(mode="lines+markers", legendgroup=name, showlegend=False,
-                                 name=f"{label} gradient step −η∇f", line={"color": "white", "width": 1.5},
-                                 marker={"symbol": "arrow", "angleref": "previous", "size": 8, "color": "white"}),
-                      1, 1)
+    # The plain gradient steps −η∇f are all white: one trace, a segment per racer (None between segments).
+    fig.add_trace(go.Scatter(mode="lines+markers", showlegend=False, name="gradient step −η∇f",
+                             text=[text for label in result.labels for text in (label,) * 2 + ("",)],
+                             hovertemplate="(%{x}, %{y})<extra>%{text} gradient step −η∇f</extra>",
+                             line={"color": "white", "width": 1.5},
+                             marker={"symbol": "arrow", "angleref": "previous", "size": 8, "color": "white"}), 1, 1)
+    for racer in layout.velocity:  # only racers that carry a velocity (or m̂) have this arrow
+        name, label, color = result.names[racer], result.labels[racer], colors[racer]
         fig.add_trace(go.Scatter(mode="lines+markers", legendgroup=name, showlegend=False,
                                  name=f"{label} velocity −ηv", line={"color": color, "width": 2, "dash": "dash"},
                                  marker={"symbol": "arrow", "angleref": "previous", "size": 8, "color": color}), 1, 1)
-        animated.append(n_fixed + TRACES_PER_RACER * i)
-    for i, name in enumerate(result.names):  # the whole loss curve, faint, so the race's end is visible
-        fig.add_trace(go.Scatter(x=np.arange(result.n_steps + 1.0), y=result.loss[i], mode="lines",
-                                 legendgroup=name, showlegend=False, hoverinfo="skip",
-                                 line={"color": racer_color(name), "width": 1.5}, opacity=0.45), 1, 2)
+    fig.add_trace(go.Scatter(mode="markers", showlegend=False, name="loss now", text=list(result.labels),
+                             hovertemplate="(%{x}, %{y})<extra>%{text} loss now</extra>",
+                             marker={"size": 9, "color": colors}), 1, 2)
+    for name, color, loss in zip(result.names, colors, result.loss):  # whole loss curves, faint: the race's end
+        fig.add_trace(go.Scatter(x=np.arange(result.n_steps + 1.0), y=loss, mode="lines", legendgroup=name,
+                                 showlegend=False, hoverinfo="skip", line={"color": color, "width": 1.5},
+                                 opacity=0.45), 1, 2)
 
-    idx = frame_indices(result.n_steps + 1, MAX_FRAMES)
-    full = result.n_racers * (result.n_steps + 1) <= FULL_PATH_POINTS
-    frames = [_frame(result, animated, idx, j, full) for j in range(len(idx))]
+    frames = [_frame(result, layout, int(k), path_steps) for k in idx]
     for data, t in zip(frames[0].data, frames[0].traces):
         fig.data[t].update(data)
 
@@ -155,26 +175,78 @@ def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
     return animate(fig, frames, slider_prefix="step ", template="plotly_white")
 
 
-def _frame(result: RaceResult, animated: list[int], idx: np.ndarray, j: int, full: bool) -> Frame:
-    """Step k: each racer's path so far, where it is, the step it takes next, the plain gradient step
-    −η∇f it would take without its tricks, and its velocity (momentum) or m̂ (Adam) scaled by −η."""
-    k = int(idx[j])
-    data, traces = [], []
-    steps = np.arange(k + 1) if full else idx[: j + 1]
-    for i, (name, base) in enumerate(zip(result.names, animated)):
-        path = result.positions[i, steps]
-        now = result.positions[i, k]
-        last = k >= result.n_steps
-        lr = 0.0 if last else result.lr[i, k]
-        nxt = now if last else now + result.updates[i, k]
-        plain = now - lr * result.grad[i, k]
-        key = next((key for key in VELOCITY_KEYS if key in result.states[name]), None)
-        velocity = now - lr * result.states[name][key][k] if key else now
-        data += [dict(x=path[:, 0], y=path[:, 1]), dict(x=[now[0]], y=[now[1]]),
-                 dict(x=[now[0], nxt[0]], y=[now[1], nxt[1]]), dict(x=[k], y=[result.loss[i, k]]),
-                 dict(x=[now[0], plain[0]], y=[now[1], plain[1]]),
-                 dict(x=[now[0], velocity[0]], y=[now[1], velocity[1]])]
-        traces += list(range(base, base + TRACES_PER_RACER))
+def _velocity_key(result: RaceResult, name: str) -> str | None:
+    """The optimizer state drawn as ``name``'s velocity arrow (None: it has no velocity, e.g. plain SGD)."""
+    return next((key for key in VELOCITY_KEYS if key in result.states[name]), None)
+
+
+@dataclass(frozen=True)
+class RaceLayout:
+    """Where the animated traces of a race figure are: after the ``first`` fixed ones, a path per racer, the
+    racers' current points (one trace), a next-step arrow per racer, the gradient steps (one trace), a
+    velocity arrow per racer in ``velocity`` (racer indices) and the current losses (one trace)."""
+
+    first: int
+    n_racers: int
+    velocity: tuple[int, ...]
+
+    @property
+    def paths(self) -> range:
+        return range(self.first, self.first + self.n_racers)
+
+    @property
+    def now(self) -> int:
+        return self.first + self.n_racers
+
+    @property
+    def steps(self) -> range:
+        return range(self.now + 1, self.now + 1 + self.n_racers)
+
+    @property
+    def gradient(self) -> int:
+        return self.now + 1 + self.n_racers
+
+    @property
+    def velocities(self) -> range:
+        return range(self.gradient + 1, self.gradient + 1 + len(self.velocity))
+
+    @property
+    def loss_now(self) -> int:
+        return self.gradient + 1 + len(self.velocity)
+
+
+def race_layout(result: RaceResult, first: int = 4) -> RaceLayout:
+    """The trace layout :func:`race_animation` gives ``result`` (``first``: the surface's four traces)."""
+    return RaceLayout(first, result.n_racers, tuple(i for i, name in enumerate(result.names)
+                                                    if _velocity_key(result, name)))
+
+
+def _segments(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Arrows from ``starts`` to ``ends`` (n, 2) as one polyline, a NaN point between them: (3n, 2)."""
+    return np.stack([starts, ends, np.full_like(starts, np.nan)], axis=1).reshape(-1, 2)
+
+
+def _frame(result: RaceResult, layout: RaceLayout, k: int, path_steps: np.ndarray) -> Frame:
+    """Step k: each racer's path so far (through ``path_steps``, which hold k), where it is, the step it takes
+    next, the plain gradient step −η∇f it would take without its tricks, and its velocity (momentum) or m̂ (Adam)
+    scaled by −η."""
+    steps = path_steps[: np.searchsorted(path_steps, k, side="right")]
+    now = result.positions[:, k]
+    last = k >= result.n_steps
+    lr = np.zeros(result.n_racers) if last else result.lr[:, k]
+    nxt = now if last else now + result.updates[:, k]
+    plain = now - lr[:, None] * result.grad[:, k]
+    data = [dict(y=path) for path in result.positions[:, steps, 1]]  # x is in the figure already
+    data.append(dict(x=now[:, 0], y=now[:, 1]))
+    data += [dict(x=[a[0], b[0]], y=[a[1], b[1]]) for a, b in zip(now, nxt)]
+    gradient = _segments(now, plain)
+    data.append(dict(x=gradient[:, 0], y=gradient[:, 1]))
+    for racer in layout.velocity:
+        name = result.names[racer]
+        end = now[racer] - lr[racer] * result.states[name][_velocity_key(result, name)][k]
+        data.append(dict(x=[now[racer, 0], end[0]], y=[now[racer, 1], end[1]]))
+    data.append(dict(x=np.full(result.n_racers, float(k)), y=result.loss[:, k]))
+    traces = [*layout.paths, layout.now, *layout.steps, layout.gradient, *layout.velocities, layout.loss_now]
     return Frame(label=str(k), data=data, traces=traces)
 
 

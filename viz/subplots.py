@@ -16,6 +16,8 @@ import functools
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from viz.plotly_internals import unchecked_figure
+
 #: Arrangements kept (titles are not part of one: they are put in each copy).
 CACHED_LAYOUTS = 64
 _STAND_IN = "\x00{}"  # a subplot title while the layout is made (no real title starts with a NUL)
@@ -32,7 +34,7 @@ def subplots(**kwargs) -> go.Figure:
     for note in layout.get("annotations", []):
         if isinstance(note.get("text"), str) and note["text"].startswith(_STAND_IN[:1]):
             note["text"] = titles[int(note["text"][1:])]
-    fig = go.Figure(layout=layout, _validate=False)
+    fig = unchecked_figure(layout=layout)
     # Where make_subplots itself keeps the grid (plotly/_subplots.py): read by add_trace and update_xaxes.
     fig.__dict__["_grid_ref"] = grid_ref
     fig.__dict__["_grid_str"] = grid_str

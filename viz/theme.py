@@ -2,7 +2,7 @@
 
 Streamlit registers its own template when it is imported and makes it Plotly's default, and its charts need
 it: the frontend swaps the template's placeholder colours for the app theme's. A worker process
-(``ui/workers.py``) never imports Streamlit, so a figure it drew would carry Plotly's own template instead.
+(``server/workers.py``) never imports Streamlit, so a figure it drew would carry Plotly's own template instead.
 The server sends its default with each drawing job (:func:`default_template`, 3.6 KB) and the worker makes it
 its own default before drawing (:func:`use_template`).
 """

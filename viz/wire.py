@@ -4,8 +4,10 @@
 encodes that with ``plotly.io.to_json`` on every run of a page, for a figure that has not changed since it was
 cached: 3–25 ms of the server's one interpreter per chart (orjson, then five scans of the text for characters
 to escape), a fifth of a cached rerun of the PCA vs t-SNE page. A prepared figure (``viz.prepared``) keeps that
-text instead of its dict, and ``install()`` makes both calls answer from it: the dict step gets a ``WireSpec``
-(the layout's width and height, all Streamlit reads of the dict, and the text), the encoding step its text.
+text instead of its dict (this module makes it; no Streamlit here), and
+``server.streamlit_internals.send_prepared_figures_as_they_are`` makes both of Streamlit's calls answer from it:
+the dict step gets a ``WireSpec`` (the layout's width and height, all Streamlit reads of the dict, and the
+text), the encoding step its text.
 
 The text is Plotly's own JSON (a test compares them) with its few non-ASCII characters (▶, ⏮, η, ∇ in labels)
 written as ``\\u`` escapes. That keeps it one byte per character: one such character makes a Python string two
@@ -16,14 +18,10 @@ from __future__ import annotations
 
 import codecs
 
-import orjson
 import plotly.io
-import plotly.io._json
-import plotly.tools
 
-#: Plotly's own functions, as they were before ``install()`` replaced them.
-plotly_to_json = plotly.io._json.to_json
-_plotly_figure_or_data = plotly.tools.return_figure_from_figure_or_data
+#: Plotly's encoder (taken at import, before ``server.streamlit_internals`` wraps it for ``st.plotly_chart``).
+plotly_to_json = plotly.io.to_json
 
 
 def _json_escape(error: UnicodeEncodeError) -> tuple[str, int]:
@@ -61,33 +59,3 @@ class WireSpec(dict):
     def __init__(self, text: str, layout: dict):
         super().__init__(layout=layout)
         self.text = text
-
-
-def _wire_of(fig) -> WireSpec | None:
-    if isinstance(fig, WireSpec):  # what Streamlit passes on every rerun: answered before anything else
-        return fig
-    from viz.prepared import PreparedFigure  # here: viz.prepared imports this module
-
-    return fig.wire() if isinstance(fig, PreparedFigure) else None
-
-
-def to_json(fig, validate=True, pretty=False, remove_uids=True, engine=None):
-    """``plotly.io.to_json``, answered from the prepared text for a prepared figure in the default encoding."""
-    wire = _wire_of(fig)
-    if wire is not None and not pretty and remove_uids and engine is None:
-        return wire.text
-    if isinstance(fig, WireSpec):  # another encoding asked of the text: decode it first
-        fig = orjson.loads(fig.text)
-    return plotly_to_json(fig, validate=validate, pretty=pretty, remove_uids=remove_uids, engine=engine)
-
-
-def figure_or_data(figure_or_data, validate_figure):
-    """``plotly.tools.return_figure_from_figure_or_data``: a prepared figure's ``WireSpec``, not a dict of it."""
-    wire = _wire_of(figure_or_data)
-    return wire if wire is not None else _plotly_figure_or_data(figure_or_data, validate_figure)
-
-
-def install() -> None:
-    """Make the two Plotly calls ``st.plotly_chart`` makes answer from a prepared figure's text. Idempotent."""
-    plotly.io.to_json = to_json
-    plotly.tools.return_figure_from_figure_or_data = figure_or_data

@@ -102,22 +102,6 @@ def release_memory() -> None:
         libc.malloc_trim(0)
 
 
-def forget_hashed_function() -> None:
-    """Let go of the cached function Streamlit last hashed arguments for on this thread.
-
-    Streamlit keeps, per thread, the cached function whose arguments it hashed last (``hash_stacks.current.
-    hash_source``, for its error messages) and never clears it, and its script threads outlive their runs. A
-    page's cached function holds that run's whole module namespace (its figures, results, data) through
-    ``__globals__``: under ``make load``, page runs that no session showed any more stayed alive by the dozen.
-    Called by ``app.py`` after every run.
-    """
-    try:
-        from streamlit.runtime.caching.hashing import hash_stacks
-    except ImportError:  # pragma: no cover - a Streamlit without it has nothing to forget
-        return
-    hash_stacks.current.hash_source = None
-
-
 @contextlib.contextmanager
 def one_heavy_at_a_time():
     """Run a long computation (training, t-SNE, a sweep) only when no other session is running one.

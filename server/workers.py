@@ -3,11 +3,11 @@
 Every session's script runs in one Python process, and its threads share one interpreter lock: under load the
 whole server used about one core of two (``make load``: 0.93–1.06 cores), and a network training or a t-SNE
 made every cached rerun of every other session wait behind it. Here such a computation runs in a separate
-Python process instead (``python -m ui.workers``), which computes while the server keeps answering.
+Python process instead (``python -m server.workers``), which computes while the server keeps answering.
 
 - :func:`run_heavy` is the one entry point. In a Streamlit server with workers enabled it sends the call to a
   worker; anywhere else (tests, AppTest, a notebook, ``ML_EXPLORER_WORKERS=0``) it runs the call here, one at a
-  time (:func:`ui.housekeeping.one_heavy_at_a_time`). The result is the same either way.
+  time (:func:`server.housekeeping.one_heavy_at_a_time`). The result is the same either way.
 - The call travels by pickle, so ``fn`` must be a module-level function of plain values and arrays (see
   ``explorers/jobs.py``) and its result must pickle. The worker imports only what ``fn`` needs (``core``, NumPy,
   scikit-learn for the calibration models and the decision-boundary comparison, Plotly for a job that draws):
@@ -31,12 +31,13 @@ Python process instead (``python -m ui.workers``), which computes while the serv
 Why not :class:`concurrent.futures.ProcessPoolExecutor`: it cannot stream progress messages back to the caller
 while the job runs, and ``multiprocessing`` starts its children by re-running the parent's ``__main__`` (for
 ``streamlit run``, the Streamlit command line: a second copy of Streamlit in every worker). A child started
-with ``python -m ui.workers`` and :mod:`multiprocessing.connection`'s framed pickles over two pipes is small.
+with ``python -m server.workers`` and :mod:`multiprocessing.connection`'s framed pickles over two pipes is small.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import itertools
 import os
 import pickle
@@ -51,7 +52,8 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from ui.housekeeping import one_heavy_at_a_time
+from server.housekeeping import one_heavy_at_a_time
+from server.streamlit_internals import script_yield
 
 #: Environment variable: how many worker processes a server starts (0 runs every computation in the server).
 WORKERS_ENV = "ML_EXPLORER_WORKERS"
@@ -208,10 +210,12 @@ class WorkerPool:
     """``workers`` processes, each running one job at a time (and perhaps a short one inside it); :meth:`run`
     waits for a free one (shortest expected job first, see the module's notes)."""
 
-    def __init__(self, workers: int = 1, idle_exit: float = IDLE_EXIT_S):
+    def __init__(self, workers: int = 1, idle_exit: float = IDLE_EXIT_S, preload: tuple[str, ...] = ()):
+        """``preload``: modules each worker imports before its first job (what most jobs need)."""
         if workers < 1:
             raise ValueError("a pool needs at least one worker")
         self.idle_exit = idle_exit
+        self.preload = tuple(preload)
         self._free: list[_Worker] = []
         self._waiting: list[_Turn] = []  # scripts waiting for a worker
         self.expected: dict[str, float] = {}  # "module.function" -> recent run time of that job (s)
@@ -224,7 +228,8 @@ class WorkerPool:
     def _start(self) -> _Worker:
         down_r, down_w = os.pipe()  # server -> worker
         up_r, up_w = os.pipe()      # worker -> server
-        process = subprocess.Popen([sys.executable, "-m", "ui.workers", str(down_r), str(up_w), str(self.idle_exit)],
+        process = subprocess.Popen([sys.executable, "-m", "server.workers", str(down_r), str(up_w), str(self.idle_exit),
+                                    *self.preload],
                                    cwd=ROOT, pass_fds=(down_r, up_w), stdin=subprocess.DEVNULL)
         os.close(down_r)
         os.close(up_w)
@@ -487,16 +492,17 @@ _pool: list[WorkerPool | None] = []
 _pool_lock = threading.Lock()
 
 
-def server_pool() -> WorkerPool | None:
-    """The running server's pool, started at the first call; None outside a server or with 0 workers."""
+def server_pool(preload: tuple[str, ...] = ()) -> WorkerPool | None:
+    """The running server's pool, started at the first call (``app.py``'s, which names the modules its workers
+    import ahead of their first job); None outside a server or with 0 workers."""
     if _pool:  # decided already (every run of app.py asks)
         return _pool[0]
-    from ui.warmup import in_server  # Streamlit's runtime; imported here so a worker never loads Streamlit
+    from server.streamlit_internals import in_server  # here, so a worker process never loads Streamlit
 
     with _pool_lock:
         if not _pool:
             workers = default_workers() if in_server() else 0
-            _pool.append(WorkerPool(workers) if workers else None)
+            _pool.append(WorkerPool(workers, preload=preload) if workers else None)
         return _pool[0]
 
 
@@ -521,36 +527,11 @@ def offload(fn, *args, **kwargs):
     return fn(*args, **kwargs)
 
 
-def draw(builder, *args, **kwargs):
-    """``viz.prepared.prepare(builder(*args, **kwargs))``, offloaded (:func:`offload`) in this process's Plotly
-    template: the figure a cached function keeps. ``builder`` and its arguments must pickle (module-level
-    functions, arrays, plain values)."""
-    from viz.prepared import drawn
-    from viz.theme import default_template
-
-    return offload(drawn, builder, args, kwargs, default_template())
-
-
 def yield_on_progress(done, total) -> None:
     """A ``report`` for a job whose progress nobody draws: each report is a point where Streamlit may stop the
     script (:func:`script_yield`), so the job is cancelled when its visitor moves on, and a job that reports
     lets short jobs run inside it."""
     script_yield()
-
-
-def script_yield() -> None:
-    """A point where Streamlit may stop the calling script: raises its stop (or rerun) exception if the visitor
-    has moved on (changed a control, left the page); else, and outside a script run, does nothing.
-
-    Streamlit checks for such requests whenever a script draws or touches ``st.session_state``; a script
-    blocked waiting for a worker does neither, so it asks here."""
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    if get_script_run_ctx(suppress_warning=True) is None:
-        return
-    import streamlit as st
-
-    "_" in st.session_state  # noqa: B015  (the membership test is Streamlit's check for a stop request)
 
 
 def _picklable(exc: BaseException) -> BaseException:
@@ -561,13 +542,13 @@ def _picklable(exc: BaseException) -> BaseException:
         return RuntimeError(f"{type(exc).__name__}: {exc}")
 
 
-def serve(inbox: Connection, outbox: Connection, idle_exit: float = 0.0) -> int:
+def serve(inbox: Connection, outbox: Connection, idle_exit: float = 0.0, preload: tuple[str, ...] = ()) -> int:
     """The worker's loop: run each job sent, answer with its result or its exception, until the server leaves
     (0) or no job came for ``idle_exit`` seconds (IDLE_EXIT_CODE; 0 s waits for ever)."""
-    from ui.housekeeping import release_memory  # importing it tuned this process too (tune_process)
+    from server.housekeeping import release_memory  # importing it tuned this process too (tune_process)
 
-    import explorers.jobs  # noqa: F401  (what most jobs need, imported before the first one arrives)
-    import core.training  # noqa: F401
+    for module in preload:  # what most jobs need, imported before the first one arrives
+        importlib.import_module(module)
 
     jobs = _Jobs(inbox, outbox)
     while True:
@@ -668,6 +649,6 @@ if __name__ == "__main__":
     os.nice(WORKER_NICENESS)
     try:
         sys.exit(serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False),
-                       float(sys.argv[3])))
+                       float(sys.argv[3]), tuple(sys.argv[4:])))
     except KeyboardInterrupt:  # Ctrl-C in the terminal reaches the whole process group
         pass

@@ -1,5 +1,5 @@
 """A browser's side of Streamlit's websocket protocol, without the browser: enough to load the server exactly as a
-tab does (``bench/load.py``'s simulated classroom; ``ui/warmup.py``'s one tab that opens the lessons at start).
+tab does (``bench/load.py``'s simulated classroom, and tests that drive a server without a browser).
 
 What a tab does, read from Streamlit 1.67's frontend (``static/js/index.*.js``) and server
 (``web/server/starlette/starlette_websocket.py``, ``runtime/app_session.py``):
