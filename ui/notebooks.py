@@ -4,12 +4,13 @@
 the link to it; the page's parameters, one line each; the key equations; the app's own code that the notebook
 calls, copied in module by module (``ui.notebook_source``), so the notebook needs only numpy, scipy,
 scikit-learn, pandas and plotly and no clone of the app; the page's computation as commented ``core`` calls
-(small page helpers copied in, since page files run as Streamlit scripts and cannot be imported); the numbers the
+(small helpers copied in); the numbers the
 page shows; and the page's own figure, built by the same ``viz`` function. Each recipe mirrors what the page's
 cached functions do for its main view, so running the notebook draws the figure the page drew
 (``tests/test_notebooks.py`` runs every one outside the repository and compares).
 
-No Streamlit here: the notebook is built from the values the page passes in, and this module is tested alone.
+No Streamlit drawing here: the notebook is built from the values the page passes in (labelled as the explorer
+declares them), and this module is tested alone.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ for name, value in numbers.items():
 class Recipe:
     """How one page becomes a notebook.
 
-    ``params(values)`` lists the ``(name, label)`` of every parameter the code reads, in the order of the cell;
+    ``params(values)`` lists the name of every parameter the code reads, in the order of the cell (each is
+    labelled as the page labels it, from the explorer's declarations);
     ``steps(values)`` are the computation as ``(markdown, code)`` pairs; ``numbers`` is the code that fills the
     dict ``numbers`` with what the page shows in its metrics; ``figure`` builds ``fig``; ``uploaded(values)``
     says whether the view's data is an uploaded table (which no notebook can reproduce).
@@ -65,9 +67,7 @@ FIT_LINE = Recipe(
         r" - \eta\, \nabla L(w_k, b_k)",
         r"\eta < \frac{2}{\lambda_{\max}(H)},\qquad H = \nabla^2 L",
     ],
-    params=lambda v: [("lr", "Learning rate η"), ("steps", "Steps"), ("w0", "Start slope w₀"),
-                      ("b0", "Start intercept b₀"), ("n", "Points n"), ("noise", "Noise σ"),
-                      ("w_true", "True slope"), ("b_true", "True intercept"), ("seed", "Random seed")],
+    params=lambda v: ["lr", "steps", "w0", "b0", "n", "noise", "w_true", "b_true", "seed"],
     steps=lambda v: [("## The data and the run", _code('''
         from core.datasets import make_line
         from core.gradient_descent import max_stable_learning_rate
@@ -129,20 +129,11 @@ def _racers(v: dict) -> tuple:
     return tuple(v["opts"]) or ("sgd",)
 
 
-def _optimizer_label(name: str) -> str:
-    from core.optimizers import OPTIMIZERS  # NumPy only; imported when needed so this module stays light
-
-    return OPTIMIZERS[name].label
-
-
-def _optimizer_params(v: dict) -> list[tuple[str, str]]:
-    params = [("surface", "Surface"), ("expr", "f(x, y) ="), ("condition", "Condition number κ"),
-              ("angle", "Rotation (degrees)"), ("opts", "Optimizers racing"), ("lr", "Learning rate η (all racers)")]
+def _optimizer_params(v: dict) -> list[str]:
+    params = ["surface", "expr", "condition", "angle", "opts", "lr"]
     if v["per_lr"]:
-        params += [(f"lr_{name}", f"η for {_optimizer_label(name)}") for name in v["opts"]]
-    return params + [("steps", "Steps"), ("beta", "Momentum β"), ("beta2", "Adam β₂"),
-                     ("wd", "AdamW weight decay λ"), ("schedule", "Learning-rate schedule"), ("x0", "Start x₀"),
-                     ("y0", "Start y₀")]
+        params += [f"lr_{name}" for name in v["opts"]]
+    return params + ["steps", "beta", "beta2", "wd", "schedule", "x0", "y0"]
 
 
 def _learning_rates(v: dict) -> str:
@@ -190,15 +181,15 @@ OPTIMIZERS_RACE = Recipe(
 # ------------------------------------------------------------------------------------------- decision boundary
 
 
-def _boundary_params(v: dict) -> list[tuple[str, str]]:
+def _boundary_params(v: dict) -> list[str]:
     layers = range(1, v["layers"] + 1)
-    return [("data", "Data set"), ("classes", "Classes"), ("n", "Points"), ("noise", "Noise"), ("test", "Test share"),
-            ("seed", "Seed"), ("features", "Features the network sees"), ("layers", "Hidden layers"),
-            *[(f"units{i}", f"Layer {i}: units") for i in layers],
-            *[(f"act{i}", f"Layer {i}: activation") for i in layers],
-            ("output", "Output"), ("loss", "Loss"), ("lr", "Learning rate η"), ("optimizer", "Optimizer"),
-            ("schedule", "Schedule"), ("batch", "Batch size"), ("epochs", "Epochs"), ("penalty", "Regularisation"),
-            ("alpha", "Regularisation rate α"), ("show_test", "Show test points")]
+    return ["data", "classes", "n", "noise", "test",
+            "seed", "features", "layers",
+            *[f"units{i}" for i in layers],
+            *[f"act{i}" for i in layers],
+            "output", "loss", "lr", "optimizer",
+            "schedule", "batch", "epochs", "penalty",
+            "alpha", "show_test"]
 
 
 def _tuple_of(names: list[str]) -> str:
@@ -309,10 +300,7 @@ BATCH_SIZE = Recipe(
         r"\mathcal B_{\text{simple}} = \frac{\operatorname{tr}\Sigma}{|G|^2}",
         r"\theta_{k+1} = \theta_k - \eta\, g_B(\theta_k)",
     ],
-    params=lambda v: [("n", "Points"), ("noise", "Noise σ"), ("seed", "Seed"), ("sizes", "Batch sizes racing"),
-                      ("lr", "Learning rate η"), ("scale_lr", "Scale η with the batch (linear rule)"),
-                      ("steps", "Update steps"), ("sampling", "Sampling"), ("optimizer", "Optimizer"),
-                      ("x_axis", "Second loss chart against")],
+    params=lambda v: ["n", "noise", "seed", "sizes", "lr", "scale_lr", "steps", "sampling", "optimizer", "x_axis"],
     steps=lambda v: [("## The race", _code('''
         import numpy as np
 
@@ -380,10 +368,8 @@ EMBEDDINGS = Recipe(
         r"\qquad C = \mathrm{KL}(P\,\Vert\,Q) = \sum_{i \ne j} p_{ij} \log \frac{p_{ij}}{q_{ij}}",
         r"\frac{\partial C}{\partial y_i} = 4 \sum_j (p_{ij} - q_{ij})(y_i - y_j)(1 + \lVert y_i - y_j\rVert^2)^{-1}",
     ],
-    params=lambda v: [("data", "Data"), ("n", "Points (at most)"), ("noise", "Noise"),
-                      ("standardize", "Standardise features"), ("seed", "Seed"), ("perplexity", "Perplexity"),
-                      ("lr", "Learning rate"), ("exaggeration", "Early exaggeration"), ("iterations", "Iterations"),
-                      ("pc_x", "PCA: horizontal axis"), ("pc_y", "PCA: vertical axis")],
+    params=lambda v: ["data", "n", "noise", "standardize", "seed", "perplexity", "lr", "exaggeration", "iterations",
+                      "pc_x", "pc_y"],
     steps=lambda v: [
         ("## The data", _code('''
             import numpy as np
@@ -466,10 +452,7 @@ CALIBRATION = Recipe(
         r"\mathrm{MCC} = \frac{TP\cdot TN - FP\cdot FN}{\sqrt{(TP+FP)(TP+FN)(TN+FP)(TN+FN)}}",
         r"\text{Platt: } p = \sigma(a s + b),\qquad \text{temperature: } p = \sigma(\operatorname{logit}(s)/T)",
     ],
-    params=lambda v: [("prevalence", "Prevalence"), ("separation", "Class separation δ"),
-                      ("copies", "Duplicated features"), ("n", "Rows"), ("seed", "Seed"), ("model", "Model"),
-                      ("cal_share", "Calibration split"), ("use", "Scores used for decisions"), ("t", "Threshold"),
-                      ("deploy", "Prevalence where the model is used")],
+    params=lambda v: ["prevalence", "separation", "copies", "n", "seed", "model", "cal_share", "use", "t", "deploy"],
     steps=lambda v: [
         ("## The data, the model and the calibrators", _code('''
             import numpy as np
@@ -567,10 +550,11 @@ def parameter_lines(page: str, values: dict) -> list[str]:
         params = _recipe(page).params(values)
     except KeyError as error:  # a value that decides which parameters there are (layers, per_lr) is missing
         raise _lacking(page, error.args) from None
-    missing = [name for name, _ in params if name not in values]
+    missing = [name for name in params if name not in values]
     if missing:
         raise _lacking(page, missing)
-    return [f"{name} = {_plain(values[name])!r}  # {label}" for name, label in params]
+    labels = {param.name: param.label for param in explorer(page).declarations().PARAMS}  # the page's own
+    return [f"{name} = {_plain(values[name])!r}  # {labels[name]}" for name in params]
 
 
 def notebook_refusal(page: str, values: dict) -> str | None:
