@@ -31,13 +31,21 @@ UPLOAD = "upload"
 DATA = {**{k: d.label for k, d in EMBEDDING_DATASETS.items()}, UPLOAD: "Your own CSV…"}
 LEARNING_RATES = {"auto": claim(checked.auto_lr, "auto (n / early exaggeration / 4, at least 50)"), "10": "10", "50": "50", "200": "200", "1000": "1000"}
 PERPLEXITIES = (2, 5, 30, 50, 100)
+#: The most points the page embeds (built-in synthetic sets are made this size, larger tables subsampled to it):
+#: t-SNE switches to the FFT-interpolated repulsion from 8,000 points (core.tsne, ``method="auto"``).
+MAX_POINTS = 20_000
+#: Outside a real server (AppTest: tests, the fuzzed links of tests/test_fuzz_urls.py) every job runs in the test's
+#: own process, with no worker to cancel it: a link asking for more points is computed at this many there, with
+#: the page's notice. A 20,000-point t-SNE takes minutes on two cores, far past a test's timeout.
+TEST_MAX_POINTS = 2_000
 MULTIPLE_ROWS = 400  # small multiples run on at most this many points, for 500 iterations each
 SEEDS = (0, 1, 2)
 
 PARAMS = [
     ChoiceParam("data", "Data", "digits", options=DATA),
-    IntParam("n", "Points (at most)", 1000, low=50, high=2000, step=50,
-             help=said("Synthetic sets are made this size; larger real or uploaded tables are subsampled to it.")),
+    IntParam("n", "Points (at most)", 1000, low=50, high=MAX_POINTS, step=50,
+             help=said("Synthetic sets are made this size; larger real or uploaded tables are subsampled to it. "
+                       "Above 2,000 points the quality numbers are measured on a random sample of 2,000.")),
     FloatParam("noise", "Noise", 0.0, low=0.0, high=2.0, step=0.1),
     BoolParam("standardize", "Standardise features", False,
               help=said("Divide every column by its standard deviation first, so no feature dominates by its "
@@ -83,6 +91,24 @@ MORE = ("noise", "standardize", "seed", "lr", "exaggeration", "pc_x", "pc_y")
 
 
 # ------------------------------------------------------------------------------------------- data
+
+
+def points_limit() -> int:
+    """The most points a run may embed here: :data:`MAX_POINTS` in a real server, :data:`TEST_MAX_POINTS` under
+    AppTest (see there)."""
+    from server.streamlit_internals import in_server
+
+    return MAX_POINTS if in_server() else TEST_MAX_POINTS
+
+
+def points_note(name: str, asked: int, data: Embeddable, limit: int) -> str | None:
+    """What the page says when it embeds fewer points than ``asked``: a real table has fewer rows, or the limit
+    of :func:`points_limit` applies (None when it embeds what was asked, or the subsample's own note says so)."""
+    if asked > limit:
+        return said(f"Computed on {limit:,} points here: this server runs t-SNE on at most {limit:,}.")
+    if name != UPLOAD and data.rows is None and data.n_samples < asked:
+        return said(f"The {DATA[name].lower()} data has {data.n_samples:,} rows: all of them are shown.")
+    return None
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -157,6 +183,22 @@ def multiples(key: str, _data: Embeddable, standardize: bool, perplexity: float,
             len(X), perplexities, kept, disparity)
 
 
+#: How many nearest neighbours in the data a clicked point brings up.
+NEIGHBOURS = 10
+
+
+def neighbours(X: np.ndarray, i: int, k: int = NEIGHBOURS) -> np.ndarray:
+    """Positions of the ``k`` rows of ``X`` nearest to row ``i`` (Euclidean, in the data's own space; ``i``
+    itself left out), nearest first, ties by position. One query is one pass over X (20,000 × 64 values: about a
+    millisecond); a KD-tree would be built for it alone, and in 64 dimensions it prunes almost nothing."""
+    diff = X - X[i]
+    d = np.einsum("ij,ij->i", diff, diff)
+    d[i] = np.inf
+    k = min(k, len(X) - 1)
+    nearest = np.argpartition(d, k - 1)[:k]
+    return nearest[np.lexsort((nearest, d[nearest]))]
+
+
 # ------------------------------------------------------------------------------------------- warming up
 
 
@@ -167,7 +209,7 @@ def warm(values: dict) -> None:
     if values["data"] == UPLOAD:
         return
     try:
-        data, _ = dataset(values["data"], values["n"], values["noise"], values["seed"])
+        data, _ = dataset(values["data"], min(values["n"], points_limit()), values["noise"], values["seed"])
         key = digest(data)
         settings = (values["standardize"], values["perplexity"], values["lr"], values["exaggeration"],
                     values["iterations"], values["seed"])

@@ -11,8 +11,10 @@ from core.pca import PCA, top_loadings
 import core.tsne as tsne_module
 from core.tsne import trustworthiness
 from explorers import embeddings as explorer
-from explorers.embeddings import (DATA, SEEDS, UPLOAD, dataset, digest, embed, embedding_figure, multiples,
-                                  pca_figures, plain)
+from explorers.embeddings import (DATA, SEEDS, UPLOAD, dataset, digest, embed, embedding_figure,
+                                  multiples, neighbours, pca_figures, plain, points_limit, points_note)
+from explorers.jobs import scaled
+from ui.linked_selection import highlight, linked_selection_support
 from ui.errors import attempt
 from ui.export import export_buttons
 from ui.math_panel import math_and_code
@@ -85,8 +87,11 @@ def remembered_click(event, data_key: str, chart_key) -> int | None:
     Kept in session state only. The chart is a new widget, with nothing selected, whenever its figure changes
     (other components, perplexity, ...): the row stays then. Emptying the selection of the chart the row was
     clicked on (a double-click) forgets it."""
-    row = clicked_row(event.selection.points if event is not None else None)
     kept = st.session_state.get(CLICK_KEY)
+    if event is not None and (event.selection.get("box") or event.selection.get("lasso")):
+        # a box or lasso: the browser links the panels itself (ui/linked_selection.py); the clicked row stays
+        return kept["row"] if kept and kept["data"] == data_key else None
+    row = clicked_row(event.selection.points if event is not None else None)
     if row is not None:
         kept = {"data": data_key, "row": row, "chart": chart_key}
     elif kept and kept["chart"] == chart_key:
@@ -107,6 +112,12 @@ def show_clicked(data: Embeddable, row: int | None, name: str, table: pd.DataFra
                 "image here." if data.images is not None else "values here."))
             return
         i = int(at[0])
+        near = neighbours(scaled(data.X, standardize), i)
+        near_rows = row_ids(data.rows, data.n_samples)[near]
+        highlight(CHART_KEY, [row, *near_rows])  # the clicked point and its neighbours, selected in both panels
+        st.caption(said(f"Highlighted in both panels: the clicked point and its {len(near)} nearest neighbours in "
+                        "the data itself" + (" (standardised)" if standardize else "") + ", rows "
+                        + ", ".join(map(str, near_rows)) + ". Where they land on each map shows what it kept."))
         label = data.label_names[data.labels[i]] if data.labels is not None else None
         source = "your table" if name == UPLOAD else f"the {DATA[name].lower()} data"
         if data.images is not None:
@@ -144,17 +155,23 @@ view.header("🔭 PCA vs t-SNE: two views of the same data",
 
 name, n, noise, standardize, seed = view.row(["data", "n", "noise", "standardize", "seed"], widths=[3, 2, 2, 2, 1])
 data, note, table = None, None, None
+limit = points_limit()
+used = min(n, limit)
 if name == UPLOAD:
     data, table = uploaded() or (None, None)
-    if data is not None and data.n_samples > n:
-        data, note = subsample(data, n, seed)
+    if data is not None and data.n_samples > used:
+        data, note = subsample(data, used, seed)
+    elif data is not None:
+        note = said(f"All {data.n_samples:,} rows of your table are embedded (up to {used:,} are, a random "
+                    "sample of larger tables).")
 else:
     st.caption(EMBEDDING_DATASETS[name].description)
-    made = attempt(dataset, name, n, noise, seed, fix="Pick another data set or size.")
+    made = attempt(dataset, name, used, noise, seed, fix="Pick another data set or size.")
     if made is not None:
         data, note = made
-if note:
-    st.info(note, icon="✂️")
+for line in (points_note(name, n, data, limit) if data is not None else None, note):
+    if line:
+        st.info(line, icon="✂️")
 
 perplexity, lr, exaggeration, iterations = view.row(["perplexity", "lr", "exaggeration", "iterations"])
 result = None
@@ -174,7 +191,9 @@ if result is not None:
     (pca_trust, pca_knn), (tsne_trust, tsne_knn) = result["quality"]["pca"], result["quality"]["tsne"]
     shown = ratio[pc_x - 1] + (ratio[pc_y - 1] if pc_y != pc_x else 0)
     with view.on_stage():
-        event = view.chart(fig, key=CHART_KEY, on_select="rerun", selection_mode="points", summary=said(
+        linked_selection_support()  # a box or lasso in one panel selects the same points in the other
+        event = view.chart(fig, key=CHART_KEY, on_select="rerun", selection_mode=("points", "box", "lasso"),
+                           summary=said(
             f"{data.n_samples:,} points with {len(data.feature_names)} features, drawn twice: on the left by PCA "
             f"(components {pc_x} and {pc_y}, {shown:.0%} of the variance), on the right by t-SNE (perplexity "
             f"{perplexity:g}), which the animation shows iteration by iteration "
@@ -182,7 +201,10 @@ if result is not None:
                                        "init='pca'). ")
             + (f"Colour and marker shape show the {len(data.label_names)} labels. " if data.labels is not None else "")
             + f"Trustworthiness: PCA {pca_trust:.3f}, t-SNE {tsne_trust:.3f}; nearest neighbours kept: PCA "
-              f"{pca_knn:.0%}, t-SNE {tsne_knn:.0%}; final KL divergence {tsne.kl_divergence_:.3f}."))
+              f"{pca_knn:.0%}, t-SNE {tsne_knn:.0%}"
+            + (f" (both on a random sample of {result['quality_rows']:,} points)"
+               if result["quality_rows"] < data.n_samples else "")
+            + f"; final KL divergence {tsne.kl_divergence_:.3f}."))
     show_clicked(data, remembered_click(event, data_digest, (run_key, pc_x, pc_y)), name, table, standardize,
                  noise)
     export_buttons("pca-vs-tsne", view.styled(fig), "PCA vs t-SNE", {"Embeddings": lambda: pd.DataFrame({
@@ -194,7 +216,12 @@ if result is not None:
                f"variance. The t-SNE panel is rescaled to fit every frame (its spread grows {growth:,.0f}-fold while "
                "it runs); hover a point to see its row and label, click it to see its "
                + ("image." if data.images is not None else "values.")))
-    k_nn = min(10, data.n_samples - 2)
+    quality_rows = result["quality_rows"]
+    k_nn = min(10, quality_rows - 2)
+    if quality_rows < data.n_samples:
+        st.caption(said(f"Trustworthiness and nearest neighbours kept are measured on a random sample of "
+                        f"{quality_rows:,} of the {data.n_samples:,} points (seed {seed}): over all of them they "
+                        "take time that grows as the square of the points."))
     cols = st.columns(6)
     trust_help = said("1 means no point has neighbours on the page that are far apart in the data (k = 5, "
                        "its published default).")

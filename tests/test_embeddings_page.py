@@ -201,3 +201,55 @@ def test_the_animation_is_described_as_it_runs_from_the_pca_start_and_by_its_rea
     caption = next(c.value for c in at.caption if "-fold" in c.value)
     growth = float(re.search(r"grows ([\d,]+)-fold", caption).group(1).replace(",", ""))
     assert 1e5 < growth < 1e6, caption
+
+
+# --- linked views: a clicked point's nearest neighbours in the data -------------------------------------------
+
+def test_a_click_highlights_the_points_ten_nearest_neighbours_in_the_data(monkeypatch):
+    """The neighbours are the data's (scikit-learn's NearestNeighbors on the same rows), not the maps'; the page
+    hands them to the browser (ui/linked_selection.py), which selects them in both panels."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from explorers.embeddings import dataset
+
+    at = open_page(PAGE, data="iris", iterations="250")
+    row = int(row_numbers(next(t for t in point_traces(at) if t["name"] == "versicolor"))[3])
+    click(monkeypatch, at, row)
+    assert_clean(at)
+    (marker,) = [h.proto.body for h in at.get("html") if h.proto.body.startswith("<div data-mme-highlight")]
+    rows = [int(r) for r in re.search(r'data-rows="([\d ]+)"', marker).group(1).split()]
+    data, _ = dataset("iris", 1000, 0.0, 0)
+    i = int(np.flatnonzero(data.rows == row)[0]) if data.rows is not None else row
+    _, expected = NearestNeighbors(n_neighbors=11).fit(data.X).kneighbors(data.X[i:i + 1])
+    ids = np.arange(data.n_samples) if data.rows is None else data.rows
+    assert rows[0] == row and set(rows[1:]) == set(ids[expected[0][1:]].tolist()) and len(rows) == 11
+    assert "data-mme-highlight=\"embeddings\"" in marker
+    assert any("its 10 nearest neighbours in the data" in c.value for c in at.caption)
+
+
+def test_neighbours_are_the_nearest_rows_nearest_first():
+    from sklearn.neighbors import NearestNeighbors
+
+    from explorers.embeddings import neighbours
+
+    X = np.random.default_rng(0).normal(size=(500, 20))
+    _, expected = NearestNeighbors(n_neighbors=11).fit(X).kneighbors(X[[7]])
+    assert list(neighbours(X, 7)) == list(expected[0][1:])
+    assert list(neighbours(X[:5], 0)) and len(neighbours(X[:5], 0)) == 4  # fewer rows than k: all the others
+
+
+def test_a_box_selection_is_not_taken_for_a_click(monkeypatch):
+    """Box and lasso selections link the panels in the browser; the server keeps the clicked row it had."""
+    at = open_page(PAGE, n="300", iterations="250")
+    row = int(row_numbers(point_traces(at)[0])[0])
+    click(monkeypatch, at, row)
+
+    class Box:
+        selection = {"points": [{"customdata": row + 1}], "box": [{"x": [0, 1], "y": [0, 1]}], "lasso": []}
+
+    import streamlit as st
+    real = st.plotly_chart
+    monkeypatch.setattr(st, "plotly_chart", lambda *a, **k: (real(*a, **k), Box())[1])
+    at.run()
+    monkeypatch.undo()
+    assert f"Clicked: row {row} " in clicked_panel(at)

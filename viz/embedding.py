@@ -21,6 +21,15 @@ MAX_CLASSES = len(COLORS)
 IMAGE_SCALE = 16
 
 
+#: Above this many points the panels are drawn with WebGL (``scattergl``): SVG markers cost a DOM node each, and
+#: 20,000 of them twice made every frame of the replay a redraw of 40,000 nodes.
+GL_POINTS = 3000
+#: The figure's ``layout.meta`` marks it for ui/linked_selection.py's script: its traces come in (PCA, t-SNE) pairs,
+#: trace 2g and 2g + 1 holding the same points in the same order, so a point selected in one panel is the same
+#: index in the other panel's trace.
+LINKED = {"linked": "pairs"}
+
+
 #: A clicked point (Streamlit's ``on_select``) drawn larger; the others fade only a little, to stay readable.
 CLICKED = {"selected": {"marker": {"size": 12}}, "unselected": {"marker": {"opacity": 0.45}}}
 
@@ -94,11 +103,16 @@ def fit_box(points: np.ndarray) -> np.ndarray:
     return points / max(np.abs(points).max(), 1e-12)
 
 
+#: Fewest frames a replay keeps, however many points: the first, a few of early exaggeration, the last.
+MIN_FRAMES = 6
+
+
 def frames_within_budget(n_points: int, text_bytes: int, budget: int = 2_400_000) -> int:
     """How many t-SNE frames fit: each costs n × 2 float32 in base64 (≈ 11 bytes a point); ``text_bytes`` is
-    what the hover labels and row numbers of both panels cost."""
-    room = max(budget - text_bytes - 60 * n_points, 0)
-    return int(np.clip(room // (11 * n_points + 200), 10, MAX_FRAMES))
+    what the hover labels and row numbers of both panels cost, and the still PCA panel and the first frame
+    ≈ 22 bytes a point (plus slack). 100 frames at 1,000 points, 8 at 20,000 (a 2.5 MB figure)."""
+    room = max(budget - text_bytes - 30 * n_points, 0)
+    return int(np.clip(room // (11 * n_points + 200), MIN_FRAMES, MAX_FRAMES))
 
 
 def _hover(name: str, members, style: int, ids, labels, label_names, texts) -> dict:
@@ -127,16 +141,18 @@ def side_by_side(pca_xy, frames, frame_iters, labels=None, label_names=None, tex
     n = len(pca_xy)
     ids = row_ids(rows, n)
     groups = _groups(labels, label_names)
+    size = 6 if n <= GL_POINTS else 3  # 20,000 points at size 6 are one solid blot
     pick = lambda rows: slice(None) if rows is None else rows  # noqa: E731
     animated, text_bytes = [], 0
+    trace_type = go.Scattergl if n > GL_POINTS else go.Scatter
     for name, members, style in groups:
         r = pick(members)
         hover = _hover(name, range(n) if members is None else members, style, ids, labels, label_names, texts)
         text_bytes += 2 * (len(json.dumps(hover.get("text", []))) + ids[r].nbytes * 4 // 3)
         first = fit_box(frames[0])[r]
         for xy, col in ((pca_xy[r], 1), (first, 2)):
-            fig.add_trace(go.Scatter(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, legendgroup=name,
-                                     showlegend=col == 1, marker=_marker(style), customdata=ids[r], **hover,
+            fig.add_trace(trace_type(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, legendgroup=name,
+                                     showlegend=col == 1, marker=_marker(style, size), customdata=ids[r], **hover,
                                      **CLICKED),
                           row=1, col=col)
         animated.append(len(fig.data) - 1)
@@ -152,8 +168,10 @@ def side_by_side(pca_xy, frames, frame_iters, labels=None, label_names=None, tex
     fig.update_xaxes(range=[-1.08, 1.08], showticklabels=False, title="rescaled to fit each frame", row=1, col=2)
     fig.update_yaxes(range=[-1.08, 1.08], showticklabels=False, row=1, col=2, scaleanchor="x2", scaleratio=1)
     fig.update_layout(height=560, legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "itemsizing": "constant"},
-                      margin={"t": 80, "l": 10, "r": 10})
-    return animate(fig, shown, slider_prefix="iteration ")
+                      margin={"t": 80, "l": 10, "r": 10}, meta=LINKED)
+    # WebGL traces are not animatable in Plotly: their frames only paint with a redraw (without it the slider moved
+    # and the panel stood still, measured in Chromium at 20,000 points)
+    return animate(fig, shown, redraw=n > GL_POINTS, slider_prefix="iteration ")
 
 
 def scree(explained_ratio) -> go.Figure:
