@@ -191,7 +191,6 @@ if result is not None:
     (pca_trust, pca_knn), (tsne_trust, tsne_knn) = result["quality"]["pca"], result["quality"]["tsne"]
     shown = ratio[pc_x - 1] + (ratio[pc_y - 1] if pc_y != pc_x else 0)
     with view.on_stage():
-        linked_selection_support()  # a box or lasso in one panel selects the same points in the other
         event = view.chart(fig, key=CHART_KEY, on_select="rerun", selection_mode=("points", "box", "lasso"),
                            summary=said(
             f"{data.n_samples:,} points with {len(data.feature_names)} features, drawn twice: on the left by PCA "
@@ -205,6 +204,9 @@ if result is not None:
             + (f" (both on a random sample of {result['quality_rows']:,} points)"
                if result["quality_rows"] < data.n_samples else "")
             + f"; final KL divergence {tsne.kl_divergence_:.3f}."))
+    # a box or lasso in one panel selects the same points in the other; an invisible element, added below the
+    # chart because every element on the stage costs a row gap above the figure
+    linked_selection_support()
     show_clicked(data, remembered_click(event, data_digest, (run_key, pc_x, pc_y)), name, table, standardize,
                  noise)
     export_buttons("pca-vs-tsne", view.styled(fig), "PCA vs t-SNE", {"Embeddings": lambda: pd.DataFrame({

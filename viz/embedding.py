@@ -167,7 +167,7 @@ def side_by_side(pca_xy, frames, frame_iters, labels=None, label_names=None, tex
     fig.update_yaxes(title=pca_axes[1], row=1, col=1, scaleanchor="x", scaleratio=1)
     fig.update_xaxes(range=[-1.08, 1.08], showticklabels=False, title="rescaled to fit each frame", row=1, col=2)
     fig.update_yaxes(range=[-1.08, 1.08], showticklabels=False, row=1, col=2, scaleanchor="x2", scaleratio=1)
-    fig.update_layout(height=560, legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "itemsizing": "constant"},
+    fig.update_layout(height=520, legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "itemsizing": "constant"},
                       margin={"t": 80, "l": 10, "r": 10}, meta=LINKED)
     # WebGL traces are not animatable in Plotly: their frames only paint with a redraw (without it the slider moved
     # and the panel stood still, measured in Chromium at 20,000 points)
