@@ -32,12 +32,10 @@ DATA = {**{k: d.label for k, d in EMBEDDING_DATASETS.items()}, UPLOAD: "Your own
 LEARNING_RATES = {"auto": claim(checked.auto_lr, "auto (n / early exaggeration / 4, at least 50)"), "10": "10", "50": "50", "200": "200", "1000": "1000"}
 PERPLEXITIES = (2, 5, 30, 50, 100)
 #: The most points the page embeds (built-in synthetic sets are made this size, larger tables subsampled to it):
-#: t-SNE switches to the FFT-interpolated repulsion from 8,000 points (core.tsne, ``method="auto"``).
+#: t-SNE switches to the FFT-interpolated repulsion from 8,000 points (core.tsne, ``method="auto"``). The n
+#: slider stops here; a smaller server may lower it (the page then says what it computed). The tests lower it
+#: to 2,000 (tests/conftest.py), so that no fuzzed link runs a 20,000-point t-SNE inside a test's process.
 MAX_POINTS = 20_000
-#: Outside a real server (AppTest: tests, the fuzzed links of tests/test_fuzz_urls.py) every job runs in the test's
-#: own process, with no worker to cancel it: a link asking for more points is computed at this many there, with
-#: the page's notice. A 20,000-point t-SNE takes minutes on two cores, far past a test's timeout.
-TEST_MAX_POINTS = 2_000
 MULTIPLE_ROWS = 400  # small multiples run on at most this many points, for 500 iterations each
 SEEDS = (0, 1, 2)
 
@@ -94,11 +92,8 @@ MORE = ("noise", "standardize", "seed", "lr", "exaggeration", "pc_x", "pc_y")
 
 
 def points_limit() -> int:
-    """The most points a run may embed here: :data:`MAX_POINTS` in a real server, :data:`TEST_MAX_POINTS` under
-    AppTest (see there)."""
-    from server.streamlit_internals import in_server
-
-    return MAX_POINTS if in_server() else TEST_MAX_POINTS
+    """The most points a run may embed: :data:`MAX_POINTS` as it is when the page runs (see there)."""
+    return MAX_POINTS
 
 
 def points_note(name: str, asked: int, data: Embeddable, limit: int) -> str | None:

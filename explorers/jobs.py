@@ -13,10 +13,10 @@ import time
 
 import numpy as np
 
-import core.training  # (by module: record_training is looked up when a job runs)
 from core.neural_net import MLPClassifier
 from core.pca import PCA
 from core.sharpness import sharpness_by_batch_size
+from core.training import record_training
 from core.tsne import TSNE, knn_preservation, trustworthiness
 
 
@@ -115,7 +115,7 @@ def train_and_draw(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epo
     from viz.theme import use_template
 
     use_template(*template)
-    run = core.training.record_training(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epochs=epochs,
+    run = record_training(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epochs=epochs,
                                         callback=report)
     return run.last(), prepare(boundary_animation(run, data))
 

@@ -1,4 +1,4 @@
-"""Shared by every test module: the ``slow`` tier, and one speed-up for AppTest."""
+"""Shared by every test module: the ``slow`` tier, one speed-up for AppTest, and the t-SNE size tests run."""
 
 import functools
 
@@ -33,3 +33,17 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if item.fspath.basename in SLOW_MODULES or getattr(item, "originalname", item.name) in SLOW_TESTS:
             item.add_marker(pytest.mark.slow)
+
+
+#: The most points PCA vs t-SNE embeds in a test's process (AppTest runs the page's jobs right there, with no
+#: worker to cancel them): a fuzzed or hand-written link asking for up to 20,000 points is computed at this many,
+#: with the page's notice that says so. A 20,000-point t-SNE takes a minute or more on two cores. (Servers the
+#: browser tests start are separate processes: they keep the real limit.)
+TEST_MAX_POINTS = 2_000
+
+
+@pytest.fixture(autouse=True)
+def _tsne_at_test_size(monkeypatch):
+    from explorers import embeddings
+
+    monkeypatch.setattr(embeddings, "MAX_POINTS", TEST_MAX_POINTS)

@@ -29,11 +29,11 @@ def test_default_view_animates_training_from_epoch_zero():
 
 
 def test_a_setting_the_network_does_not_use_reuses_its_training_run(monkeypatch):
-    import core.training
+    import explorers.jobs
 
     calls = []
-    real = core.training.record_training
-    monkeypatch.setattr(core.training, "record_training", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = explorers.jobs.record_training
+    monkeypatch.setattr(explorers.jobs, "record_training", lambda *a, **k: calls.append(1) or real(*a, **k))
     view = {"seed": "7731", "layers": "1", "epochs": "20"}
     assert_clean(open_page(PAGE, **view))
     assert len(calls) == 1

@@ -36,7 +36,7 @@ OFF_PRESET = {
     "batch-size": [{"sizes": ""}, {"cloud_at": "middle", "n": "128"}, {"base_lr": "1"},
                    {"sizes": "full", "steps": "1000", "optimizer": "momentum"}],
     "calibration": [{"compare": "true"}],
-    # more points than the digits have, and than a test computes (explorers.embeddings.points_limit)
+    # more points than the digits have, and than a test computes (tests/conftest.py lowers the limit)
     "pca-vs-tsne": [{"data": "digits", "n": "5000", "iterations": "250"}],
 }
 #: Values no page can compute (each page explains them to the visitor): ``warm`` skips them without raising.

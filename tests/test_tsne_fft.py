@@ -138,3 +138,20 @@ def test_kernel_spectra_cache_follows_the_grid():
     g2 = tsne_fft.Grid(Y * 2.0)
     s2 = g2.kernel_spectra(tsne_fft._KERNELS[2])
     assert g2.fft_len != g1.fft_len and s2.shape != s1.shape
+
+
+def test_a_growing_map_changes_its_grid_in_steps():
+    """A run's map grows from ~1e-4 across to hundreds: the grid's spacing and FFT length move on ladders, so the
+    kernel spectra (which depend on both) are recomputed at a few dozen steps, not at each of 600 sizes; every
+    grid still has room for the points and their stencils."""
+    base = clusters(300, 1.0, seed=4)
+    keys = []
+    for scale in np.geomspace(1e-4, 100.0, 600):
+        grid = tsne_fft.Grid(base * scale)
+        extent = np.ptp(base * scale, axis=0).max()
+        assert grid.h <= tsne_fft.NODE_SPACING and extent / grid.h >= tsne_fft.MIN_NODES - 1e-6
+        assert grid.m * grid.h >= extent + grid.p * grid.h and 2 * grid.m - 1 <= grid.fft_len
+        assert grid.flat.max() < grid.m ** 2
+        keys.append((grid.fft_len, grid.h))
+    changes = sum(a != b for a, b in zip(keys, keys[1:]))
+    assert 10 <= changes <= 60, changes  # 599 when the spacing followed the extent itself

@@ -24,8 +24,10 @@ from functools import lru_cache
 
 from ui.registry import ROOT
 
-#: The app's packages whose code a notebook may need; anything else it imports stays an import.
-PACKAGES = ("core", "viz", "baselines")
+#: The app's packages whose code a notebook may need; anything else it imports stays an import. (From
+#: ``explorers`` a notebook calls the computations the page calls: what it carries from there must not need
+#: Streamlit, which a notebook does not have.)
+PACKAGES = ("core", "viz", "baselines", "explorers")
 
 #: Definitions a notebook carries in another version, each with why: the app's own needs something outside
 #: numpy, scipy, scikit-learn, pandas and plotly. (module, name) → (why, source).

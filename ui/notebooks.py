@@ -302,41 +302,23 @@ BATCH_SIZE = Recipe(
     ],
     params=lambda v: ["n", "noise", "seed", "sizes", "lr", "scale_lr", "steps", "sampling", "optimizer", "x_axis"],
     steps=lambda v: [("## The race", _code('''
-        import numpy as np
-
         from core.datasets import make_line
-        from core.linear_model import least_squares_line, mse_loss
-        from core.minibatch import DEMO_THETA0, linear_regression_sum, minibatch_sgd, noise_scale_along
+        from core.linear_model import least_squares_line
+        from explorers.batch_size import THETA0, chosen_sizes, sizes_of, surface
+        from explorers.jobs import batch_race
         from viz.batch_lab import batch_label, paths_animation
-
-        THETA0 = DEMO_THETA0  # where every run starts on the (w, b) plane
-
-
-        def surface(x, y, runs, optimum, size: int = 80):
-            """The loss over a box holding every path and the minimum."""
-            points = np.vstack([np.vstack([r.params[np.all(np.isfinite(r.params), axis=1)] for r in runs]), optimum])
-            low, high = points.min(axis=0), points.max(axis=0)
-            pad = 0.15 * (high - low) + 0.2
-            ws = np.linspace(low[0] - pad[0], high[0] + pad[0], size)
-            bs = np.linspace(low[1] - pad[1], high[1] + pad[1], size)
-            W, B = np.meshgrid(ws, bs)
-            return ws, bs, mse_loss(np.stack([W, B], axis=-1), x, y)
-
 
         # The data: n noisy points on a line; the loss is the mean over the points of each one's squared error
         x, y = make_line(n, noise=noise, random_state=seed)
-        problem = linear_regression_sum(x, y)
 
-        # The batch sizes racing ("full" = all n points), smallest first
-        sizes = sizes or ("1", "full")  # with none picked, the page races batch 1 and the full batch
-        batch_sizes = sorted({n if s == "full" else min(int(s), n) for s in sizes})
+        # The batch sizes racing ("full" = all n points), smallest first; with none picked, as on the page
+        batch_sizes = sizes_of(chosen_sizes(sizes), n)
 
-        # Every racer takes the same number of steps from THETA0, each from its own mini-batches;
-        # with the linear rule a racer's η is scaled by B / (the smallest B racing)
-        runs = [minibatch_sgd(problem, np.array(THETA0), B, lr * (B / batch_sizes[0] if scale_lr else 1.0), steps,
-                              replacement=sampling == "replace", random_state=seed, optimizer=optimizer)
-                for B in batch_sizes]
-        noise_along = [noise_scale_along(problem, run.params) for run in runs]  # B_simple where each racer is
+        # The page's own race, `batch_race` (its code is in the app's code above): every racer takes the same
+        # number of steps from THETA0, each from its own mini-batches (with the linear rule a racer's η is
+        # scaled by B / the smallest B racing), and the gradient noise scale B_simple along each path
+        runs, noise_along = batch_race(x, y, THETA0, batch_sizes, lr, scale_lr, steps, sampling == "replace",
+                                       optimizer, seed)
         optimum = least_squares_line(x, y)
         labels = [batch_label(B, n) for B in batch_sizes]'''))],
     numbers=_code('''
@@ -372,45 +354,26 @@ EMBEDDINGS = Recipe(
                       "pc_x", "pc_y"],
     steps=lambda v: [
         ("## The data", _code('''
-            import numpy as np
-
             from core.embedding_data import make_embeddable, subsample
-            from core.pca import PCA
-            from core.tsne import TSNE, knn_preservation, trustworthiness
+            from explorers.jobs import embed_table
             from viz.embedding import side_by_side
 
             # The table: synthetic sets are made n points large; larger real tables are subsampled to n points
             points = make_embeddable(data, n, noise, seed)
             if points.n_samples > n:
                 points, note = subsample(points, n, seed)
-                print(note)
-
-
-            def scaled(X, standardize: bool) -> np.ndarray:
-                """Every column divided by its standard deviation (when asked), so no feature dominates by its units."""
-                if not standardize:
-                    return X
-                scale = X.std(axis=0)
-                return (X - X.mean(axis=0)) / np.where(scale > 0, scale, 1.0)
-
-
-            X = scaled(points.X, standardize)''')),
+                print(note)''')),
         ("## PCA, then t-SNE", _code('''
-            # PCA: the directions of largest variance (up to 10 components), and every point's scores along them
-            pca = PCA(min(10, *X.shape)).fit(X)
-            scores = pca.transform(X)
-
-            # t-SNE from a random start; a snapshot every iterations // 100 iterations is what the animation replays
-            tsne = TSNE(perplexity=perplexity, learning_rate=lr if lr == "auto" else float(lr),
-                        early_exaggeration=exaggeration, max_iter=iterations, random_state=seed,
-                        snapshot_every=max(1, iterations // 100))
-            tsne.fit(X)
-
-            # How well each 2-D view keeps neighbours: trustworthiness (k = 5), and the share of each point's
-            # k nearest neighbours that stay its nearest on the page
-            k = min(10, len(X) - 2)
-            quality = {name: (trustworthiness(X, Y, n_neighbors=5), knn_preservation(X, Y, k=k))
-                       for name, Y in (("pca", scores[:, :2]), ("tsne", tsne.embedding_))}''')),
+            # The page's own computation, `embed_table` (its code is in the app's code above): the table
+            # standardised when asked, PCA and every point's scores, t-SNE with the snapshots the animation replays,
+            # and how well each 2-D view keeps neighbours (trustworthiness, and the share of each point's k nearest
+            # neighbours that stay its nearest on the page)
+            result = embed_table(points.X, standardize, perplexity, lr, exaggeration, iterations, seed)
+            pca, scores, tsne, quality = result["pca"], result["scores"], result["tsne"], result["quality"]
+            k = min(10, result["quality_rows"] - 2)
+            if result["quality_rows"] < points.n_samples:
+                print(f"Trustworthiness and neighbours kept are measured on a random sample of "
+                      f"{result['quality_rows']:,} of the {points.n_samples:,} points, as on the page.")''')),
     ],
     numbers=_code('''
         numbers = {
