@@ -169,8 +169,16 @@ def split_data(data: str, n: int, noise: float, test: float, seed: int, classes:
     """The points, split; ``data`` names a data set, or ``upload:<digest>`` a table the user uploaded."""
     if data.startswith(f"{UPLOAD}:"):
         X, y = subsample(*uploaded_tables()[data], n, seed)  # big files: a stratified share, said on the page
-    else:
-        X, y = make_dataset(data, n, noise, seed, n_classes=classes)
+        return split(X, y, test, seed)
+    return make_split(data, n, noise, test, seed, classes)
+
+
+def make_split(data: str, n: int, noise: float, test: float, seed: int, classes: int):
+    """A built-in data set's points, split into training and test points, and the extent of the plane drawn."""
+    return split(*make_dataset(data, n, noise, seed, n_classes=classes), test, seed)
+
+
+def split(X, y, test: float, seed: int):
     X_train, X_test, y_train, y_test = train_test_split(X, y, test, seed)
     return X_train, X_test, y_train, y_test, grid_extent(X)
 
@@ -199,8 +207,12 @@ def network(s: dict) -> MLPClassifier:
 
 def inputs(s: dict):
     """The data, the grids and their features: what the network trains on and is drawn over."""
-    X_train, X_test, y_train, y_test, extent = split_data(s["data"], s["n"], s["noise"], s["test"], s["seed"],
-                                                          s["classes"])
+    return inputs_from(split_data(s["data"], s["n"], s["noise"], s["test"], s["seed"], s["classes"]), s)
+
+
+def inputs_from(points: tuple, s: dict):
+    """:func:`inputs` for the points of :func:`split_data` (or :func:`make_split`)."""
+    X_train, X_test, y_train, y_test, extent = points
     xs, ys, grid = make_grid(extent, GRID)
     units = sum(s[f"units{i}"] for i in range(1, s["layers"] + 1))
     tile = tile_size(units, 100)
@@ -272,7 +284,11 @@ def updates_per_epoch(n_train: int, batch: int) -> int:
 
 def epochs_within_budget(s: dict) -> int:
     """Epochs that fit in MAX_UPDATES updates for this data and batch size."""
-    n_train = len(split_data(*data_key_values(s))[0])
+    return epochs_for(len(split_data(*data_key_values(s))[0]), s)
+
+
+def epochs_for(n_train: int, s: dict) -> int:
+    """:func:`epochs_within_budget` for ``n_train`` training points."""
     return max(1, min(s["epochs"], MAX_UPDATES // updates_per_epoch(n_train, s["batch"])))
 
 

@@ -141,24 +141,33 @@ def batch_race(x, y, theta0, sizes, lr: float, scale_lr: bool, steps: int, repla
     return runs, [noise_scale_along(problem, run.params) for run in runs]
 
 
-def race_and_draw(surface: str, expr: str, condition: float, angle: float, opts, lrs, beta: float, beta2: float,
-                  wd: float, schedule: str, steps: int, start, template):
-    """The optimizer race on a surface (``core.expressions.objective_for``'s arguments: a surface holds
-    closures, which do not pickle, so it is rebuilt here from its recipe) and its two figures, drawn in Plotly's
-    ``template`` (``viz.theme.default_template``).
-
-    Where f or its gradient is not finite at ``start`` (a typed ``log(x)`` started at x < 0) no race can run:
-    the result and the 3-D figure are then ``None`` and the first figure is the surface alone
-    (``viz.race.start_map``), so that a click on it can still pick a start."""
+def race_on(surface: str, expr: str, condition: float, angle: float, opts, lrs, beta: float, beta2: float,
+            wd: float, schedule: str, steps: int, start):
+    """The optimizer race on a surface: ``(objective, result)``. The surface is rebuilt from its recipe
+    (``core.expressions.objective_for``'s arguments: it holds closures, which do not pickle). Where f or its
+    gradient is not finite at ``start`` (a typed ``log(x)`` started at x < 0) no race can run: the result is
+    then ``None``."""
     from core.expressions import objective_for
     from core.optimizers import default_schedule_params, optimizers_for, race
-    from viz.prepared import drawn
-    from viz.race import finite_points, race_animation, start_map, surface_3d
+    from viz.race import finite_points
 
     objective = objective_for(surface, expr, condition, angle)
     if not finite_points(objective, np.array([start], dtype=float))[0]:
+        return objective, None
+    return objective, race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd),
+                           list(start), steps, schedule, default_schedule_params(schedule, steps))
+
+
+def race_and_draw(surface: str, expr: str, condition: float, angle: float, opts, lrs, beta: float, beta2: float,
+                  wd: float, schedule: str, steps: int, start, template):
+    """:func:`race_on` and its two figures, drawn in Plotly's ``template`` (``viz.theme.default_template``).
+    Where no race can run, the result and the 3-D figure are ``None`` and the first figure is the surface alone
+    (``viz.race.start_map``), so that a click on it can still pick a start."""
+    from viz.prepared import drawn
+    from viz.race import race_animation, start_map, surface_3d
+
+    objective, result = race_on(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, steps, start)
+    if result is None:
         return None, drawn(start_map, (objective, list(start)), template=template), None
-    result = race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd), list(start), steps,
-                  schedule, default_schedule_params(schedule, steps))
     return (result, drawn(race_animation, (objective, result), template=template),
             drawn(surface_3d, (objective, result), template=template))

@@ -149,18 +149,20 @@ OPTIMIZERS_RACE = Recipe(
     equations=lambda v: [r"g_k = \nabla f(\theta_k)", *[rule for name in _racers(v) for rule in UPDATE_RULES[name]]],
     params=_optimizer_params,
     steps=lambda v: [("## The surface and the race", _code('''
-        from core.expressions import objective_for
-        from core.optimizers import default_schedule_params, optimizers_for, race, race_summary
+        from core.optimizers import race_summary
+        from explorers.jobs import race_on
         from viz.race import race_animation
 
         LEARNING_RATES
         if not opts:  # with no optimizer picked, the page races plain gradient descent
             opts, lrs = ("sgd",), (lr,)
 
-        objective = objective_for(surface, expr, condition, angle)
-        # Every racer starts at (x0, y0); the schedule scales η step by step ("constant" leaves it alone)
-        result = race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd), [x0, y0],
-                      steps, schedule, default_schedule_params(schedule, steps))''').replace(
+        # The page's own race, `race_on` (its code is in the app's code above): the surface, then every racer
+        # from (x0, y0) on the same gradients, the schedule scaling η step by step ("constant" leaves it alone)
+        objective, result = race_on(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, steps,
+                                    (x0, y0))
+        if result is None:
+            raise ValueError("f or its gradient is not finite at the start (x0, y0): pick another start.")''').replace(
         "LEARNING_RATES", _learning_rates(v)))],
     numbers=_code('''
         # One row per racer, as in the page's table
@@ -192,66 +194,38 @@ def _boundary_params(v: dict) -> list[str]:
             "alpha", "show_test"]
 
 
-def _tuple_of(names: list[str]) -> str:
-    return "(" + ", ".join(names) + ("," if len(names) == 1 else "") + ")"
-
-
 def _boundary_steps(v: dict) -> list[tuple[str, str]]:
-    layers = range(1, v["layers"] + 1)
-    units = _tuple_of([f"units{i}" for i in layers])
-    acts = _tuple_of([f"act{i}" for i in layers])
+    # one entry per "name": name, never split between the two (\x00 holds the space until the lines are made)
+    entries = textwrap.wrap(", ".join(f'"{name}":\x00{name}' for name in _boundary_params(v)), width=100,
+                            break_long_words=False, break_on_hyphens=False)
+    settings = "{\n" + "\n".join("    " + line.replace("\x00", " ") for line in entries) + "\n}"
     return [
         ("## The data", _code('''
-            import math
-
-            from core.datasets_2d import grid_extent, make_dataset, make_grid, train_test_split
-            from core.features import FEATURES, feature_map
-            from core.neural_net import ACTIVATIONS, MLPClassifier
-            from core.optimizers import default_schedule_params
             from core.training import record_training
-            from viz.boundary import BoundaryData, boundary_animation
-            from viz.network import tile_size
+            from explorers.boundary import MAX_UPDATES, epochs_for, inputs_from, make_split, network
+            from viz.boundary import boundary_animation
 
-            GRID = 60  # decision-map cells per side
-            MAX_UPDATES = 60_000  # the page trains at most this many mini-batch updates (~45 µs each)
+            # The page's controls in one dict, as the page's own functions (copied above) read them
+            s = SETTINGS
+            s["features"] = s["features"] or ("x1", "x2")  # with no feature picked, the page uses x₁ and x₂
 
             # The points, split into a training and a test set (the test points are never trained on)
-            X, y = make_dataset(data, n, noise, seed, n_classes=classes)
-            X_train, X_test, y_train, y_test = train_test_split(X, y, test, seed)
-            extent = grid_extent(X)
+            points = make_split(data, n, noise, test, seed, classes)
 
-            # Longer runs are cut to the epochs that fit in MAX_UPDATES updates, as on the page
-            per_epoch = math.ceil(len(X_train) / min(batch, len(X_train)))
-            epochs_trained = max(1, min(epochs, MAX_UPDATES // per_epoch))
-            if epochs_trained < epochs:
-                print(f"{epochs} epochs of {per_epoch} updates is more than {MAX_UPDATES:,} updates: "
-                      f"training the first {epochs_trained}.")''')),
+            # Longer runs are cut to the epochs that fit in MAX_UPDATES mini-batch updates, as on the page
+            s["epochs"] = epochs_for(len(points[0]), s)
+            if s["epochs"] < epochs:
+                print(f"{epochs} epochs at batch size {batch} is more than {MAX_UPDATES:,} updates: "
+                      f"training the first {s['epochs']}.")''').replace("SETTINGS", settings)),
         ("## The features the network sees, over the points and the plane", _code('''
-            features = features or ("x1", "x2")  # with no feature picked, the page uses x₁ and x₂
-            hidden_units = UNITS
-            activations = ACTIVATIONS_CHOSEN
-
-            # The decision map is drawn on a GRID × GRID grid, each unit's tile on a coarser one
-            xs, ys, grid = make_grid(extent, GRID)
-            tile = tile_size(sum(hidden_units), 100)
-            _, _, tile_grid = make_grid(extent, tile)
-            f = list(features)
-            F_train = feature_map(X_train, f)
-            F_test = feature_map(X_test, f) if len(X_test) else X_test[:, :0].reshape(0, len(f))
-            F_grid, F_tiles = feature_map(grid, f), feature_map(tile_grid, f)
-            layer_labels = [f"{units} · {ACTIVATIONS[act].label}" for units, act in zip(hidden_units, activations)]
-            n_classes = int(max(y_train.max(), y_test.max(initial=0)) + 1)
-            drawn = BoundaryData(X_train, y_train, X_test, y_test, xs, ys, F_tiles,
-                                 [FEATURES[name].label for name in f], layer_labels, n_classes=n_classes, tile=tile,
-                                 show_test=show_test)''').replace("ACTIVATIONS_CHOSEN", acts).replace("UNITS", units)),
+            # The decision map's grid, each hidden unit's tile grid, and the features of the points and grids
+            drawn, (F_train, F_test, F_grid, F_tiles) = inputs_from(points, s)''')),
         ("## The network, trained epoch by epoch", _code('''
-            model = MLPClassifier(hidden_units, activations, output=output, loss=loss, penalty=penalty,
-                                  alpha=alpha if penalty != "none" else 0.0, solver=optimizer, learning_rate_init=lr,
-                                  schedule=schedule, schedule_params=default_schedule_params(schedule, epochs_trained),
-                                  batch_size=batch, random_state=seed)
+            model = network(s)
             # Trains and records snapshots: the class probabilities over the grid, every unit's output, the weights,
             # the losses and accuracies after each epoch
-            run = record_training(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epochs=epochs_trained)''')),
+            run = record_training(model, F_train, drawn.y_train, F_test, drawn.y_test, F_grid, F_tiles,
+                                  epochs=s["epochs"])''')),
     ]
 
 
