@@ -108,6 +108,22 @@ PRESETS = {
 }
 
 
+#: The Math & code panel's equations (the notebook export shows the same).
+EQUATIONS = [
+    r"g_B(\theta) = \frac1B \sum_{i \in \mathcal B} \nabla \ell_i(\theta)",
+    r"\mathbb E[g_B] = G = \nabla L(\theta)",
+    r"\Sigma = \frac1N \sum_i (\nabla\ell_i - G)(\nabla\ell_i - G)^\top",
+    r"\operatorname{Cov}[g_B] = \frac{\Sigma}{B}\ \text{with replacement}",
+    r"\operatorname{Cov}[g_B] = \frac{\Sigma}{B}\cdot\frac{N - B}{N - 1}\ \text{without}",
+    r"\mathcal B_{\text{simple}} = \frac{\operatorname{tr}\Sigma}{|G|^2}",
+    r"|G|^2 \approx \frac{B_\text{big}|G_\text{big}|^2 - B_\text{small}|G_\text{small}|^2}"
+    r"{B_\text{big} - B_\text{small}}",
+    r"\operatorname{tr}\Sigma \approx \frac{|G_\text{small}|^2 - |G_\text{big}|^2}"
+    r"{1/B_\text{small} - 1/B_\text{big}}",
+    r"S(B) = S_\text{min}\Big(1 + \frac{B_\text{crit}}{B}\Big)",
+    r"E(B) = E_\text{min}\Big(1 + \frac{B}{B_\text{crit}}\Big)",
+]
+
 KEY = ("sizes", "lr", "scale_lr", "steps")
 MORE = ("n", "noise", "seed", "sampling", "optimizer", "x_axis")
 

@@ -96,6 +96,22 @@ PRESETS = {
 
 #: The stage: beside the threshold figure, what changes it most — the data's prevalence and overlap, the model,
 #: the scores it decides on, and where the page's threshold sits. The data source and sizes are one click away.
+#: The Math & code panel's equations (the notebook export shows the same). One formula a line: the math
+#: column is ~330 px wide on a 1280 px screen, and a wider line is cut off.
+EQUATIONS = [
+    r"\mathrm{ECE} = \sum_b \frac{n_b}{n}\,\big|\,\bar y_b - \bar p_b\,\big|",
+    r"\mathrm{Brier} = \frac1n\sum_i (p_i - y_i)^2",
+    r"\text{Platt: } p = \sigma(a s + b)",
+    r"\text{temperature: } p = \sigma(\operatorname{logit}(s)/T)",
+    r"\text{isotonic: } \min_{f \uparrow} \sum_i (y_i - f(s_i))^2",
+    r"\text{TPR} = \frac{TP}{P},\qquad \text{FPR} = \frac{FP}{N}",
+    r"\text{precision} = \frac{TP}{\hat P},\qquad \text{recall} = \text{TPR}",
+    r"\mathrm{MCC} = \frac{TP\cdot TN - FP\cdot FN}{\sqrt{P\,N\,\hat P\,\hat N}}",
+    r"\text{cost}(t) = \frac{C_{FP}\,FP(t) + C_{FN}\,FN(t)}{n}",
+    r"t^* = \frac{C_{FP}}{C_{FP} + C_{FN}}",
+    r"p' = \frac{p\,\pi'/\pi}{p\,\pi'/\pi + (1 - p)\,\frac{1 - \pi'}{1 - \pi}}",
+]
+
 KEY = ("prevalence", "separation", "model", "use", "t")
 MORE = ("source", "copies", "n", "seed", "cal_share")
 

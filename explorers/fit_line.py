@@ -60,6 +60,17 @@ PRESETS = {
               "Each step overshoots the valley by more than it corrects: the path bounces outward and the loss "
               "explodes. Read the message below for the largest stable learning rate.")),
 }
+#: The Math & code panel's equations (the notebook export shows the same): the loss, its gradient and the
+#: update; the page adds the update with this view's numbers in, then the Hessian and the stable rates.
+EQUATIONS = [
+    r"L(w,b) = \frac{1}{n}\sum_{i=1}^{n} (w x_i + b - y_i)^2",
+    r"\nabla L = \frac{2}{n}\sum_{i=1}^{n} (w x_i + b - y_i)\begin{pmatrix} x_i \\ 1 \end{pmatrix}",
+    r"\begin{pmatrix} w_{k+1} \\ b_{k+1} \end{pmatrix} = \begin{pmatrix} w_k \\ b_k \end{pmatrix}"
+    r" - \eta\, \nabla L(w_k, b_k)",
+]
+HESSIAN = r"H = \nabla^2 L = \frac{2}{n}\begin{pmatrix} \sum x_i^2 & \sum x_i \\ \sum x_i & n \end{pmatrix}"
+STABLE_RATE = r"\eta < \frac{2}{\lambda_{\max}(H)}"
+
 KEY = ("lr", "steps", "w0", "b0")
 MORE = ("n", "noise", "w_true", "b_true", "seed")  # the data: under "More controls"
 

@@ -92,6 +92,21 @@ PRESETS = {
                               "look-ahead damps the spiral and converges.")),
 }
 
+#: Each optimizer's update rule, as the Math & code panel and the notebook export write it.
+UPDATE_RULES = {
+    "sgd": [r"\theta_{k+1} = \theta_k - \eta\, g_k"],
+    "momentum": [r"v_{k+1} = \beta v_k + g_k", r"\theta_{k+1} = \theta_k - \eta\, v_{k+1}"],
+    "nesterov": [r"v_{k+1} = \beta v_k + g_k", r"\theta_{k+1} = \theta_k - \eta\,(g_k + \beta v_{k+1})"],
+    "adagrad": [r"s_{k+1} = s_k + g_k^2", r"\theta_{k+1} = \theta_k - \eta\, \frac{g_k}{\sqrt{s_{k+1}} + \epsilon}"],
+    "rmsprop": [r"s_{k+1} = \rho s_k + (1-\rho) g_k^2",
+                r"\theta_{k+1} = \theta_k - \eta\, \frac{g_k}{\sqrt{s_{k+1}} + \epsilon}"],
+    "adam": [r"m_{k+1} = \beta_1 m_k + (1-\beta_1) g_k", r"v_{k+1} = \beta_2 v_k + (1-\beta_2) g_k^2",
+             r"\hat m = \frac{m_{k+1}}{1-\beta_1^{k+1}},\quad \hat v = \frac{v_{k+1}}{1-\beta_2^{k+1}}",
+             r"\theta_{k+1} = \theta_k - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}"],
+    "adamw": [r"\theta' = (1 - \eta\lambda)\,\theta_k \quad\text{(decoupled weight decay)}",
+              r"\theta_{k+1} = \theta' - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}\quad\text{(Adam step)}"],
+}
+
 KEY = ("surface", "expr", "opts", "lr", "steps")
 MORE = ("condition", "angle", "schedule", "x0", "y0", "per_lr", *(f"lr_{name}" for name in OPTIMIZERS),
         "beta", "beta2", "wd")

@@ -225,20 +225,7 @@ if result is not None:
     import core.thresholds as thresholds_module
 
     math_and_code(
-        # One formula a line: the math column is ~330 px wide on a 1280 px screen, and a wider line is cut off.
-        equations=[
-            r"\mathrm{ECE} = \sum_b \frac{n_b}{n}\,\big|\,\bar y_b - \bar p_b\,\big|",
-            r"\mathrm{Brier} = \frac1n\sum_i (p_i - y_i)^2",
-            r"\text{Platt: } p = \sigma(a s + b)",
-            r"\text{temperature: } p = \sigma(\operatorname{logit}(s)/T)",
-            r"\text{isotonic: } \min_{f \uparrow} \sum_i (y_i - f(s_i))^2",
-            r"\text{TPR} = \frac{TP}{P},\qquad \text{FPR} = \frac{FP}{N}",
-            r"\text{precision} = \frac{TP}{\hat P},\qquad \text{recall} = \text{TPR}",
-            r"\mathrm{MCC} = \frac{TP\cdot TN - FP\cdot FN}{\sqrt{P\,N\,\hat P\,\hat N}}",
-            r"\text{cost}(t) = \frac{C_{FP}\,FP(t) + C_{FN}\,FN(t)}{n}",
-            r"t^* = \frac{C_{FP}}{C_{FP} + C_{FN}}",
-            r"p' = \frac{p\,\pi'/\pi}{p\,\pi'/\pi + (1 - p)\,\frac{1 - \pi'}{1 - \pi}}",
-        ],
+        equations=explorer.EQUATIONS,
         code=[thresholds_module.threshold_table, calibration_module.isotonic_regression,
               calibration_module.PlattScaling, calibration_module.expected_calibration_error,
               calibration_module.correct_prevalence],

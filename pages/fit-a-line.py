@@ -79,13 +79,10 @@ if result is not None:
     (wk, bk), (gw, gb), nxt = traj.params[k], traj.grad[k], traj.params[min(k + 1, traj.n_steps)]
     math_and_code(
         equations=[
-            r"L(w,b) = \frac{1}{n}\sum_{i=1}^{n} (w x_i + b - y_i)^2",
-            r"\nabla L = \frac{2}{n}\sum_{i=1}^{n} (w x_i + b - y_i)\begin{pmatrix} x_i \\ 1 \end{pmatrix}",
-            r"\begin{pmatrix} w_{k+1} \\ b_{k+1} \end{pmatrix} = \begin{pmatrix} w_k \\ b_k \end{pmatrix}"
-            r" - \eta\, \nabla L(w_k, b_k)",
+            *explorer.EQUATIONS,
             rf"\underset{{k={k}}}{{{latex_vector(nxt)}}} = {latex_vector((wk, bk))} - {lr:g} \cdot {latex_vector((gw, gb))}",
-            r"H = \nabla^2 L = \frac{2}{n}\begin{pmatrix} \sum x_i^2 & \sum x_i \\ \sum x_i & n \end{pmatrix}",
-            rf"\eta < \frac{{2}}{{\lambda_{{\max}}(H)}} = \frac{{2}}{{{eigenvalues[1]:.4g}}} = {lr_max:.4g}",
+            explorer.HESSIAN,
+            explorer.STABLE_RATE + rf" = \frac{{2}}{{{eigenvalues[1]:.4g}}} = {lr_max:.4g}",
         ],
         notes=[f"At step {k} the loss is **{traj.loss[k]:.5g}**; the update moves (w, b) by "
                f"({-lr * gw:+.4g}, {-lr * gb:+.4g})."],

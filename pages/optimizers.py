@@ -9,7 +9,7 @@ import claims.optimizers as checked
 from claims import claim, said
 from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params, race, race_summary, schedule_factors
 from explorers import optimizers as explorer
-from explorers.optimizers import race_arguments, race_table, racers, results_table, run
+from explorers.optimizers import UPDATE_RULES, race_arguments, race_table, racers, results_table, run
 from ui.errors import attempt
 from ui.export import export_buttons
 from ui.math_panel import latex_vector, math_and_code
@@ -31,21 +31,6 @@ def start_problem(objective, x0: float, y0: float) -> str:
     return said(f"**The race did not start**: {bad} is not finite, and every racer needs a finite loss and gradient "
             "to take its first step. **What to change:** pick a start where f and its gradient are finite — click "
             "the coloured part of the map below to start there, or type x₀ and y₀.")
-
-
-UPDATE_RULES = {
-    "sgd": [r"\theta_{k+1} = \theta_k - \eta\, g_k"],
-    "momentum": [r"v_{k+1} = \beta v_k + g_k", r"\theta_{k+1} = \theta_k - \eta\, v_{k+1}"],
-    "nesterov": [r"v_{k+1} = \beta v_k + g_k", r"\theta_{k+1} = \theta_k - \eta\,(g_k + \beta v_{k+1})"],
-    "adagrad": [r"s_{k+1} = s_k + g_k^2", r"\theta_{k+1} = \theta_k - \eta\, \frac{g_k}{\sqrt{s_{k+1}} + \epsilon}"],
-    "rmsprop": [r"s_{k+1} = \rho s_k + (1-\rho) g_k^2",
-                r"\theta_{k+1} = \theta_k - \eta\, \frac{g_k}{\sqrt{s_{k+1}} + \epsilon}"],
-    "adam": [r"m_{k+1} = \beta_1 m_k + (1-\beta_1) g_k", r"v_{k+1} = \beta_2 v_k + (1-\beta_2) g_k^2",
-             r"\hat m = \frac{m_{k+1}}{1-\beta_1^{k+1}},\quad \hat v = \frac{v_{k+1}}{1-\beta_2^{k+1}}",
-             r"\theta_{k+1} = \theta_k - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}"],
-    "adamw": [r"\theta' = (1 - \eta\lambda)\,\theta_k \quad\text{(decoupled weight decay)}",
-              r"\theta_{k+1} = \theta' - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}\quad\text{(Adam step)}"],
-}
 
 
 def step_story(result, name: str, k: int) -> list[str]:

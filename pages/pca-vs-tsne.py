@@ -277,18 +277,7 @@ if result is not None:
                    "random starts — as in Distill's *How to Use t-SNE Effectively*."))
 
     math_and_code(
-        equations=[
-            r"C = \tfrac{1}{n-1} (X - \bar x)^\top (X - \bar x) = V \Lambda V^\top",
-            r"Z = (X - \bar x)\, V_{:,\,1..k}",
-            r"p_{j|i} = \frac{\exp(-\lVert x_i - x_j\rVert^2 / 2\sigma_i^2)}{\sum_{k \ne i}\exp(-\lVert x_i - x_k"
-            r"\rVert^2 / 2\sigma_i^2)}",
-            r"2^{H(P_i)} = \text{perplexity}\quad(\sigma_i \text{ by binary search})",
-            r"p_{ij} = \frac{p_{j|i} + p_{i|j}}{2n}",
-            r"q_{ij} = \frac{(1 + \lVert y_i - y_j\rVert^2)^{-1}}{\sum_{k \ne l}(1 + \lVert y_k - y_l\rVert^2)^{-1}}",
-            r"C = \mathrm{KL}(P\,\Vert\,Q) = \sum_{i \ne j} p_{ij} \log \frac{p_{ij}}{q_{ij}}",
-            r"\frac{\partial C}{\partial y_i} = 4 \sum_j (p_{ij} - q_{ij})(y_i - y_j)(1 + \lVert y_i - y_j"
-            r"\rVert^2)^{-1}",
-        ],
+        equations=explorer.EQUATIONS,
         code=[PCA, tsne_module.joint_probabilities, tsne_module.kl_gradient, trustworthiness],
         notes=[said("van der Maaten & Hinton (2008), *Visualizing Data using t-SNE*; Wattenberg, Viégas & "
                     "Johnson (2016), *How to Use t-SNE Effectively* (Distill).")],

@@ -52,24 +52,46 @@ def called(node: ast.Call) -> str:
     return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
 
 
+def panel_equations(tree: ast.Module) -> list:
+    """The ``equations`` argument of every ``math_and_code`` call in a module."""
+    found = []
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Call) and called(n) == "math_and_code":
+            eq = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg == "equations"), None)
+            found += [eq] if eq is not None else []
+    return found
+
+
+def shared_formula_names(trees) -> frozenset:
+    """Constants (upper-case names) that a panel's equations read, directly or as ``module.NAME``: they may be
+    defined in another module (an explorer's ``EQUATIONS``, ``UPDATE_RULES``)."""
+    names = set()
+    for tree in trees:
+        for eq in panel_equations(tree):
+            for m in ast.walk(eq):
+                name = m.id if isinstance(m, ast.Name) else m.attr if isinstance(m, ast.Attribute) else ""
+                if name.isupper():
+                    names.add(name)
+    return frozenset(names)
+
+
 class Audit(ast.NodeVisitor):
     """Walks a module keeping the reason, if any, a string found below states nothing to check."""
 
-    def __init__(self, path: str, tree: ast.Module):
+    def __init__(self, path: str, tree: ast.Module, shared_formulas=frozenset()):
         self.path, self.found, self.context = path, [], [""]
         self.docstrings = {id(n.body[0].value) for n in ast.walk(tree)
                            if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef)) and n.body
                            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
-        # module-level names whose strings reach the Math & code panel's equations (UPDATE_RULES[inspect])
-        self.formula_names, self.formula_functions = set(), set()
-        for n in ast.walk(tree):
-            if isinstance(n, ast.Call) and called(n) == "math_and_code":
-                eq = n.args[0] if n.args else next((k.value for k in n.keywords if k.arg == "equations"), None)
-                for m in ast.walk(eq) if eq is not None else ():
-                    if isinstance(m, ast.Name):
-                        self.formula_names.add(m.id)
-                    if isinstance(m, ast.Call) and isinstance(m.func, ast.Name):
-                        self.formula_functions.add(m.func.id)
+        # module-level names whose strings reach the Math & code panel's equations (UPDATE_RULES[inspect]), and
+        # the constants another module's panel reads from this one (explorer.EQUATIONS: an explorer declares them)
+        self.formula_names, self.formula_functions = set(shared_formulas), set()
+        for eq in panel_equations(tree):
+            for m in ast.walk(eq):
+                if isinstance(m, ast.Name):
+                    self.formula_names.add(m.id)
+                if isinstance(m, ast.Call) and isinstance(m.func, ast.Name):
+                    self.formula_functions.add(m.func.id)
 
     def within(self, kind: str, *nodes) -> None:
         self.context.append(kind)
@@ -164,9 +186,10 @@ class Audit(ast.NodeVisitor):
 
 def audit(paths) -> list[Shown]:
     found = []
-    for path in paths:
-        tree = ast.parse(Path(path).read_text(), filename=str(path))
-        walker = Audit(str(Path(path).relative_to(ROOT) if Path(path).is_relative_to(ROOT) else path), tree)
+    trees = {path: ast.parse(Path(path).read_text(), filename=str(path)) for path in paths}
+    shared = shared_formula_names(trees.values())
+    for path, tree in trees.items():
+        walker = Audit(str(Path(path).relative_to(ROOT) if Path(path).is_relative_to(ROOT) else path), tree, shared)
         walker.visit(tree)
         found += walker.found
     return found
@@ -225,3 +248,15 @@ def test_the_audit_fails_on_a_new_sentence_in_a_real_page(tmp_path):
     page.write_text(source + 'st.caption("Halving η always doubles the number of steps.")\n')
     assert unaccounted(audit([page])) == [
         f"{page}:{source.count(chr(10)) + 1}: 'Halving η always doubles the number of steps.'"]
+
+
+def test_equations_an_explorer_declares_for_its_page_are_formulas_only_where_a_panel_shows_them(tmp_path):
+    """``EQUATIONS`` in an explorer module, shown by its page's ``math_and_code(equations=explorer.EQUATIONS)``:
+    formulas. The same constant that no panel reads is a string with digits like any other, and is caught."""
+    module, page = tmp_path / "explorer.py", tmp_path / "page.py"
+    module.write_text('EQUATIONS = [r"\\eta < 2/\\lambda_1"]\n')
+    page.write_text("from explorers import mine as explorer\nmath_and_code(equations=explorer.EQUATIONS, code=[])\n")
+    found = audit([module, page])
+    assert not unaccounted(found) and [s.kind for s in found] == ["formula"]
+    page.write_text("math_and_code(equations=[], code=[])\n")
+    assert unaccounted(audit([module, page])) == [f"{module}:1: '\\\\eta < 2/\\\\lambda_1'"]

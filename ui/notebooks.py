@@ -51,6 +51,11 @@ class Recipe:
     uploaded: Callable[[dict], bool] = lambda values: False
 
 
+def _declared(page: str):
+    """The explorer's declarations module (its equations are the page's Math & code panel's)."""
+    return explorer(page).declarations()
+
+
 def _code(text: str) -> str:
     return textwrap.dedent(text).strip("\n")
 
@@ -60,13 +65,8 @@ def _code(text: str) -> str:
 FIT_LINE = Recipe(
     intro="Gradient descent fits `y = w·x + b` to noisy points by walking (w, b) downhill on the mean squared "
           "error. The learning rate alone decides between crawling, converging and exploding.",
-    equations=lambda v: [
-        r"L(w,b) = \frac{1}{n}\sum_{i=1}^{n} (w x_i + b - y_i)^2",
-        r"\nabla L = \frac{2}{n}\sum_{i=1}^{n} (w x_i + b - y_i)\begin{pmatrix} x_i \\ 1 \end{pmatrix}",
-        r"\begin{pmatrix} w_{k+1} \\ b_{k+1} \end{pmatrix} = \begin{pmatrix} w_k \\ b_k \end{pmatrix}"
-        r" - \eta\, \nabla L(w_k, b_k)",
-        r"\eta < \frac{2}{\lambda_{\max}(H)},\qquad H = \nabla^2 L",
-    ],
+    equations=lambda v: [*_declared("fit-a-line").EQUATIONS, _declared("fit-a-line").HESSIAN,
+                         _declared("fit-a-line").STABLE_RATE],
     params=lambda v: ["lr", "steps", "w0", "b0", "n", "noise", "w_true", "b_true", "seed"],
     steps=lambda v: [("## The data and the run", _code('''
         from core.datasets import make_line
@@ -109,22 +109,6 @@ FIT_LINE = Recipe(
 
 # ------------------------------------------------------------------------------------------- optimizers
 
-#: Each optimizer's update rule, as the page's "Math & code" panel writes it.
-UPDATE_RULES = {
-    "sgd": [r"\theta_{k+1} = \theta_k - \eta\, g_k"],
-    "momentum": [r"v_{k+1} = \beta v_k + g_k,\qquad \theta_{k+1} = \theta_k - \eta\, v_{k+1}"],
-    "nesterov": [r"v_{k+1} = \beta v_k + g_k,\qquad \theta_{k+1} = \theta_k - \eta\,(g_k + \beta v_{k+1})"],
-    "adagrad": [r"s_{k+1} = s_k + g_k^2,\qquad \theta_{k+1} = \theta_k - \eta\, \frac{g_k}{\sqrt{s_{k+1}} + \epsilon}"],
-    "rmsprop": [r"s_{k+1} = \rho s_k + (1-\rho) g_k^2,\qquad "
-                r"\theta_{k+1} = \theta_k - \eta\, \frac{g_k}{\sqrt{s_{k+1}} + \epsilon}"],
-    "adam": [r"m_{k+1} = \beta_1 m_k + (1-\beta_1) g_k,\qquad v_{k+1} = \beta_2 v_k + (1-\beta_2) g_k^2",
-             r"\hat m = \frac{m_{k+1}}{1-\beta_1^{k+1}},\quad \hat v = \frac{v_{k+1}}{1-\beta_2^{k+1}},\qquad "
-             r"\theta_{k+1} = \theta_k - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}"],
-    "adamw": [r"\theta' = (1 - \eta\lambda)\,\theta_k \ \text{(decoupled weight decay)},\qquad "
-              r"\theta_{k+1} = \theta' - \eta\, \frac{\hat m}{\sqrt{\hat v} + \epsilon}\ \text{(Adam step)}"],
-}
-
-
 def _racers(v: dict) -> tuple:
     return tuple(v["opts"]) or ("sgd",)
 
@@ -146,7 +130,8 @@ def _learning_rates(v: dict) -> str:
 OPTIMIZERS_RACE = Recipe(
     intro="Every racer starts at the same point and sees the same gradients; only the update rule differs. "
           "Notice where plain gradient descent zig-zags or stalls, and what momentum and adaptive steps change.",
-    equations=lambda v: [r"g_k = \nabla f(\theta_k)", *[rule for name in _racers(v) for rule in UPDATE_RULES[name]]],
+    equations=lambda v: [r"g_k = \nabla f(\theta_k)",
+                         *[rule for name in _racers(v) for rule in _declared("optimizers").UPDATE_RULES[name]]],
     params=_optimizer_params,
     steps=lambda v: [("## The surface and the race", _code('''
         from core.optimizers import race_summary
@@ -266,14 +251,7 @@ BOUNDARY = Recipe(
 BATCH_SIZE = Recipe(
     intro="Mini-batch SGD estimates the gradient from B examples. Batch sizes race on one line-fit loss surface: a "
           "small batch is a noisy but cheap step, a large batch an accurate but expensive one.",
-    equations=lambda v: [
-        r"g_B(\theta) = \frac1B \sum_{i \in \mathcal B} \nabla \ell_i(\theta),\qquad "
-        r"\mathbb E[g_B] = G = \nabla L(\theta)",
-        r"\Sigma = \frac1N \sum_i (\nabla\ell_i - G)(\nabla\ell_i - G)^\top,\qquad "
-        r"\operatorname{Cov}[g_B] = \frac{\Sigma}{B}\ \text{(with replacement)}",
-        r"\mathcal B_{\text{simple}} = \frac{\operatorname{tr}\Sigma}{|G|^2}",
-        r"\theta_{k+1} = \theta_k - \eta\, g_B(\theta_k)",
-    ],
+    equations=lambda v: _declared("batch-size").EQUATIONS,
     params=lambda v: ["n", "noise", "seed", "sizes", "lr", "scale_lr", "steps", "sampling", "optimizer", "x_axis"],
     steps=lambda v: [("## The race", _code('''
         from core.datasets import make_line
@@ -316,14 +294,7 @@ BATCH_SIZE = Recipe(
 EMBEDDINGS = Recipe(
     intro="The same points through PCA's projection and t-SNE's optimisation, replayed iteration by iteration — "
           "and numbers that measure how well each view keeps every point's neighbours.",
-    equations=lambda v: [
-        r"C = \tfrac{1}{n-1} (X - \bar x)^\top (X - \bar x) = V \Lambda V^\top,\qquad Z = (X - \bar x)\, V_{:,\,1..k}",
-        r"p_{j|i} = \frac{\exp(-\lVert x_i - x_j\rVert^2 / 2\sigma_i^2)}{\sum_{k \ne i}\exp(-\lVert x_i - x_k"
-        r"\rVert^2 / 2\sigma_i^2)},\qquad 2^{H(P_i)} = \text{perplexity},\qquad p_{ij} = \frac{p_{j|i} + p_{i|j}}{2n}",
-        r"q_{ij} = \frac{(1 + \lVert y_i - y_j\rVert^2)^{-1}}{\sum_{k \ne l}(1 + \lVert y_k - y_l\rVert^2)^{-1}},"
-        r"\qquad C = \mathrm{KL}(P\,\Vert\,Q) = \sum_{i \ne j} p_{ij} \log \frac{p_{ij}}{q_{ij}}",
-        r"\frac{\partial C}{\partial y_i} = 4 \sum_j (p_{ij} - q_{ij})(y_i - y_j)(1 + \lVert y_i - y_j\rVert^2)^{-1}",
-    ],
+    equations=lambda v: _declared("pca-vs-tsne").EQUATIONS,
     params=lambda v: ["data", "n", "noise", "standardize", "seed", "perplexity", "lr", "exaggeration", "iterations",
                       "pc_x", "pc_y"],
     steps=lambda v: [
@@ -381,13 +352,11 @@ CALIBRATION = Recipe(
     intro="A classifier's score is a promise, and a threshold turns it into a decision. At a low prevalence a model "
           "keeps its place on the ROC curve, yet its accuracy climbs while its precision falls: the accuracy "
           "paradox.",
+    # the page's equations, and the two the paradox's animation plots against the prevalence π
     equations=lambda v: [
-        r"\text{TPR} = \frac{TP}{TP + FN},\quad \text{FPR} = \frac{FP}{FP + TN},\quad "
-        r"\text{precision} = \frac{TP}{TP + FP}",
-        r"\text{precision}(\pi) = \frac{\pi\,\text{TPR}}{\pi\,\text{TPR} + (1 - \pi)\,\text{FPR}},\qquad "
+        *_declared("calibration").EQUATIONS,
+        r"\text{precision}(\pi) = \frac{\pi\,\text{TPR}}{\pi\,\text{TPR} + (1 - \pi)\,\text{FPR}}",
         r"\text{accuracy}(\pi) = \pi\,\text{TPR} + (1 - \pi)(1 - \text{FPR})",
-        r"\mathrm{MCC} = \frac{TP\cdot TN - FP\cdot FN}{\sqrt{(TP+FP)(TP+FN)(TN+FP)(TN+FN)}}",
-        r"\text{Platt: } p = \sigma(a s + b),\qquad \text{temperature: } p = \sigma(\operatorname{logit}(s)/T)",
     ],
     params=lambda v: ["prevalence", "separation", "copies", "n", "seed", "model", "cal_share", "use", "t", "deploy"],
     steps=lambda v: [
