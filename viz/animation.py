@@ -260,7 +260,8 @@ def _plain(trace) -> dict:
     """A frame trace as a dict whose coordinate arrays are already encoded as typed arrays.
 
     Encoding once here, rather than leaving NumPy arrays for Streamlit to encode, keeps every rerun cheap.
-    Floats ship as float32; uint8 arrays (heatmap codes) stay uint8; a 2-D ``z`` keeps its shape.
+    Floats ship as float32; uint8 arrays (heatmap codes) and uint16 ones (quantised coordinates) stay as they
+    are; a 2-D ``z`` keeps its shape.
     """
     props = trace.to_plotly_json() if hasattr(trace, "to_plotly_json") else dict(trace)
     for key in ("x", "y", "z"):
@@ -270,12 +271,17 @@ def _plain(trace) -> dict:
     return props
 
 
+#: Integer dtypes sent as they are (Plotly's typed-array codes); every other array becomes float32.
+KEPT_DTYPES = {np.dtype(np.uint8): "u1", np.dtype(np.uint16): "u2"}
+
+
 def typed_array(values, keep_shape: bool = False) -> dict:
-    """``values`` as Plotly's base64 typed-array spec: uint8 stays uint8, everything else becomes float32."""
+    """``values`` as Plotly's base64 typed-array spec: uint8 and uint16 stay as they are, everything else
+    becomes float32."""
     values = np.asarray(values)
-    dtype = np.uint8 if values.dtype == np.uint8 else np.float32
-    values = np.ascontiguousarray(values if dtype == np.uint8 else as_float32(values), dtype=dtype)
-    spec = {"dtype": "u1" if dtype == np.uint8 else "f4", "bdata": base64.b64encode(values.tobytes()).decode("ascii")}
+    code = KEPT_DTYPES.get(values.dtype)
+    values = np.ascontiguousarray(values) if code else as_float32(values)
+    spec = {"dtype": code or "f4", "bdata": base64.b64encode(values.tobytes()).decode("ascii")}
     if keep_shape and values.ndim == 2:
         spec["shape"] = f"{values.shape[0]}, {values.shape[1]}"
     return spec  # (a C-contiguous array's bytes are its ravel's: one encoding serves both)

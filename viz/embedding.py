@@ -105,14 +105,24 @@ def fit_box(points: np.ndarray) -> np.ndarray:
 
 #: Fewest frames a replay keeps, however many points: the first, a few of early exaggeration, the last.
 MIN_FRAMES = 6
+#: The t-SNE panel's coordinates are sent as uint16: [−1, 1] (the fitted box) onto 0 … 65,535, a step of 3e-5 of
+#: the panel (~0.02 px at 600 px), at half the bytes of float32 — twice the frames in the same budget.
+QUANT = 65_535
+#: The t-SNE panel's axis range, in those units (the box's [−1.08, 1.08]).
+QUANT_RANGE = [(-1.08 + 1.0) * QUANT / 2, (1.08 + 1.0) * QUANT / 2]
+
+
+def quantised(box: np.ndarray) -> np.ndarray:
+    """Coordinates in [−1, 1] as uint16 (see :data:`QUANT`)."""
+    return np.round((np.clip(box, -1.0, 1.0) + 1.0) * (QUANT / 2)).astype(np.uint16)
 
 
 def frames_within_budget(n_points: int, text_bytes: int, budget: int = 2_400_000) -> int:
-    """How many t-SNE frames fit: each costs n × 2 float32 in base64 (≈ 11 bytes a point); ``text_bytes`` is
-    what the hover labels and row numbers of both panels cost, and the still PCA panel and the first frame
-    ≈ 22 bytes a point (plus slack). 100 frames at 1,000 points, 8 at 20,000 (a 2.5 MB figure)."""
+    """How many t-SNE frames fit: each costs n × 2 uint16 in base64 (≈ 6 bytes a point); ``text_bytes`` is
+    what the hover labels and row numbers of both panels cost, and the still PCA panel (float32) and the first
+    frame ≈ 17 bytes a point (plus slack). 100 frames at 2,000 points, 14 at 20,000 (a 2.4 MB figure)."""
     room = max(budget - text_bytes - 30 * n_points, 0)
-    return int(np.clip(room // (11 * n_points + 200), MIN_FRAMES, MAX_FRAMES))
+    return int(np.clip(room // (6 * n_points + 200), MIN_FRAMES, MAX_FRAMES))
 
 
 def _hover(name: str, members, style: int, ids, labels, label_names, texts) -> dict:
@@ -149,7 +159,7 @@ def side_by_side(pca_xy, frames, frame_iters, labels=None, label_names=None, tex
         r = pick(members)
         hover = _hover(name, range(n) if members is None else members, style, ids, labels, label_names, texts)
         text_bytes += 2 * (len(json.dumps(hover.get("text", []))) + ids[r].nbytes * 4 // 3)
-        first = fit_box(frames[0])[r]
+        first = quantised(fit_box(frames[0])[r])
         for xy, col in ((pca_xy[r], 1), (first, 2)):
             fig.add_trace(trace_type(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, legendgroup=name,
                                      showlegend=col == 1, marker=_marker(style, size), customdata=ids[r], **hover,
@@ -158,15 +168,15 @@ def side_by_side(pca_xy, frames, frame_iters, labels=None, label_names=None, tex
         animated.append(len(fig.data) - 1)
     shown = []
     for i in frame_indices(len(frames), frames_within_budget(n, text_bytes)):
-        box = fit_box(frames[i])
+        box = quantised(fit_box(frames[i]))
         it = int(frame_iters[i])
         phase = " · early exaggeration" if it < exaggeration_until else ""
         shown.append(Frame(label=f"{it}{phase}", traces=animated,
                            data=[{"x": box[pick(rows), 0], "y": box[pick(rows), 1]} for _, rows, _ in groups]))
     fig.update_xaxes(title=pca_axes[0], row=1, col=1)
     fig.update_yaxes(title=pca_axes[1], row=1, col=1, scaleanchor="x", scaleratio=1)
-    fig.update_xaxes(range=[-1.08, 1.08], showticklabels=False, title="rescaled to fit each frame", row=1, col=2)
-    fig.update_yaxes(range=[-1.08, 1.08], showticklabels=False, row=1, col=2, scaleanchor="x2", scaleratio=1)
+    fig.update_xaxes(range=QUANT_RANGE, showticklabels=False, title="rescaled to fit each frame", row=1, col=2)
+    fig.update_yaxes(range=QUANT_RANGE, showticklabels=False, row=1, col=2, scaleanchor="x2", scaleratio=1)
     fig.update_layout(height=520, legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "itemsizing": "constant"},
                       margin={"t": 80, "l": 10, "r": 10}, meta=LINKED)
     # WebGL traces are not animatable in Plotly: their frames only paint with a redraw (without it the slider moved
