@@ -9,6 +9,7 @@ Streamlit is imported for its cache decorators only: nothing here draws.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 
 import numpy as np
@@ -31,11 +32,28 @@ UPLOAD = "upload"
 DATA = {**{k: d.label for k, d in EMBEDDING_DATASETS.items()}, UPLOAD: "Your own CSV…"}
 LEARNING_RATES = {"auto": claim(checked.auto_lr, "auto (n / early exaggeration / 4, at least 50)"), "10": "10", "50": "50", "200": "200", "1000": "1000"}
 PERPLEXITIES = (2, 5, 30, 50, 100)
-#: The most points the page embeds (built-in synthetic sets are made this size, larger tables subsampled to it):
-#: t-SNE switches to the FFT-interpolated repulsion from 8,000 points (core.tsne, ``method="auto"``). The n
-#: slider stops here; a smaller server may lower it (the page then says what it computed). The tests lower it
-#: to 2,000 (tests/conftest.py), so that no fuzzed link runs a 20,000-point t-SNE inside a test's process.
-MAX_POINTS = 20_000
+#: The environment variable that lowers :data:`MAX_POINTS` on a server many people share (README: Deploy).
+MAX_POINTS_ENV = "ML_EXPLORER_MAX_POINTS"
+#: The most points the page can embed: t-SNE switches to the FFT-interpolated repulsion from 8,000 points
+#: (core.tsne, ``method="auto"``).
+POINTS_CEILING = 20_000
+
+
+def max_points(text: str | None) -> int:
+    """The n slider's top: ``text`` (the environment's setting), a whole number from 1,000 to
+    :data:`POINTS_CEILING`, else the ceiling. One visitor's 20,000-point t-SNE takes ~100 s of a core and ~550 MB
+    of memory; on a server a class shares, a lower top keeps everyone else's reruns quick (``make load``)."""
+    try:
+        value = int(str(text).strip().replace(",", "").replace("_", ""))
+    except ValueError:
+        return POINTS_CEILING
+    return value if 1_000 <= value <= POINTS_CEILING else POINTS_CEILING
+
+
+#: The most points the page embeds (built-in synthetic sets are made this size, larger tables subsampled to it).
+#: The n slider stops here (the page says what it computed when a link asks for more). The tests lower it to
+#: 2,000 (tests/conftest.py), so that no fuzzed link runs a 20,000-point t-SNE inside a test's process.
+MAX_POINTS = max_points(os.environ.get(MAX_POINTS_ENV))
 MULTIPLE_ROWS = 400  # small multiples run on at most this many points, for 500 iterations each
 SEEDS = (0, 1, 2)
 

@@ -157,7 +157,6 @@ class _Worker:
     outer_since: float = 0.0  # when that job started (time.monotonic)
     outer_expected: float = 0.0  # how long it was expected to take (s)
     outer_done: float = 0.0  # the share of it done, as last reported
-    outer_hosted_long: bool = False  # a job longer than NEST_MAX_S has run inside it (one at most)
     nested_since: float = 0.0  # when the job now inside it started
     nested_total: float = 0.0  # seconds jobs inside it have run so far
     nested: bool = False  # a short job runs inside it
@@ -172,7 +171,7 @@ class _Worker:
         """(Under the pool's lock.) It is now running a job of its own (not one inside another)."""
         self.busy, self.outer_reports = True, reports
         self.outer_since, self.outer_expected, self.outer_done = time.monotonic(), expected, 0.0
-        self.outer_hosted_long, self.nested_total = False, 0.0
+        self.nested_total = 0.0
 
     def own_time(self, now: float) -> float:
         """How long its own job has run, not counting the jobs that ran inside it."""
@@ -312,8 +311,9 @@ class WorkerPool:
             turn = _Turn(expected, reports)
             self._waiting.append(turn)
         try:
-            while not turn.ready.wait(POLL_S if still_wanted is not None else None):
-                still_wanted()
+            while not turn.ready.wait(POLL_S):
+                if still_wanted is not None:
+                    still_wanted()
                 with self._lock:  # a long job that had its fair share of jobs inside it may take one again
                     for worker in self._all:
                         self._nest_waiting(worker)
@@ -344,19 +344,20 @@ class WorkerPool:
         """A job expected to take ``expected`` s may run inside ``worker``'s job: that one reports, has no job
         inside it yet, and the newcomer is short (``NEST_MAX_S``) or would end before it (shortest remaining
         time first: a training sent during a t-SNE's first second ends ~1 s sooner, the t-SNE that much later).
-        Only one such longer job per job, and jobs inside it may take at most as long as it has run itself: else
-        a stream of new views' drawings, or of trainings, could hold a t-SNE back for ever."""
+        Jobs inside it may take at most as long as it has run itself: else a stream of new views' drawings, or of
+        trainings, could hold a t-SNE back for ever. (It once took at most one longer job in all: then a class's
+        trainings queued behind one visitor's 20,000-point t-SNE for its whole ~100 s, 60-80 s each under
+        ``make load``.)"""
         if not (worker.busy and worker.outer_reports and not worker.nested and not worker.gone):
             return False
         if worker.nested_total > worker.own_time(now):  # it has had less than half the worker: its turn
             return False
-        return expected <= NEST_MAX_S or (not worker.outer_hosted_long and expected < worker.remaining(now))
+        return expected <= NEST_MAX_S or expected < worker.remaining(now)
 
     @staticmethod
     def _nest(worker: _Worker, expected: float) -> None:
         """(Under the lock.) A job expected to take ``expected`` s is to run inside ``worker``'s job."""
         worker.nested, worker.nested_since = True, time.monotonic()
-        worker.outer_hosted_long |= expected > NEST_MAX_S
 
     def _finished(self, worker: _Worker, nested: bool) -> None:
         """A job on ``worker`` ended: its place (the worker, or the slot inside its long job) to the waiting job

@@ -120,3 +120,23 @@ def test_quantised_frames_keep_twice_the_frames_and_the_map_to_a_hundredth_of_a_
             assert np.abs(sent - box[labels == k, axis]).max() <= 1.01 / QUANT  # half a step, + float32
     assert spec["layout"]["xaxis2"]["range"] == QUANT_RANGE
     assert abs((QUANT_RANGE[1] - QUANT_RANGE[0]) / QUANT - 1.08) < 1e-9  # the box's [-1.08, 1.08]
+
+
+@pytest.mark.parametrize("text, top", [(None, 20_000), ("5000", 5_000), (" 5,000 ", 5_000), ("1000", 1_000),
+                                       ("999", 20_000), ("25000", 20_000), ("lots", 20_000), ("", 20_000)])
+def test_a_server_may_lower_the_points_slider_with_an_environment_variable(text, top):
+    assert embeddings.max_points(text) == top
+
+
+def test_the_lowered_top_is_the_sliders_top_in_a_new_server_process():
+    import os
+    import subprocess
+    import sys
+
+    from ui.registry import ROOT
+
+    code = ("from explorers import embeddings; n = next(p for p in embeddings.PARAMS if p.name == 'n'); "
+            "print(embeddings.MAX_POINTS, n.high)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                         env={**os.environ, embeddings.MAX_POINTS_ENV: "5000"}).stdout.split()
+    assert out[-2:] == ["5000", "5000"]

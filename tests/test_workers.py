@@ -410,7 +410,7 @@ def test_a_short_job_runs_inside_a_long_one_that_reports_and_both_get_their_answ
         assert long_one["answer"] == 30 and progress == [(i, 30) for i in range(1, 31)]
 
 
-def test_a_longer_job_runs_inside_a_long_one_only_if_it_should_end_first():
+def test_longer_jobs_run_inside_a_long_one_only_if_they_should_end_first_and_it_keeps_half_the_worker():
     with own_pool() as pool:
         pool.run(pause, 0.8)  # learnt: 0.8 s, longer than NEST_MAX_S
         # into a 2-s job (40 reports 0.05 s apart): at its 6th report ~1.7 s to go, at its 34th ~0.3 s. Counted in
@@ -428,9 +428,9 @@ def test_a_longer_job_runs_inside_a_long_one_only_if_it_should_end_first():
                 assert len(progress) < 40 and busy.is_alive()
             else:  # it waited for the long one to end
                 assert len(progress) == 40
-            if inside:  # one such job per long job: a second one waits for the long one to end
-                pool.run(pause, 0.8)
-                assert len(progress) == 40
+            if inside:  # a second one runs inside too, but only once the long one has run as long as the first
+                pool.run(pause, 0.8)  # (0.8 s of its own: 16 reports) — it keeps at least half the worker
+                assert 16 <= len(progress) < 40 and busy.is_alive()
             busy.join(10)
             assert progress == [(i, 40) for i in range(1, 41)]
 
