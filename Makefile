@@ -45,9 +45,9 @@ bench: $(VENV)/.dev browser
 
 # A simulated classroom: 30 sessions on Streamlit's websocket against its own server for ~2 minutes; reports rerun
 # latency, errors and server memory against the goals (exit 1 if missed). E.g. make load LOAD_ARGS="--sessions 10"
-# The server runs as the README's Deploy section advises for a class: PCA vs t-SNE up to 2,500 points
+# The server runs as the README's Deploy section advises for a class: PCA vs t-SNE up to 2,000 points
 # (LOAD_MAX_POINTS=20000 measures the default, where one visitor's 20,000-point t-SNE holds ~100 s of a core).
-LOAD_MAX_POINTS ?= 2500
+LOAD_MAX_POINTS ?= 2000
 load: $(VENV)/.runtime
 	ML_EXPLORER_MAX_POINTS=$(LOAD_MAX_POINTS) $(BIN)/python -m bench.load $(LOAD_ARGS)
 
