@@ -107,7 +107,6 @@ PRESETS = {
                                 "and generalisation are linked less simply than once thought.")),
 }
 
-
 #: The Math & code panel's equations (the notebook export shows the same).
 EQUATIONS = [
     r"g_B(\theta) = \frac1B \sum_{i \in \mathcal B} \nabla \ell_i(\theta)",

@@ -94,8 +94,6 @@ PRESETS = {
                                      "the calibration split and watch isotonic recover.")),
 }
 
-#: The stage: beside the threshold figure, what changes it most — the data's prevalence and overlap, the model,
-#: the scores it decides on, and where the page's threshold sits. The data source and sizes are one click away.
 #: The Math & code panel's equations (the notebook export shows the same). One formula a line: the math
 #: column is ~330 px wide on a 1280 px screen, and a wider line is cut off.
 EQUATIONS = [
@@ -112,6 +110,8 @@ EQUATIONS = [
     r"p' = \frac{p\,\pi'/\pi}{p\,\pi'/\pi + (1 - p)\,\frac{1 - \pi'}{1 - \pi}}",
 ]
 
+#: The stage: beside the threshold figure, what changes it most — the data's prevalence and overlap, the model,
+#: the scores it decides on, and where the page's threshold sits. The data source and sizes are one click away.
 KEY = ("prevalence", "separation", "model", "use", "t")
 MORE = ("source", "copies", "n", "seed", "cal_share")
 

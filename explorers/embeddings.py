@@ -101,7 +101,7 @@ PRESETS = {
                                  "bends, tears and rearranges the sheet: compare the trustworthiness and kNN numbers "
                                  "of the two.")),
 }
-#: The stage: beside the figure, what changes it most; the rest one click away.
+
 #: The Math & code panel's equations (the notebook export shows the same).
 EQUATIONS = [
     r"C = \tfrac{1}{n-1} (X - \bar x)^\top (X - \bar x) = V \Lambda V^\top",
@@ -116,6 +116,7 @@ EQUATIONS = [
     r"\rVert^2)^{-1}",
 ]
 
+#: The stage: beside the figure, what changes it most; the rest one click away.
 KEY = ("data", "n", "perplexity", "iterations")
 MORE = ("noise", "standardize", "seed", "lr", "exaggeration", "pc_x", "pc_y")
 

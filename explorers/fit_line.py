@@ -60,6 +60,7 @@ PRESETS = {
               "Each step overshoots the valley by more than it corrects: the path bounces outward and the loss "
               "explodes. Read the message below for the largest stable learning rate.")),
 }
+
 #: The Math & code panel's equations (the notebook export shows the same): the loss, its gradient and the
 #: update; the page adds the update with this view's numbers in, then the Hessian and the stable rates.
 EQUATIONS = [

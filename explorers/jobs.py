@@ -115,8 +115,7 @@ def train_and_draw(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epo
     from viz.theme import use_template
 
     use_template(*template)
-    run = record_training(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epochs=epochs,
-                                        callback=report)
+    run = record_training(model, F_train, y_train, F_test, y_test, F_grid, F_tiles, epochs=epochs, callback=report)
     return run.last(), prepare(boundary_animation(run, data))
 
 
