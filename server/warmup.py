@@ -23,7 +23,7 @@ import threading
 import time
 from urllib.parse import urlencode
 
-from server.streamlit_internals import in_server
+from private_apis import in_server
 from server.workers import server_pool
 from ui.lessons import LESSONS, step_link
 from ui.params import parse_url

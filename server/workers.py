@@ -53,7 +53,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from server.housekeeping import one_heavy_at_a_time
-from server.streamlit_internals import script_yield
+from private_apis import script_yield
 
 #: Environment variable: how many worker processes a server starts (0 runs every computation in the server).
 WORKERS_ENV = "ML_EXPLORER_WORKERS"
@@ -498,7 +498,7 @@ def server_pool(preload: tuple[str, ...] = ()) -> WorkerPool | None:
     import ahead of their first job); None outside a server or with 0 workers."""
     if _pool:  # decided already (every run of app.py asks)
         return _pool[0]
-    from server.streamlit_internals import in_server  # here, so a worker process never loads Streamlit
+    from private_apis import in_server  # here, so a worker process never loads Streamlit
 
     with _pool_lock:
         if not _pool:

@@ -415,10 +415,12 @@ def test_every_notebook_imports_nothing_from_the_app_and_defines_every_name_it_u
 
 def test_the_definitions_a_notebook_carries_in_its_own_version_give_the_apps_results():
     """Pillow-free ``png_data_uri``: the same pixels as the app's; scikit-learn's tables: the app's shipped arrays,
-    dtype and all, for every real data set (the notebooks run only some of them)."""
+    dtype and all, for every real data set (the notebooks run only some of them); a validated figure: the same
+    figure."""
     from PIL import Image
 
     from core.embedding_data import load_table
+    from private_apis import unchecked_figure
     from viz.raster import png_data_uri
 
     namespace = {"np": np, "base64": base64, "lru_cache": functools.lru_cache}
@@ -433,6 +435,8 @@ def test_the_definitions_a_notebook_carries_in_its_own_version_give_the_apps_res
         assert ours.keys() == apps.keys()
         for key in apps:
             assert ours[key].dtype == apps[key].dtype and np.array_equal(ours[key], apps[key]), (table, key)
+    spec = {"data": [{"type": "scatter", "x": [1, 2], "y": [3, 4]}], "layout": {"title": {"text": "t"}}}
+    assert namespace["unchecked_figure"](spec).to_dict() == unchecked_figure(spec).to_dict()
 
 
 def test_renaming_a_carried_name_touches_only_that_global():

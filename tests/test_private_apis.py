@@ -13,16 +13,16 @@ def test_the_component_manifest_scan_the_tests_cache_is_still_there():
         "tests/conftest.py or point it at its new name")
 
 
-# ---------------------------------------------------------------- the app's own code: one isolated shim only
+# ------------------------------------------------------- the app's own code: one isolated shim, private_apis.py
 
 import ast  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-APP_CODE = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))] + [
+SHIM = ROOT / "private_apis.py"
+APP_CODE = [ROOT / "app.py", SHIM, *sorted((ROOT / "pages").glob("*.py"))] + [
     path for package in ("core", "viz", "ui", "server", "explorers", "claims", "baselines")
     for path in sorted((ROOT / package).rglob("*.py"))]
-SHIMS = {ROOT / "server" / "streamlit_internals.py", ROOT / "viz" / "plotly_internals.py"}
 #: Streamlit's documented modules; anything else under ``streamlit.`` is its internals.
 PUBLIC_STREAMLIT = ("streamlit", "streamlit.components.v1", "streamlit.testing.v1")
 #: Uses not yet removed (issue 24), each checked to still be there so this list only shrinks. (The load test's
@@ -66,13 +66,13 @@ def private_uses(path: Path) -> set[str]:
 def test_no_module_but_the_shim_uses_a_private_streamlit_or_plotly_api():
     offenders = {}
     for path in APP_CODE:
-        if path in SHIMS:
+        if path == SHIM:
             continue
         rel = str(path.relative_to(ROOT))
         left = private_uses(path) - NOT_YET.get(rel, set())
         if left:
             offenders[rel] = sorted(left)
-    assert not offenders, f"private Streamlit/Plotly APIs outside the shims (server/streamlit_internals.py, viz/plotly_internals.py): {offenders}"
+    assert not offenders, f"private Streamlit/Plotly APIs outside the shim (private_apis.py): {offenders}"
 
 
 def test_the_list_of_uses_not_yet_removed_only_names_uses_that_are_still_there():
@@ -82,22 +82,21 @@ def test_the_list_of_uses_not_yet_removed_only_names_uses_that_are_still_there()
 
 
 def test_the_scan_sees_a_private_import():
-    assert private_uses(ROOT / "server" / "streamlit_internals.py") >= {
-        "streamlit.runtime.Runtime", "streamlit.runtime.scriptrunner.get_script_run_ctx"}
-    assert private_uses(ROOT / "viz" / "plotly_internals.py") == {"_validate="}
+    assert private_uses(SHIM) >= {
+        "streamlit.runtime.Runtime", "streamlit.runtime.scriptrunner.get_script_run_ctx", "_validate="}
 
 
 def test_the_shims_private_names_are_still_where_it_looks():
-    from server import streamlit_internals
+    import private_apis
 
-    assert streamlit_internals.in_server() is False  # no runtime in a plain test process
-    streamlit_internals.script_yield()  # outside a script run: get_script_run_ctx(suppress_warning=True) is None
+    assert private_apis.in_server() is False  # no runtime in a plain test process
+    private_apis.script_yield()  # outside a script run: get_script_run_ctx(suppress_warning=True) is None
 
 
 def test_plotlys_private_switch_still_skips_validation():
     import plotly.graph_objects as go
 
-    from viz.plotly_internals import unchecked_figure
+    from private_apis import unchecked_figure
 
     bad = {"data": [{"type": "scatter", "marker": {"color": "not-a-colour"}}]}
     try:
@@ -105,6 +104,17 @@ def test_plotlys_private_switch_still_skips_validation():
     except ValueError:
         pass
     else:
-        raise AssertionError("Plotly no longer validates: viz/plotly_internals.py can go")
+        raise AssertionError("Plotly no longer validates: private_apis.unchecked_figure can go")
     assert unchecked_figure(bad).data[0].marker.color == "not-a-colour", \
         "Plotly's _validate=False no longer skips validation"
+
+
+def test_importing_the_shim_loads_neither_streamlit_nor_plotly():
+    """``viz`` imports the shim and must not load Streamlit; the worker process imports ``server`` without either."""
+    import subprocess
+    import sys
+
+    code = ("import sys, private_apis; "
+            "print(sorted(m for m in ('streamlit', 'plotly') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

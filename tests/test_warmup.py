@@ -11,7 +11,7 @@ import pytest
 from bench import load
 from tests.test_app_pages import open_page
 from server import warmup
-from server.streamlit_internals import in_server
+from private_apis import in_server
 from ui.lessons import LESSONS
 from ui.registry import EXPLORERS
 

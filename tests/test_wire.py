@@ -1,5 +1,5 @@
 """What ``st.plotly_chart`` sends for a prepared figure (``viz/wire.py``, sent as it is by
-``server.streamlit_internals``): Plotly's own JSON, made once."""
+``private_apis``): Plotly's own JSON, made once."""
 
 import json
 
@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 import plotly.tools
 from viz import wire
 
-from server.streamlit_internals import send_prepared_figures_as_they_are
+from private_apis import send_prepared_figures_as_they_are
 from viz.prepared import PreparedFigure, prepare
 from viz.wire import WireSpec, ascii_json, plotly_to_json
 
@@ -21,7 +21,7 @@ def page_with_a_cached_animation():
     import streamlit as st
 
     from core import LinearRegressionGD, make_line
-    from server.streamlit_internals import send_prepared_figures_as_they_are
+    from private_apis import send_prepared_figures_as_they_are
     from viz.line_fit import fit_animation
     from viz.prepared import prepare
 

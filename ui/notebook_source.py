@@ -26,12 +26,22 @@ from ui.registry import ROOT
 
 #: The app's packages whose code a notebook may need; anything else it imports stays an import. (From
 #: ``explorers`` a notebook calls the computations the page calls: what it carries from there must not need
-#: Streamlit, which a notebook does not have.)
-PACKAGES = ("core", "viz", "baselines", "explorers")
+#: Streamlit, which a notebook does not have. ``private_apis`` is the app's one module of private Streamlit and
+#: Plotly uses: a notebook carries its public versions below.)
+PACKAGES = ("private_apis", "core", "viz", "baselines", "explorers")
 
 #: Definitions a notebook carries in another version, each with why: the app's own needs something outside
 #: numpy, scipy, scikit-learn, pandas and plotly. (module, name) → (why, source).
 NOTEBOOK_VERSIONS: dict[tuple[str, str], tuple[str, str]] = {
+    ("private_apis", "unchecked_figure"): (
+        "`unchecked_figure` builds its figure with Plotly's public constructor, which validates it: the same "
+        "figure, built more slowly (the app skips the check with a private switch, for figures already checked).",
+        '''\
+def unchecked_figure(spec=None, **parts):
+    """``go.Figure(spec)``: the app builds it without Plotly's validation; a notebook validates it."""
+    import plotly.graph_objects as go
+
+    return go.Figure(spec, **parts)'''),
     ("viz.raster", "png_data_uri"): (
         "`png_data_uri` writes its PNG with the standard library's `zlib` instead of Pillow (which comes with the "
         "app's Streamlit): the same pixels in slightly different bytes.",

@@ -14,7 +14,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
-from server.streamlit_internals import send_prepared_figures_as_they_are
+from private_apis import send_prepared_figures_as_they_are
 from ui.params import APP_KEYS, PRESET_KEY, Param, Preset, defaults, parse_url, to_url
 from viz.animation import final_frame
 from viz.describe import describe_figure

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import plotly.graph_objects as go
 
-from viz.plotly_internals import unchecked_figure
+from private_apis import unchecked_figure
 from viz.prepared import AnimatedFigure, spec_of
 from viz.raster import surface_data_uri
 from viz.theme import template_spec

@@ -12,7 +12,7 @@ from viz.subplots import subplots
 from core.thresholds import at_threshold, metrics_at_prevalence, per_10k
 from viz.animation import Frame, animate, typed_array
 from viz.palette import CLASS_COLORS, OKABE_ITO
-from viz.plotly_internals import unchecked_figure
+from private_apis import unchecked_figure
 
 NEG, POS = CLASS_COLORS[0], CLASS_COLORS[1]
 METRICS = [("accuracy", "accuracy"), ("balanced accuracy", "balanced_accuracy"), ("precision", "precision"),

@@ -22,7 +22,7 @@ import orjson
 import plotly.graph_objects as go
 
 from viz.describe import describe_figure
-from viz.plotly_internals import UNCHECKED
+from private_apis import UNCHECKED
 from viz.wire import WireSpec, encode
 
 #: Texts from this many bytes are compressed if that pays (below it the saving is too small to matter).

@@ -18,7 +18,7 @@ import re
 import plotly.graph_objects as go
 
 from viz.palette import OKABE_ITO
-from viz.plotly_internals import unchecked_figure
+from private_apis import unchecked_figure
 
 #: Other palettes, each mapping the app's Okabe–Ito colours (by name) to its own. All keep the roles apart
 #: for the common colour-vision deficiencies (Paul Tol's schemes are designed for that).

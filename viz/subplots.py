@@ -16,7 +16,7 @@ import functools
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from viz.plotly_internals import unchecked_figure
+from private_apis import unchecked_figure
 
 #: Arrangements kept (titles are not part of one: they are put in each copy).
 CACHED_LAYOUTS = 64

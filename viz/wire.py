@@ -5,7 +5,7 @@ encodes that with ``plotly.io.to_json`` on every run of a page, for a figure tha
 cached: 3–25 ms of the server's one interpreter per chart (orjson, then five scans of the text for characters
 to escape), a fifth of a cached rerun of the PCA vs t-SNE page. A prepared figure (``viz.prepared``) keeps that
 text instead of its dict (this module makes it; no Streamlit here), and
-``server.streamlit_internals.send_prepared_figures_as_they_are`` makes both of Streamlit's calls answer from it:
+``private_apis.send_prepared_figures_as_they_are`` makes both of Streamlit's calls answer from it:
 the dict step gets a ``WireSpec`` (the layout's width and height, all Streamlit reads of the dict, and the
 text), the encoding step its text.
 
@@ -20,7 +20,7 @@ import codecs
 
 import plotly.io
 
-#: Plotly's encoder (taken at import, before ``server.streamlit_internals`` wraps it for ``st.plotly_chart``).
+#: Plotly's encoder (taken at import, before ``private_apis`` wraps it for ``st.plotly_chart``).
 plotly_to_json = plotly.io.to_json
 
 

@@ -1,6 +1,16 @@
-"""Every use of Streamlit's private internals, in one module (issue 24). Each is here because no public API does
-the job; ``tests/test_private_apis.py`` fails loudly, naming what moved, when an upgrade changes one. Streamlit is
-imported inside the functions: the worker process imports ``server`` without ever loading Streamlit.
+"""Every private Streamlit and Plotly API the app uses, in this one module (issue 24). Each is here because no
+public API does the job; ``tests/test_private_apis.py`` fails on a private use anywhere else, and loudly, naming
+what moved, when an upgrade changes one of these. Streamlit and Plotly are imported inside the functions: ``viz``
+imports this module without loading Streamlit, and the worker process imports ``server`` without either.
+
+Plotly:
+
+- :func:`unchecked_figure` / :data:`UNCHECKED`: ``go.Figure(spec)`` checks every property of every trace against
+  Plotly's schema. For a figure rebuilt from the dict of a figure Plotly already validated (a restyle, the figure
+  opened on its last frame, a grid's layout) that costs about ten times the building, on every page run. Plotly
+  has no public way to skip it; its constructor's private ``_validate`` keyword does.
+
+Streamlit:
 
 - :func:`in_server`: ``Runtime.instance()`` tells a real ``streamlit run`` from AppTest's stand-in runtime (the
   worker pool and the warm-up start only in a real server). No public "am I served" exists.
@@ -16,6 +26,22 @@ imported inside the functions: the worker process imports ``server`` without eve
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
+
+#: The constructor keyword that skips validation, for ``go.Figure`` subclasses (``super().__init__(..., **UNCHECKED)``).
+UNCHECKED = {"_validate": False}
+
+
+def unchecked_figure(spec: dict | None = None, **parts) -> go.Figure:
+    """``go.Figure(spec)`` (or ``go.Figure(layout=...)`` …) without validation: for specs made from valid figures."""
+    import plotly.graph_objects as go
+
+    return go.Figure(spec, **parts, **UNCHECKED)
+
 
 
 def in_server() -> bool:
