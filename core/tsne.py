@@ -822,8 +822,11 @@ class TSNE:
         return 1e-4 * rng.standard_normal(size=(X.shape[0], c)).astype(np.float32)  # as scikit-learn
 
     # ------------------------------------------------------------------------------------- fitting
-    def fit(self, X, y=None, callback: Callable[[int, int], object] | None = None):
-        """Fit X (rows = points). ``callback(iteration, max_iter)`` is called every 10 iterations and at the end."""
+    def fit(self, X, y=None, callback: Callable[[int, int], object] | None = None,
+            map_callback: Callable[[int, int, np.ndarray], object] | None = None):
+        """Fit X (rows = points). ``callback(iteration, max_iter)`` is called every 10 iterations and at the end;
+        ``map_callback(iteration, max_iter, embedding)`` at the same moments, with a copy of the map so far (for
+        drawing the run while it goes)."""
         X, o = self._validate(X)
         n, c = X.shape[0], o["c"]
         clock = time.perf_counter()
@@ -843,7 +846,7 @@ class TSNE:
         try:
             clock = time.perf_counter()
             with np.errstate(over="ignore", invalid="ignore"):  # a run that blows up is refused just below
-                Y, n_iter, frames, frame_iters, history = _optimize(gradient, Y, o, callback)
+                Y, n_iter, frames, frame_iters, history = _optimize(gradient, Y, o, _both(callback, map_callback))
             if not np.all(np.isfinite(Y)):
                 raise ValueError("t-SNE diverged: the embedding overflowed to infinity or NaN. Lower the "
                                  "learning_rate or the early_exaggeration.")
@@ -874,6 +877,20 @@ def _auto_method(n_samples, n_components):
     if n_samples >= AUTO_FFT_MIN_SAMPLES and n_components <= 2:
         return "fft"
     return "neighbors"
+
+
+def _both(callback, map_callback):
+    """One ``callback(iteration, max_iter, Y)`` for :func:`_optimize` that calls whichever of the two was given
+    (None for neither: the loop then makes no calls at all)."""
+    if callback is None and map_callback is None:
+        return None
+
+    def both(it, max_iter, Y):
+        if callback is not None:
+            callback(it, max_iter)
+        if map_callback is not None:
+            map_callback(it, max_iter, Y.copy())
+    return both
 
 
 def _optimize(gradient, Y, o, callback):
@@ -922,7 +939,7 @@ def _optimize(gradient, Y, o, callback):
                 frame_iters[n_frames] = it
                 n_frames += 1
             if callback is not None and (it % CALLBACK_EVERY == 0 or it == max_iter):
-                callback(it, max_iter)
+                callback(it, max_iter, Y)
             if check:
                 history.append((i, error))  # the error of the embedding before this step: frame i
                 grad_norm = float(np.linalg.norm(grad))
@@ -939,5 +956,5 @@ def _optimize(gradient, Y, o, callback):
             n_frames += 1
         frames, frame_iters = frames[:n_frames].copy() if n_frames < len(frames) else frames, frame_iters[:n_frames]
     if callback is not None and it % CALLBACK_EVERY != 0 and it != max_iter:
-        callback(it, max_iter)
+        callback(it, max_iter, Y)
     return Y, it, frames, frame_iters, np.array(history, dtype=np.float64).reshape(-1, 2)

@@ -169,13 +169,14 @@ def runs() -> ProgressCache:
 
 
 def embed(key: str, data: Embeddable, standardize: bool, perplexity: float, lr: str, exaggeration: float,
-          iterations: int, seed: int, show_progress: bool = True) -> dict:
+          iterations: int, seed: int, show_progress: bool = True, preview=None) -> dict:
     """PCA and t-SNE of the same table, with the quality of each (cached on ``key``, which names the data).
-    ``show_progress=False`` (a warm-up, outside any script run): the run's iterations move no progress bar."""
+    ``show_progress=False`` (a warm-up, outside any script run): the run's iterations move no progress bar.
+    ``preview(done, total, map_so_far)`` (a ``jobs.MapSoFar``) draws the run while it computes."""
     return runs().get_or_run((key, standardize, perplexity, lr, exaggeration, iterations, seed),
                            lambda bar: run_heavy(embed_table, data.X, standardize, perplexity, lr, exaggeration,
                                                  iterations, seed, report=bar if show_progress else None),
-                           "t-SNE iteration")
+                           "t-SNE iteration", preview)
 
 
 @st.cache_resource(max_entries=12, show_spinner=False)

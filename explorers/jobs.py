@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -51,11 +52,48 @@ def embedding_quality(X, maps: dict, seed: int) -> tuple[dict, int]:
              for name, Y in maps.items()}, len(Xs))
 
 
+#: While t-SNE runs, its map so far goes with a progress report about this often (seconds) at up to
+#: :data:`PREVIEW_POINTS` points, and proportionally less often above (a larger map takes longer to send and draw).
+PREVIEW_EVERY_S = 0.4
+PREVIEW_POINTS = 2000
+
+
+@dataclass(frozen=True)
+class MapSoFar:
+    """A running t-SNE's map (``embedding``, float32), carried by a progress report so the page can draw the run
+    as it goes; the first one also carries PCA's ``scores`` and ``explained_variance_ratio`` (the left panel),
+    later ones None."""
+
+    embedding: np.ndarray
+    scores: np.ndarray | None = None
+    explained_variance_ratio: np.ndarray | None = None
+
+
+class _MapReports:
+    """t-SNE's ``map_callback`` for :func:`embed_table`: each call is a ``report(done, total)``; the first, and then
+    one about every ``every`` seconds, also carries a :class:`MapSoFar`."""
+
+    def __init__(self, report, pca: PCA, scores: np.ndarray, every: float):
+        self.report, self.every = report, every
+        self.pca = (scores.astype(np.float32), pca.explained_variance_ratio_)
+        self.sent = -np.inf
+
+    def __call__(self, done: int, total: int, embedding: np.ndarray) -> None:
+        now = time.perf_counter()
+        if now - self.sent < self.every:
+            self.report(done, total)
+            return
+        self.sent = now
+        self.report(done, total, MapSoFar(embedding, *(self.pca or ())))
+        self.pca = None
+
+
 def embed_table(X, standardize: bool, perplexity: float, lr: str, exaggeration: float, iterations: int, seed: int,
                 report=None) -> dict:
     """PCA and t-SNE of the same table, each timed, with the quality of each (trustworthiness, kNN kept; on a
     sample of :data:`QUALITY_ROWS` points for larger tables, ``quality_rows`` says how many). t-SNE chooses its
-    method by size (``method="auto"``: the FFT-interpolated repulsion from 8,000 points)."""
+    method by size (``method="auto"``: the FFT-interpolated repulsion from 8,000 points). ``report(done, total)``
+    follows its iterations; some reports add a third argument, the map so far (:class:`MapSoFar`)."""
     X = scaled(X, standardize)
     t = time.perf_counter()
     pca = PCA(min(10, *X.shape)).fit(X)
@@ -64,8 +102,9 @@ def embed_table(X, standardize: bool, perplexity: float, lr: str, exaggeration: 
     tsne = TSNE(perplexity=perplexity, learning_rate=lr if lr == "auto" else float(lr),
                 early_exaggeration=exaggeration, max_iter=iterations, random_state=seed, method="auto",
                 snapshot_every=max(1, iterations // 100))
+    every = PREVIEW_EVERY_S * max(1.0, len(X) / PREVIEW_POINTS)
     t = time.perf_counter()
-    tsne.fit(X, callback=report)
+    tsne.fit(X, map_callback=None if report is None else _MapReports(report, pca, scores, every))
     tsne_seconds = time.perf_counter() - t
     quality, rows = embedding_quality(X, {"pca": scores[:, :2], "tsne": tsne.embedding_}, seed)
     return {"pca": pca, "scores": scores, "tsne": tsne, "pca_seconds": pca_seconds, "tsne_seconds": tsne_seconds,

@@ -13,14 +13,14 @@ from core.tsne import trustworthiness
 from explorers import embeddings as explorer
 from explorers.embeddings import (DATA, SEEDS, UPLOAD, dataset, digest, embed, embedding_figure,
                                   multiples, neighbours, pca_figures, plain, points_limit, points_note)
-from explorers.jobs import scaled
+from explorers.jobs import MapSoFar, scaled
 from ui.linked_selection import highlight, linked_selection_support
 from ui.errors import attempt
 from ui.export import export_buttons
 from ui.math_panel import math_and_code
 from ui.uploads import guess_label_column, numeric_table, upload_widget
 from ui.view import View
-from viz.embedding import IMAGE_SCALE, clicked_row, row_ids, upscaled
+from viz.embedding import IMAGE_SCALE, clicked_row, row_ids, running_map, upscaled
 from ui.routing import enter_through_router
 
 enter_through_router()  # on a fresh server a direct link runs this file without app.py: go through it
@@ -145,6 +145,29 @@ def show_clicked(data: Embeddable, row: int | None, name: str, table: pd.DataFra
         st.dataframe(shown, hide_index=True, height=min(36 + 35 * len(shown), 320))
 
 
+# ------------------------------------------------------------------------------------------- while t-SNE runs
+
+
+def live_map(place, data: Embeddable, view: View):
+    """``embed``'s ``preview``: PCA beside the t-SNE map so far, drawn in ``place`` (where the chart goes) each
+    time the run sends its map (a few times a second), so a change shows its new picture moving at once
+    instead of the old one greyed out until the run ends. The left panel comes with the first map."""
+    pca = {}
+    values = view.values()
+
+    def show(done: int, total: int, so_far: MapSoFar) -> None:
+        if so_far.scores is not None:
+            pca.update(scores=so_far.scores, ratio=so_far.explained_variance_ratio)
+        k = pca["scores"].shape[1]
+        pc_x, pc_y = min(values["pc_x"], k), min(values["pc_y"], k)
+        axes = tuple(f"PC {c} ({pca['ratio'][c - 1]:.0%} of variance)" for c in (pc_x, pc_y))
+        fig = running_map(pca["scores"][:, [pc_x - 1, pc_y - 1]], so_far.embedding, done, total, data.labels,
+                          data.label_names, pca_axes=axes, exaggeration_until=min(250, total))
+        place.plotly_chart(view.styled(fig), config={"displayModeBar": False},
+                           alt=said(f"t-SNE running: iteration {done} of {total}"))
+    return show
+
+
 # ------------------------------------------------------------------------------------------- the page
 
 view = View.of(explorer)
@@ -174,11 +197,14 @@ for line in (points_note(name, n, data, limit) if data is not None else None, no
         st.info(line, icon="✂️")
 
 perplexity, lr, exaggeration, iterations = view.row(["perplexity", "lr", "exaggeration", "iterations"])
+with view.on_stage():
+    picture = st.empty()  # the map so far while t-SNE runs, then the chart in the same place
 result = None
 if data is not None:
     data_digest = digest(data)
     run_key = (data_digest, standardize, perplexity, lr, exaggeration, iterations, seed)
     result = attempt(embed, data_digest, data, standardize, perplexity, lr, exaggeration, iterations, seed,
+                     preview=None if view.reduced_motion else live_map(picture, data, view),
                      fix=said("Lower the perplexity (it must be well below the number of points)."))
 
 if result is not None:
@@ -190,7 +216,7 @@ if result is not None:
     fig = embedding_figure(run_key, pc_x, pc_y, data, result)
     (pca_trust, pca_knn), (tsne_trust, tsne_knn) = result["quality"]["pca"], result["quality"]["tsne"]
     shown = ratio[pc_x - 1] + (ratio[pc_y - 1] if pc_y != pc_x else 0)
-    with view.on_stage():
+    with picture.container():
         event = view.chart(fig, key=CHART_KEY, on_select="rerun", selection_mode=("points", "box", "lasso"),
                            summary=said(
             f"{data.n_samples:,} points with {len(data.feature_names)} features, drawn twice: on the left by PCA "

@@ -12,8 +12,8 @@ Python process instead (``python -m server.workers``), which computes while the 
   ``explorers/jobs.py``) and its result must pickle. The worker imports only what ``fn`` needs (``core``, NumPy,
   scikit-learn for the calibration models and the decision-boundary comparison, Plotly for a job that draws):
   no Streamlit, and no pandas (:func:`keep_out_dataframes`).
-- Progress: a job that takes ``report`` gets a ``report(done, total)`` that sends a message back; the waiting
-  script thread passes it on to its progress bar.
+- Progress: a job that takes ``report`` gets a ``report(done, total, *extra)`` that sends a message back; the
+  waiting script thread passes it on to its progress bar (``extra``: a t-SNE's map so far, drawn as it runs).
 - Short jobs first: a free worker goes to the waiting job expected to finish soonest (each kind of job's
   recent run time, :attr:`WorkerPool.expected`), less one second for every second it has waited, so a
   calibration fit (~0.2 s) does not queue behind a t-SNE (~1.5 s) and no job waits for ever. And a job need
@@ -397,7 +397,7 @@ class WorkerPool:
         while True:
             kind, _, *payload = replies.get()
             if kind == "progress":
-                done, total = payload
+                done, total = payload[:2]  # and whatever else the job reported (a t-SNE's map so far)
                 if outer is not None and total:
                     outer.outer_done = min(max(done / total, 0.0), 1.0)
                 try:
@@ -604,11 +604,12 @@ class _Jobs:
                               traceback.format_exc()))
         return True
 
-    def report(self, job: int, depth: int, done, total) -> None:
-        """A job's ``report``: the progress to the server; then whatever the server sent meanwhile: a cancel
-        (raises JobCancelled here if it is this job's), or a short job to run now, inside this one."""
+    def report(self, job: int, depth: int, done, total, *extra) -> None:
+        """A job's ``report(done, total, *extra)``: the progress (and ``extra``, for the caller's ``report``) to
+        the server; then whatever the server sent meanwhile: a cancel (raises JobCancelled here if it is this
+        job's), or a short job to run now, inside this one."""
         try:
-            self.outbox.send(("progress", job, done, total))
+            self.outbox.send(("progress", job, done, total, *extra))
             while self.inbox.poll():
                 message = self.inbox.recv()
                 if message[0] == "cancel":

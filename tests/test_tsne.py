@@ -348,6 +348,20 @@ def test_callback_reports_progress():
     assert calls == [(10, 35), (20, 35), (30, 35), (35, 35)]
 
 
+def test_map_callback_sees_the_map_of_each_reported_iteration_as_a_copy():
+    """What the page draws while t-SNE runs: at each report, the map the recorded frame of that iteration holds
+    (a copy the caller may keep: later steps do not move it)."""
+    maps, counts = [], []
+    model = TSNE(perplexity=5.0, max_iter=35, snapshot_every=5, random_state=0).fit(
+        blobs(40), callback=lambda i, total: counts.append(i),
+        map_callback=lambda i, total, Y: maps.append((i, total, Y)))
+    assert [(i, total) for i, total, _ in maps] == [(10, 35), (20, 35), (30, 35), (35, 35)]
+    assert counts == [10, 20, 30, 35]
+    for i, _, Y in maps:
+        np.testing.assert_array_equal(Y, model.frames_[list(model.frame_iters_).index(i)])
+    assert not np.shares_memory(maps[0][2], maps[1][2])
+
+
 @pytest.mark.parametrize("n_components", [1, 3])
 def test_other_dimensions(n_components):
     X = blobs(60)

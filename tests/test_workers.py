@@ -111,7 +111,14 @@ def test_a_t_sne_in_the_worker_is_the_t_sne_computed_here_with_its_progress(pool
     np.testing.assert_array_equal(remote["tsne"].embedding_, local["tsne"].embedding_)
     np.testing.assert_array_equal(remote["scores"], local["scores"])
     assert remote["quality"] == local["quality"]
-    assert there == here and there[-1] == (250, 250) and len(there) > 5  # every progress report, in order
+    steps = [report[:2] for report in there]
+    assert steps == [report[:2] for report in here] and steps[-1] == (250, 250) and len(steps) > 5  # all, in order
+    maps = [(report[0], report[2]) for report in there if len(report) > 2]
+    assert maps and maps[0][1].scores is not None  # the first map so far comes with PCA's panel
+    np.testing.assert_array_equal(maps[0][1].scores, local["scores"].astype(np.float32))
+    tsne = local["tsne"]
+    for done, so_far in maps:  # the map the run had reached at that iteration, carried back from the worker
+        np.testing.assert_array_equal(so_far.embedding, tsne.frames_[list(tsne.frame_iters_).index(done)])
 
 
 def test_a_network_trained_in_the_worker_matches_one_trained_here(pool):

@@ -19,8 +19,10 @@ import streamlit as st
 
 
 class ProgressCache:
-    """``get_or_run(key, compute, label)`` returns the cached result for ``key``, or runs
-    ``compute(report)`` with ``report(done, total)`` driving a progress bar, keeps the result and returns it."""
+    """``get_or_run(key, compute, label, preview)`` returns the cached result for ``key``, or runs
+    ``compute(report)`` with ``report(done, total)`` driving a progress bar, keeps the result and returns it.
+    A report with more arguments (``report(done, total, *extra)``: a t-SNE's map so far) also calls
+    ``preview(done, total, *extra)``, which may draw them."""
 
     def __init__(self, max_entries: int):
         self.max_entries = max_entries
@@ -28,7 +30,7 @@ class ProgressCache:
         self._running: dict = {}  # key -> Event set when the session computing it is done (or failed)
         self._lock = threading.Lock()
 
-    def get_or_run(self, key, compute: Callable, label: str):
+    def get_or_run(self, key, compute: Callable, label: str, preview: Callable | None = None):
         with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)
@@ -42,12 +44,16 @@ class ProgressCache:
         if not owner:
             with st.spinner(f"{label}: another viewer started this same run a moment ago; waiting for it…"):
                 done.wait()
-            return self.get_or_run(key, compute, label)  # its result, or (if it failed) our own try
+            return self.get_or_run(key, compute, label, preview)  # its result, or (if it failed) our own try
         try:
             bar = st.progress(0.0, text=label)
+
+            def report(n, total, *extra):
+                bar.progress(min(n / max(total, 1), 1.0), text=f"{label} {n} of {total}")
+                if extra and preview is not None:
+                    preview(n, total, *extra)
             try:
-                result = compute(lambda n, total: bar.progress(min(n / max(total, 1), 1.0),
-                                                               text=f"{label} {n} of {total}"))
+                result = compute(report)
             finally:
                 bar.empty()
             with self._lock:

@@ -139,6 +139,43 @@ def _hover(name: str, members, style: int, ids, labels, label_names, texts) -> d
     return {"hovertemplate": "row %{customdata}<br>label: %{fullData.name}<extra></extra>"}
 
 
+PCA_TITLE = "PCA: a rotation, then a projection"
+
+
+def _panels(pca_xy, first, labels, label_names, texts, pca_axes, rows, tsne_title: str, hover: bool = True):
+    """PCA (left) and a t-SNE map (right) of the same points, a trace pair per label group; the figure, the
+    t-SNE traces' indices, the groups and what the hover labels and row numbers cost in bytes."""
+    fig = subplots(rows=1, cols=2, horizontal_spacing=0.06, subplot_titles=(PCA_TITLE, tsne_title))
+    n = len(pca_xy)
+    ids = row_ids(rows, n)
+    groups = _groups(labels, label_names)
+    size = 6 if n <= GL_POINTS else 3  # 20,000 points at size 6 are one solid blot
+    pick = lambda rows: slice(None) if rows is None else rows  # noqa: E731
+    t_sne, text_bytes = [], 0
+    trace_type = go.Scattergl if n > GL_POINTS else go.Scatter
+    for name, members, style in groups:
+        r = pick(members)
+        points = {}
+        if hover:
+            points = {**_hover(name, range(n) if members is None else members, style, ids, labels, label_names,
+                               texts), "customdata": ids[r], **CLICKED}
+            text_bytes += 2 * (len(json.dumps(points.get("text", []))) + ids[r].nbytes * 4 // 3)
+        else:
+            points = {"hoverinfo": "skip"}
+        for xy, col in ((pca_xy[r], 1), (quantised(fit_box(first)[r]), 2)):
+            fig.add_trace(trace_type(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, legendgroup=name,
+                                     showlegend=col == 1, marker=_marker(style, size), **points),
+                          row=1, col=col)
+        t_sne.append(len(fig.data) - 1)
+    fig.update_xaxes(title=pca_axes[0], row=1, col=1)
+    fig.update_yaxes(title=pca_axes[1], row=1, col=1, scaleanchor="x", scaleratio=1)
+    fig.update_xaxes(range=QUANT_RANGE, showticklabels=False, title="rescaled to fit each frame", row=1, col=2)
+    fig.update_yaxes(range=QUANT_RANGE, showticklabels=False, row=1, col=2, scaleanchor="x2", scaleratio=1)
+    fig.update_layout(height=520, legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "itemsizing": "constant"},
+                      margin={"t": 80, "l": 10, "r": 10}, meta=LINKED)
+    return fig, t_sne, groups, text_bytes
+
+
 def side_by_side(pca_xy, frames, frame_iters, labels=None, label_names=None, texts=None,
                  pca_axes=("PC 1", "PC 2"), exaggeration_until: int = 250, rows=None) -> go.Figure:
     """PCA (left, still) and t-SNE (right, one frame per recorded iteration), sharing colours and legend.
@@ -146,26 +183,10 @@ def side_by_side(pca_xy, frames, frame_iters, labels=None, label_names=None, tex
     Every point carries its row number (``rows``: the rows' numbers in the data they came from, default
     0..n−1) as ``customdata``: hovering shows it with the label, and a click (Streamlit's ``on_select``)
     reports it. ``texts`` (one hover text per point, e.g. :func:`hover_texts`) replaces the default hover."""
-    fig = subplots(rows=1, cols=2, horizontal_spacing=0.06,
-                        subplot_titles=("PCA: a rotation, then a projection", "t-SNE: an optimisation, replayed"))
+    fig, animated, groups, text_bytes = _panels(pca_xy, frames[0], labels, label_names, texts, pca_axes, rows,
+                                                "t-SNE: an optimisation, replayed")
     n = len(pca_xy)
-    ids = row_ids(rows, n)
-    groups = _groups(labels, label_names)
-    size = 6 if n <= GL_POINTS else 3  # 20,000 points at size 6 are one solid blot
     pick = lambda rows: slice(None) if rows is None else rows  # noqa: E731
-    animated, text_bytes = [], 0
-    trace_type = go.Scattergl if n > GL_POINTS else go.Scatter
-    for name, members, style in groups:
-        r = pick(members)
-        hover = _hover(name, range(n) if members is None else members, style, ids, labels, label_names, texts)
-        text_bytes += 2 * (len(json.dumps(hover.get("text", []))) + ids[r].nbytes * 4 // 3)
-        first = quantised(fit_box(frames[0])[r])
-        for xy, col in ((pca_xy[r], 1), (first, 2)):
-            fig.add_trace(trace_type(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, legendgroup=name,
-                                     showlegend=col == 1, marker=_marker(style, size), customdata=ids[r], **hover,
-                                     **CLICKED),
-                          row=1, col=col)
-        animated.append(len(fig.data) - 1)
     shown = []
     for i in frame_indices(len(frames), frames_within_budget(n, text_bytes)):
         box = quantised(fit_box(frames[i]))
@@ -173,15 +194,25 @@ def side_by_side(pca_xy, frames, frame_iters, labels=None, label_names=None, tex
         phase = " · early exaggeration" if it < exaggeration_until else ""
         shown.append(Frame(label=f"{it}{phase}", traces=animated,
                            data=[{"x": box[pick(rows), 0], "y": box[pick(rows), 1]} for _, rows, _ in groups]))
-    fig.update_xaxes(title=pca_axes[0], row=1, col=1)
-    fig.update_yaxes(title=pca_axes[1], row=1, col=1, scaleanchor="x", scaleratio=1)
-    fig.update_xaxes(range=QUANT_RANGE, showticklabels=False, title="rescaled to fit each frame", row=1, col=2)
-    fig.update_yaxes(range=QUANT_RANGE, showticklabels=False, row=1, col=2, scaleanchor="x2", scaleratio=1)
-    fig.update_layout(height=520, legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "itemsizing": "constant"},
-                      margin={"t": 80, "l": 10, "r": 10}, meta=LINKED)
     # WebGL traces are not animatable in Plotly: their frames only paint with a redraw (without it the slider moved
     # and the panel stood still, measured in Chromium at 20,000 points)
     return animate(fig, shown, redraw=n > GL_POINTS, slider_prefix="iteration ")
+
+
+def running_map(pca_xy, embedding, iteration: int, total: int, labels=None, label_names=None,
+                pca_axes=("PC 1", "PC 2"), exaggeration_until: int = 250) -> go.Figure:
+    """What the page shows while t-SNE runs: PCA beside the map so far, in :func:`side_by_side`'s panels, colours
+    and size, with the iteration where the replay's controls will be. No hover, no frames: it is redrawn every
+    few tenths of a second, so it stays light (a 1,000-point one is ~30 KB)."""
+    fig, *_ = _panels(pca_xy, embedding, labels, label_names, None, pca_axes, None, "t-SNE: running…", hover=False)
+    phase = ", early exaggeration" if iteration < exaggeration_until else ""
+    fig.add_annotation(text=f"t-SNE is running: iteration {iteration:,} of {total:,}{phase}. "
+                            "Its replay starts when it ends.",
+                       x=1.0, y=0, xref="paper", yref="paper", xanchor="right", yanchor="top", yshift=-60,
+                       showarrow=False, font={"size": 14, "color": "#31333F"})
+    # the replay's buttons and slider take this much below its plots: the same here, so the panels do not jump
+    fig.update_layout(margin={"b": 190})
+    return fig
 
 
 def scree(explained_ratio) -> go.Figure:

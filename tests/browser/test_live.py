@@ -82,3 +82,42 @@ def test_the_figure_and_its_key_controls_share_a_projector_screen(server, browse
         assert control and control["y"] >= 0 and control["y"] + control["height"] <= 720, (name, control)
     assert page.locator(f".st-key-{url_path}-preset").bounding_box()["y"] < 720
     context.close()
+
+
+# Every annotation drawn on the page while the script runs, with where its chart stood on the screen.
+SEEN_JS = """() => {
+  window.__seen = [];
+  new MutationObserver(() => {
+    for (const text of document.querySelectorAll('.js-plotly-plot g.annotation-text-g text')) {
+      const said = text.textContent;
+      if (!said.startsWith('t-SNE is running') || window.__seen.some(s => s.said === said)) continue;
+      const box = text.closest('.js-plotly-plot').getBoundingClientRect();
+      window.__seen.push({said, top: box.top, bottom: box.bottom, height: box.height});
+    }
+  }).observe(document.body, {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def test_a_t_sne_change_shows_the_new_map_moving_on_the_stage_while_it_runs(server, browser):
+    """Before, a perplexity change left the old picture greyed out until t-SNE ended (2–4 s) with the progress bar
+    below the screen; now the new run's map is drawn where the chart is, a few times a second, as it goes."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    open_url(page, f"{server.url}/pca-vs-tsne?perplexity=37&iterations=1000")  # a run no other test caches
+    page.locator(".js-plotly-plot", has=page.locator("g.updatemenu-button")).first.wait_for(timeout=60_000)
+    page.evaluate(SEEN_JS)
+    streamlit_slider(page, "pca-vs-tsne-perplexity").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('perplexity=38')", timeout=20_000)
+    wait_for_app(page)
+    seen = page.evaluate("window.__seen")
+    assert seen, "no map was drawn while t-SNE ran"
+    iterations = [int(s["said"].split("iteration ")[1].split(" of")[0].replace(",", "")) for s in seen]
+    assert iterations == sorted(iterations) and iterations[0] < 1000  # the run as it goes, in order
+    for s in seen:  # on the stage, where the replay then plays
+        assert s["height"] >= 400 and min(s["bottom"], 720) - max(s["top"], 0) >= 0.9 * s["height"], s
+    replay = page.locator(".js-plotly-plot", has=page.locator("g.updatemenu-button")).first
+    assert abs(replay.bounding_box()["y"] - seen[-1]["top"]) < 40  # the replay takes its place
+    assert page.locator("g.annotation-text-g", has_text="t-SNE is running").count() == 0
+    assert_healthy(page)
+    context.close()
