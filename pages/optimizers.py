@@ -12,7 +12,7 @@ from explorers import optimizers as explorer
 from explorers.optimizers import UPDATE_RULES, race_arguments, race_table, racers, results_table, run
 from ui.errors import attempt
 from ui.export import export_buttons
-from ui.math_panel import latex_vector, math_and_code
+from ui.math_panel import latex_vector, math_and_code, math_panel
 from ui.view import View
 from viz.race import CLICK_TRACE
 from ui.routing import enter_through_router
@@ -105,28 +105,31 @@ elif result is not None:
             "The same paths drawn on the loss surface in 3-D, height = loss; drag to turn it. It shows the "
             "same numbers as the contour map above."))
 
-    st.subheader("One update, step by step")
-    a, b = st.columns([1, 2])
-    with a:
-        inspect = view.control("inspect")
-    with b:
-        k = min(view.control("k"), race_result.n_steps - 1)
-    diverged = (race_result.diverged_at[race_result.names.index(inspect)]
-                if inspect in race_result.names else None)
-    if diverged is not None and k > diverged - 2:  # past the last finite update: its numbers are not numbers
-        k = max(diverged - 2, 0)
-        st.caption(f"{OPTIMIZERS[inspect].label} diverged at step {diverged}: showing step {k}, its last update "
-                   "with finite numbers.")
-    if inspect not in race_result.names:
-        st.info(f"{OPTIMIZERS[inspect].label} is not in this race: add it above to see its numbers.")
-    elif diverged is not None and diverged < 2:
-        st.info(said(f"{OPTIMIZERS[inspect].label} diverged at its first step, so there is no finite update to show. "
-                "**What to change:** lower the learning rate."))
-    else:
-        math_and_code(
-            equations=[objective.latex, *UPDATE_RULES[inspect], *step_story(race_result, inspect, k)],
-            notes=[f"Learning-rate schedule: **{SCHEDULE_LABELS[schedule]}**; the rate at step {k} is "
-                   f"{schedule_factors(schedule, steps, **default_schedule_params(schedule, steps))[k]:.3g} × η."],
-            code=[OPTIMIZERS[inspect], race, objective.gradient_fn],
-        )
+    panel = math_panel()  # the update with this race's numbers, and the code: drawn only when open
+    if panel is not None:
+        with panel:
+            st.markdown("**One update, step by step**")
+            a, b = st.columns([1, 2])
+            with a:
+                inspect = view.control("inspect")
+            with b:
+                k = min(view.control("k"), race_result.n_steps - 1)
+            diverged = (race_result.diverged_at[race_result.names.index(inspect)]
+                        if inspect in race_result.names else None)
+            if diverged is not None and k > diverged - 2:  # past the last finite update: no numbers to show
+                k = max(diverged - 2, 0)
+                st.caption(f"{OPTIMIZERS[inspect].label} diverged at step {diverged}: showing step {k}, its last "
+                           "update with finite numbers.")
+            if inspect not in race_result.names:
+                st.info(f"{OPTIMIZERS[inspect].label} is not in this race: add it above to see its numbers.")
+            elif diverged is not None and diverged < 2:
+                st.info(said(f"{OPTIMIZERS[inspect].label} diverged at its first step, so there is no finite update "
+                             "to show. **What to change:** lower the learning rate."))
+            else:
+                factor = schedule_factors(schedule, steps, **default_schedule_params(schedule, steps))[k]
+                math_and_code(
+                    equations=[objective.latex, *UPDATE_RULES[inspect], *step_story(race_result, inspect, k)],
+                    notes=[f"Learning-rate schedule: **{SCHEDULE_LABELS[schedule]}**; the rate at step {k} is "
+                           f"{factor:.3g} × η."],
+                    code=[OPTIMIZERS[inspect], race, objective.gradient_fn], panel=panel)
 view.finish()

@@ -15,7 +15,8 @@ def open_race(**query) -> AppTest:
 
 
 def test_a_typed_surface_races_and_its_latex_is_shown():
-    at = open_race(surface="custom", expr="(x-1)**2 + 2*(y+0.5)**2", opts="sgd,adam", steps="200", lr="0.1")
+    at = open_race(surface="custom", expr="(x-1)**2 + 2*(y+0.5)**2", opts="sgd,adam", steps="200", lr="0.1",
+                   math="true")
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     assert list(table["optimizer"]) == ["SGD", "Adam"]
@@ -34,7 +35,7 @@ def test_a_malicious_formula_is_refused_with_its_column_and_the_page_survives():
 
 
 def test_step_by_step_substitutes_the_inspected_optimizers_numbers():
-    at = open_race(preset="zigzag", inspect="momentum", k="0")
+    at = open_race(preset="zigzag", inspect="momentum", k="0", math="true")
     latex = " ".join(eq.value for eq in at.latex)
     assert "v_{k+1} = \\beta v_k + g_k" in latex and "velocity" in latex
     # at step 0 the start is substituted: θ₀ = (−2.5, 2)
@@ -42,7 +43,7 @@ def test_step_by_step_substitutes_the_inspected_optimizers_numbers():
 
 
 def test_inspecting_an_optimizer_not_in_the_race_says_so():
-    at = open_race(inspect="adagrad")
+    at = open_race(inspect="adagrad", math="true")
     assert not at.exception
     assert any("not in this race" in i.value for i in at.info)
 
@@ -55,7 +56,7 @@ def test_a_diverging_racer_is_named_with_its_step():
 
 
 def test_per_optimizer_learning_rates_reach_each_racer():
-    at = open_race(per_lr="1", opts="sgd,adam", lr_sgd="0.001", lr_adam="0.1", inspect="adam", k="1")
+    at = open_race(per_lr="1", opts="sgd,adam", lr_sgd="0.001", lr_adam="0.1", inspect="adam", k="1", math="true")
     assert not at.exception and not at.error
     latex = " ".join(eq.value for eq in at.latex)
     assert "\\eta_k = 0.1" in latex
@@ -64,9 +65,22 @@ def test_per_optimizer_learning_rates_reach_each_racer():
 
 
 def test_untouched_multiselect_keeps_the_link_clean():
-    at = open_race()
+    at = open_race(math="true")
     at.slider(key="optimizers.steps").set_value(200).run()  # any change makes the page write its URL
-    assert dict(at.query_params) == {"steps": "200"}
+    assert dict(at.query_params) == {"math": "true", "steps": "200"}  # and the open panel stays in it
+
+
+def test_the_math_panel_opens_from_the_link_sends_nothing_closed_and_a_bad_value_is_explained():
+    closed = open_page("pages/optimizers.py")
+    python = lambda at: [c for c in at.get("code") if c.proto.language == "python"]  # noqa: E731
+    assert not closed.latex and not python(closed)  # closed: nothing inside is sent to the browser
+    (panel,) = [e for e in closed.expander if e.label == "Math & code"]
+    assert not panel.proto.expanded
+    opened = open_page("pages/optimizers.py", math="true")
+    assert opened.latex and python(opened)
+    junk = open_page("pages/optimizers.py", math="maybe")
+    assert not junk.latex and not junk.exception
+    assert any("`math=maybe`" in w.value and "math=true" in w.value for w in junk.warning)
 
 
 def test_a_setting_no_racer_uses_reuses_the_race(monkeypatch):

@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import streamlit as st
 
 from private_apis import send_prepared_figures_as_they_are
-from ui.params import APP_KEYS, PRESET_KEY, Param, Preset, defaults, parse_url, to_url
+from ui.params import APP_KEYS, MATH_KEY, PRESET_KEY, Param, Preset, defaults, parse_url, to_url
 from viz.animation import final_frame
 from viz.describe import describe_figure
 from viz.prepared import PreparedFigure
@@ -100,6 +100,11 @@ def app_address(page_url: str, page: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, "", "")).rstrip("/")
 
 
+def _written(url: dict) -> dict:
+    """A link's keys that a view writes: all but the Math & code panel's (Streamlit keeps that one itself)."""
+    return {k: v for k, v in url.items() if k != MATH_KEY}
+
+
 def current_palette() -> str:
     """The viewer's palette (``?palette=``; the sidebar sets it), or the default for anything unknown."""
     name = st.query_params.get("palette")
@@ -142,7 +147,7 @@ class View:
     def _sync_from_url(self) -> None:
         url = {k: st.query_params.get(k) for k in st.query_params}
         preset, values, notices = parse_url(url, self.params, self.presets)
-        if st.session_state.get(self._url_key) == url:
+        if st.session_state.get(self._url_key) == _written(url):
             # The URL is the one we wrote: the widgets hold the truth. Only controls whose state Streamlit
             # dropped (hidden last run, or the page was left) are refilled, from the URL or the defaults.
             for name, value in values.items():
@@ -295,10 +300,18 @@ class View:
 
     def finish(self) -> None:
         """Write the current view into the URL (call after every control is drawn)."""
-        url = self.url()
+        url = _written(self.url())
         current = {k: st.query_params.get(k) for k in st.query_params}
-        if current != url:
+        if _written(current) == url:
+            pass
+        elif MATH_KEY not in current:
             st.query_params.from_dict(url)
+        else:  # from_dict clears the URL first, which Streamlit refuses while a bound key is in it: key by key
+            for k in _written(current).keys() - url.keys():
+                del st.query_params[k]
+            for k, v in url.items():
+                if current.get(k) != v:
+                    st.query_params[k] = v
         st.session_state[self._url_key] = url
 
     @property
