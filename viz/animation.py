@@ -122,17 +122,19 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
     layout["margin"] = {**layout.get("margin", {}), "b": 140 if buttons else 100}
     if template is not None:
         layout["template"] = registered_template(template)
-    if not redraw:
-        frames = _keep_every_panel(spec["data"], frames)
+    frames = _keep_every_panel(spec["data"], frames)  # with a redraw too: it comes a paint later (see there)
     return _with_frames(spec, frames, names)
 
 
 def _keep_every_panel(traces: list[dict], frames: list[Frame]) -> list[Frame]:
     """``frames``, each also naming (with no new data) one trace of every panel and kind it leaves alone.
 
-    Without a redraw, plotly.js replots only the traces a frame names, and removes the drawing of every kind of
-    trace in a panel of which the frame names none: the PCA panel beside a replaying t-SNE emptied on the first
-    frame. Naming one trace of each keeps them drawn; a trace named without data keeps its data.
+    plotly.js first replots only the traces a frame names, and removes the drawing of every kind of trace in a
+    panel of which the frame names none: without a redraw the PCA panel beside a replaying t-SNE emptied on the
+    first frame and stayed empty. With a redraw (``redraw=True``) the full replot puts them back, but not always
+    before the browser paints: under a 4x CPU throttle the decision map and its points were blank in 1-2 of ~80
+    painted frames (tests/browser/test_live.py). Naming one trace of each keeps them drawn; a trace named
+    without data keeps its data.
     """
     groups: dict[tuple, int] = {}
     for index, trace in enumerate(traces):
