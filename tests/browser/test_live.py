@@ -37,27 +37,36 @@ def test_reduced_motion_never_plays_by_itself(server, page):
     assert last != now  # a new run: 101 steps
 
 
-@pytest.mark.parametrize("url_path", ["optimizers", "pca-vs-tsne", "fit-a-line", "batch-size"])
-def test_no_panel_blanks_while_playing_on_a_slow_laptop(server, browser, url_path):
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
-    page = context.new_page()
-    open_url(page, f"{server.url}/{url_path}")
-    page.wait_for_function(f"({PANELS_JS})() !== null", timeout=30_000)
+def played_on_a_slow_laptop(context, page, url: str, rounds: int = 1, play_ms: int = 5000):
+    """Open ``url``, throttle the CPU 4x, and press Play, then Pause, then Reset, ``rounds`` times: what every
+    panel drew before, and what it drew at every paint while playing."""
+    open_url(page, url)
+    page.wait_for_function(f"({PANELS_JS})() !== null", timeout=60_000)
     before = page.evaluate(PANELS_JS)
     cdp = context.new_cdp_session(page)
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
     chart = page.locator(".js-plotly-plot", has=page.locator("g.updatemenu-button")).first
-    page.evaluate(START_JS)
-    chart.locator("g.updatemenu-button", has_text="Play").first.click()
-    page.wait_for_timeout(5000)
-    chart.locator("g.updatemenu-button", has_text="Pause").first.click()
-    page.wait_for_timeout(800)
-    samples = page.evaluate(STOP_JS)
+    samples = []
+    for _ in range(rounds):
+        page.evaluate(START_JS)
+        chart.locator("g.updatemenu-button", has_text="Play").first.click()
+        page.wait_for_timeout(play_ms)
+        chart.locator("g.updatemenu-button", has_text="Pause").first.click()
+        page.wait_for_timeout(800)
+        samples += page.evaluate(STOP_JS)
+        chart.locator("g.updatemenu-button", has_text="Reset").first.click()
+        page.wait_for_timeout(800)
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    return before, samples
+
+
+@pytest.mark.parametrize("url_path", ["optimizers", "pca-vs-tsne", "fit-a-line", "batch-size"])
+def test_no_panel_blanks_while_playing_on_a_slow_laptop(server, browser, url_path):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    before, samples = played_on_a_slow_laptop(context, page, f"{server.url}/{url_path}")
     assert len(samples) >= 10, f"only {len(samples)} paints in 6 s"
     assert blanks(before, samples) == {}, (before, blanks(before, samples))
-    chart.locator("g.updatemenu-button", has_text="Reset").first.click()
-    page.wait_for_timeout(800)
     assert blanks(before, [page.evaluate(PANELS_JS)]) == {}  # and after Reset
     assert_healthy(page)
     context.close()
@@ -70,23 +79,8 @@ def test_the_decision_maps_points_and_lines_stay_while_playing_on_a_slow_laptop(
     first step, only in the redraw after it; see the closing note of issue 22.)"""
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
-    open_url(page, f"{server.url}/decision-boundary")
-    page.wait_for_function(f"({PANELS_JS})() !== null", timeout=60_000)
-    before = page.evaluate(PANELS_JS)
-    cdp = context.new_cdp_session(page)
-    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
-    chart = page.locator(".js-plotly-plot", has=page.locator("g.updatemenu-button")).first
-    samples = []
-    for _ in range(2):
-        page.evaluate(START_JS)
-        chart.locator("g.updatemenu-button", has_text="Play").first.click()
-        page.wait_for_timeout(6000)
-        chart.locator("g.updatemenu-button", has_text="Pause").first.click()
-        page.wait_for_timeout(800)
-        samples += page.evaluate(STOP_JS)
-        chart.locator("g.updatemenu-button", has_text="Reset").first.click()
-        page.wait_for_timeout(800)
-    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    before, samples = played_on_a_slow_laptop(context, page, f"{server.url}/decision-boundary", rounds=2,
+                                              play_ms=6000)
     assert len(samples) >= 40, f"only {len(samples)} paints in 14 s"
     gone = {panel: {kind: n for kind, n in kinds.items() if kind != "surface"}
             for panel, kinds in blanks(before, samples).items()}
