@@ -78,6 +78,9 @@ def test_the_math_panel_opens_from_the_link_sends_nothing_closed_and_a_bad_value
     assert not panel.proto.expanded
     opened = open_page("pages/optimizers.py", math="true")
     assert opened.latex and python(opened)
+    link = opened.get("code")[0].proto.code_text  # "Copy link to this view": whoever opens it sees the panel
+    assert "/optimizers?" in link and "math=true" in link
+    assert "math=" not in closed.get("code")[0].proto.code_text
     junk = open_page("pages/optimizers.py", math="maybe")
     assert not junk.latex and not junk.exception
     assert any("`math=maybe`" in w.value and "math=true" in w.value for w in junk.warning)
