@@ -312,12 +312,18 @@ def control_locator(pg, page: str, change: Change):
     """The element a person presses for ``change`` (None when this code's page has no such control); an
     expander holding it is opened first, as a person would."""
     holder = pg.locator(f".st-key-{page}-{change.control}")
-    slider, step = holder.get_by_role("slider").first, holder.locator('[data-testid="stNumberInputStepUp"]').first
-    target = slider if change.how in ("right", "left") else step
-    if holder.count() and target.count() == 0:  # older code may draw the control as the other kind of widget
-        target = step if target is slider else slider
+
+    def pick():
+        slider, step = holder.get_by_role("slider").first, holder.locator('[data-testid="stNumberInputStepUp"]').first
+        target = slider if change.how in ("right", "left") else step
+        if holder.count() and target.count() == 0:  # older code may draw the control as the other kind of widget
+            target = step if target is slider else slider
+        return target
+
+    target = pick()
     if target.count() == 0 or not target.is_visible():
-        _open_expanders(pg, target)
+        _open_expanders(pg, holder)
+        target = pick()  # a slider in a closed expander has no knob yet: look again
     if target.count() == 0:
         return None
     target.wait_for(state="visible", timeout=5_000)
@@ -325,9 +331,11 @@ def control_locator(pg, page: str, change: Change):
 
 
 def _open_expanders(pg, target) -> None:
-    """Open the page's closed expanders one by one until ``target`` shows (Streamlit draws an expander's
-    widgets only once it is open)."""
-    closed = pg.locator('[data-testid="stMain"] [data-testid="stExpander"] details:not([open]) > summary')
+    """Open the page's closed expanders one by one until ``target`` (a control's container) shows (Streamlit
+    draws an expander's widgets only once it is open)."""
+    # not the Math & code panel: opening it is a change of view (it is in the link), not a way to a control
+    closed = pg.locator('[data-testid="stMain"] [data-testid="stExpander"] details:not([open]) > summary',
+                        has_not_text="Math & code")
     for _ in range(closed.count()):
         if target.count() and target.is_visible():
             return

@@ -170,7 +170,7 @@ def test_diverging_preset_explains_the_largest_stable_learning_rate():
 
 
 def test_math_panel_shows_the_running_source_and_the_step_numbers():
-    at = open_page("pages/fit-a-line.py", k="2", math="true")
+    at = open_page("pages/fit-a-line.py", k="2")
     assert_clean(at)
     code = [c.proto.code_text.strip() for c in at.get("code")]
     assert inspect.getsource(gradient_descent).strip() in code
@@ -219,7 +219,7 @@ def test_a_source_that_cannot_be_read_leaves_the_page_and_the_equations(monkeypa
         raise SystemError("AST constructor recursion depth mismatch (before=54, after=50)")
 
     monkeypatch.setattr(panel, "_source_of", failing)
-    at = open_page("pages/fit-a-line.py", seed="4243", math="true")
+    at = open_page("pages/fit-a-line.py", seed="4243")
     assert_clean(at)
     assert at.latex  # the equations are drawn, and no source is
     assert not [c for c in at.get("code") if c.proto.language == "python"]

@@ -128,7 +128,7 @@ def test_the_math_panel_shows_the_loss_the_network_trains(query, binary):
 
     from core.neural_net import MLPClassifier
 
-    at = open_page("pages/decision-boundary.py", **query, math="true")
+    at = open_page("pages/decision-boundary.py", **query)
     assert_clean(at)
     shown = " ".join(e.proto.body for e in at.get("latex"))
     assert (r"(1 - y) \log(1 - p)" in shown) is binary and (r"\sum_k y_k \log p_k" in shown) is not binary

@@ -110,14 +110,14 @@ def links(path: str, mode: str) -> st.SearchStrategy[dict]:
         app = {k: st.one_of(junk_text, st.none()) for k in APP_KEYS}
         app["present"] = st.one_of(st.just("1"), junk_text, st.none())  # so that ``hide`` is read
         app["lesson"] = st.one_of(st.sampled_from(list(LESSONS)), junk_text, st.none())  # so that ``step`` is
-        app[MATH_KEY] = st.one_of(st.just("true"), junk_text, st.none())  # the Math & code panel's formulas too
+        app[MATH_KEY] = st.one_of(st.just("false"), junk_text, st.none())
         preset = st.one_of(junk_text, st.none())
         extra = st.dictionaries(st.text(min_size=1, max_size=12).filter(lambda k: k not in taken), junk_text,
                                 max_size=2)
     else:
         values = {p.name: st.one_of(extreme(p), st.none()) for p in params}
         app = {"present": st.sampled_from([None, "1"]), "motion": st.sampled_from([None, "reduced"]),
-               MATH_KEY: st.just("true")}  # open: its formulas' numbers are checked too
+               MATH_KEY: st.sampled_from([None, "false"])}
         preset = st.one_of(st.none(), st.sampled_from(list(presets) or [None]))
         extra = st.just({})
     query = st.fixed_dictionaries({**values, PRESET_KEY: preset, **app})

@@ -15,8 +15,7 @@ def open_race(**query) -> AppTest:
 
 
 def test_a_typed_surface_races_and_its_latex_is_shown():
-    at = open_race(surface="custom", expr="(x-1)**2 + 2*(y+0.5)**2", opts="sgd,adam", steps="200", lr="0.1",
-                   math="true")
+    at = open_race(surface="custom", expr="(x-1)**2 + 2*(y+0.5)**2", opts="sgd,adam", steps="200", lr="0.1")
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     assert list(table["optimizer"]) == ["SGD", "Adam"]
@@ -35,7 +34,7 @@ def test_a_malicious_formula_is_refused_with_its_column_and_the_page_survives():
 
 
 def test_step_by_step_substitutes_the_inspected_optimizers_numbers():
-    at = open_race(preset="zigzag", inspect="momentum", k="0", math="true")
+    at = open_race(preset="zigzag", inspect="momentum", k="0")
     latex = " ".join(eq.value for eq in at.latex)
     assert "v_{k+1} = \\beta v_k + g_k" in latex and "velocity" in latex
     # at step 0 the start is substituted: θ₀ = (−2.5, 2)
@@ -43,7 +42,7 @@ def test_step_by_step_substitutes_the_inspected_optimizers_numbers():
 
 
 def test_inspecting_an_optimizer_not_in_the_race_says_so():
-    at = open_race(inspect="adagrad", math="true")
+    at = open_race(inspect="adagrad")
     assert not at.exception
     assert any("not in this race" in i.value for i in at.info)
 
@@ -56,7 +55,7 @@ def test_a_diverging_racer_is_named_with_its_step():
 
 
 def test_per_optimizer_learning_rates_reach_each_racer():
-    at = open_race(per_lr="1", opts="sgd,adam", lr_sgd="0.001", lr_adam="0.1", inspect="adam", k="1", math="true")
+    at = open_race(per_lr="1", opts="sgd,adam", lr_sgd="0.001", lr_adam="0.1", inspect="adam", k="1")
     assert not at.exception and not at.error
     latex = " ".join(eq.value for eq in at.latex)
     assert "\\eta_k = 0.1" in latex
@@ -65,25 +64,27 @@ def test_per_optimizer_learning_rates_reach_each_racer():
 
 
 def test_untouched_multiselect_keeps_the_link_clean():
-    at = open_race(math="true")
+    at = open_race()
     at.slider(key="optimizers.steps").set_value(200).run()  # any change makes the page write its URL
-    assert dict(at.query_params) == {"math": "true", "steps": "200"}  # and the open panel stays in it
+    assert dict(at.query_params) == {"steps": "200"}
 
 
-def test_the_math_panel_opens_from_the_link_sends_nothing_closed_and_a_bad_value_is_explained():
-    closed = open_page("pages/optimizers.py")
+def test_a_closed_math_panel_is_in_the_link_sends_nothing_and_a_bad_value_is_explained():
     python = lambda at: [c for c in at.get("code") if c.proto.language == "python"]  # noqa: E731
-    assert not closed.latex and not python(closed)  # closed: nothing inside is sent to the browser
+    opened = open_page("pages/optimizers.py")
+    assert opened.latex and python(opened)  # open by default: the math and the code beside the picture
+    assert "math=" not in opened.get("code")[0].proto.code_text
+    closed = open_page("pages/optimizers.py", math="false")
+    assert not closed.latex and not python(closed)  # closed: nothing inside is computed or sent
     (panel,) = [e for e in closed.expander if e.label == "Math & code"]
     assert not panel.proto.expanded
-    opened = open_page("pages/optimizers.py", math="true")
-    assert opened.latex and python(opened)
-    link = opened.get("code")[0].proto.code_text  # "Copy link to this view": whoever opens it sees the panel
-    assert "/optimizers?" in link and "math=true" in link
-    assert "math=" not in closed.get("code")[0].proto.code_text
+    link = closed.get("code")[0].proto.code_text  # "Copy link to this view": whoever opens it sees it closed
+    assert "/optimizers?" in link and "math=false" in link
+    closed.slider(key="optimizers.steps").set_value(200).run()  # the view rewrites its URL around the bound key
+    assert not closed.exception and dict(closed.query_params) == {"math": "false", "steps": "200"}
     junk = open_page("pages/optimizers.py", math="maybe")
-    assert not junk.latex and not junk.exception
-    assert any("`math=maybe`" in w.value and "math=true" in w.value for w in junk.warning)
+    assert junk.latex and not junk.exception
+    assert any("`math=maybe`" in w.value and "math=false" in w.value for w in junk.warning)
 
 
 def test_a_setting_no_racer_uses_reuses_the_race(monkeypatch):

@@ -53,12 +53,10 @@ def _source_of(obj) -> tuple[str, str]:
 
 
 def math_panel():
-    """The "Math & code" panel, a page's one: it opens on a click and stays open, in the URL too (``?math=true``: a
-    teacher's link can open it). Returns its container when open, else None, and then nothing of it is sent:
-    typeset equations and highlighted source cost the browser ~0.25 s after every change (the optimizers'
-    change-to-picture median went from 0.68 s to 0.43 s with the panel closed), time a reader waits for the
-    picture while the panel sits below the screen."""
-    panel = st.expander("Math & code", icon="🧮", key=MATH_KEY, bind="query-params")
+    """The "Math & code" panel, a page's one: open, as the app's idea wants the math and the code beside the
+    picture; a reader who closes it puts that in the link (``?math=false``). Returns its container when open,
+    else None, and then nothing of it is computed or sent (no typesetting, no source highlighting)."""
+    panel = st.expander("Math & code", expanded=True, icon="🧮", key=MATH_KEY, bind="query-params")
     return panel if panel.open else None
 
 

@@ -239,11 +239,11 @@ class Preset:
 
 
 PRESET_KEY = "preset"
-#: The open Math & code panel in a link (``?math=true``): Streamlit keeps it in the URL itself (the panel is bound
+#: A closed Math & code panel in a link (``?math=false``): Streamlit keeps it in the URL itself (the panel is bound
 #: with ``bind="query-params"``), so a view never writes it.
 MATH_KEY = "math"
-#: Link keys that belong to the app, not to a page's controls (lessons, presenter mode, the open Math & code
-#: panel): never "unknown".
+#: Link keys that belong to the app, not to a page's controls (lessons, presenter mode, the Math & code panel):
+#: never "unknown".
 APP_KEYS = ("lesson", "step", "present", "hide", "motion", "palette", MATH_KEY)
 
 
@@ -272,8 +272,8 @@ def parse_url(url: dict[str, str], params: list[Param], presets: dict[str, Prese
     by_name = {p.name: p for p in params}
     for name, raw in url.items():
         if name == MATH_KEY and raw not in ("true", "false"):
-            notices.append(f"Ignored `{name}={shown(raw)}` from the link: `{name}=true` opens the Math & code panel, "
-                           "which stays closed.")
+            notices.append(f"Ignored `{name}={shown(raw)}` from the link: `{name}=false` closes the Math & code "
+                           f"panel and `{name}=true` opens it; it stays open.")
         if name == PRESET_KEY or name in APP_KEYS:
             continue
         if name not in by_name:

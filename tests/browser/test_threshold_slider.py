@@ -146,8 +146,8 @@ def test_dragging_under_a_4x_slower_cpu_keeps_every_panel_painted(server, browse
 
 def test_the_math_panel_equations_fit_their_column(server, browser):
     """No equation of the calibration page's Math & code panel is wider than its column (they were cut off). The
-    panel opens on a click, which puts it in the link (``math=true``), and from such a link."""
-    for width, height, query in ((1400, 1000, ""), (1280, 720, "?math=true")):
+    panel is open by default; one closed in the link (``math=false``) opens with a click."""
+    for width, height, query in ((1400, 1000, ""), (1280, 720, "?math=false")):
         context = browser.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
         try:
@@ -155,12 +155,12 @@ def test_the_math_panel_equations_fit_their_column(server, browser):
             wait_for_app(page)
             panel = page.locator('[data-testid="stExpander"]').filter(has_text="Math & code").first
             panel.scroll_into_view_if_needed()
-            if not query:
+            if query:
                 assert panel.locator(".katex-display").count() == 0  # closed: nothing typeset
                 panel.locator("summary").click()
-                page.wait_for_function("() => location.search.includes('math=true')", timeout=20_000)
+                page.wait_for_function("() => !location.search.includes('math=')", timeout=20_000)
                 wait_for_app(page)
-                panel.locator(".katex-display").first.wait_for(timeout=20_000)
+            panel.locator(".katex-display").first.wait_for(timeout=20_000)
             widths = panel.evaluate("""e => [...e.querySelectorAll('.katex-display')]
                 .map(k => [k.scrollWidth, k.clientWidth])""")
             assert len(widths) >= 7
