@@ -71,7 +71,7 @@ class MapSoFar:
 
 class _MapReports:
     """t-SNE's ``map_callback`` for :func:`embed_table`: each call is a ``report(done, total)``; the first, and then
-    one about every ``every`` seconds, also carries a :class:`MapSoFar`."""
+    one about every ``every`` seconds, also carries a :class:`MapSoFar` (if the map is finite)."""
 
     def __init__(self, report, pca: PCA, scores: np.ndarray, every: float):
         self.report, self.every = report, every
@@ -80,8 +80,8 @@ class _MapReports:
 
     def __call__(self, done: int, total: int, embedding: np.ndarray) -> None:
         now = time.perf_counter()
-        if now - self.sent < self.every:
-            self.report(done, total)
+        if now - self.sent < self.every or not np.isfinite(embedding).all():  # (diverging: nothing to draw; t-SNE
+            self.report(done, total)                                         # refuses the run when it ends)
             return
         self.sent = now
         self.report(done, total, MapSoFar(embedding, *(self.pca or ())))

@@ -7,6 +7,7 @@ import base64
 import numpy as np
 import pytest
 
+from core.pca import PCA
 from explorers import jobs
 from explorers.jobs import MapSoFar, embed_table
 from viz.embedding import running_map, side_by_side
@@ -48,6 +49,16 @@ def test_each_map_is_the_run_at_its_iteration_and_the_first_brings_the_pca_panel
 def test_maps_are_spaced_in_time_but_the_first_report_always_carries_one(monkeypatch):
     sent, _ = reports(3600.0, monkeypatch)
     assert len(sent[0]) == 3 and all(len(r) == 2 for r in sent[1:])  # the picture comes with the first report
+
+
+def test_a_map_that_is_not_finite_is_not_sent_and_the_pca_panel_waits_for_the_next():
+    sent = []
+    reports = jobs._MapReports(lambda *a: sent.append(a), PCA(2).fit(three_blobs()), np.ones((120, 2)), every=0)
+    diverging = np.ones((120, 2), np.float32)
+    diverging[7] = np.inf
+    reports(10, 50, diverging)
+    reports(20, 50, np.ones((120, 2), np.float32))
+    assert sent[0] == (10, 50) and sent[1][2].scores is not None
 
 
 def test_no_report_no_maps():
