@@ -302,12 +302,10 @@ class View:
         """Write the current view into the URL (call after every control is drawn)."""
         url = _written(self.url())
         current = {k: st.query_params.get(k) for k in st.query_params}
-        if _written(current) == url:
-            pass
-        elif MATH_KEY not in current:
+        if _written(current) != url and MATH_KEY not in current:
             st.query_params.from_dict(url)
-        else:  # from_dict clears the URL first, which Streamlit refuses while a bound key is in it: key by key
-            for k in _written(current).keys() - url.keys():
+        elif _written(current) != url:  # from_dict clears the URL first, which Streamlit refuses while a bound
+            for k in _written(current).keys() - url.keys():  # key is in it: key by key
                 del st.query_params[k]
             for k, v in url.items():
                 if current.get(k) != v:

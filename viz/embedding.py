@@ -155,13 +155,11 @@ def _panels(pca_xy, first, labels, label_names, texts, pca_axes, rows, tsne_titl
     trace_type = go.Scattergl if n > GL_POINTS else go.Scatter
     for name, members, style in groups:
         r = pick(members)
-        points = {}
+        points = {"hoverinfo": "skip"}
         if hover:
             points = {**_hover(name, range(n) if members is None else members, style, ids, labels, label_names,
                                texts), "customdata": ids[r], **CLICKED}
             text_bytes += 2 * (len(json.dumps(points.get("text", []))) + ids[r].nbytes * 4 // 3)
-        else:
-            points = {"hoverinfo": "skip"}
         for xy, col in ((pca_xy[r], 1), (quantised(fit_box(first)[r]), 2)):
             fig.add_trace(trace_type(x=xy[:, 0], y=xy[:, 1], mode="markers", name=name, legendgroup=name,
                                      showlegend=col == 1, marker=_marker(style, size), **points),
