@@ -51,6 +51,8 @@ def test_every_frame_of_a_webgl_replay_is_drawn_on_a_slow_laptop(server, browser
     shown = [f for i, f in enumerate(seen) if i == 0 or f != seen[i - 1]]
     drawn = set(page.evaluate("window.__draws"))
     assert len(shown) >= 5, shown  # the replay moved on
-    assert [f for f in shown if f not in drawn] == [], (shown, sorted(drawn))  # and each frame it showed was drawn
+    # shown[0] was on screen when the count began (the run plays by itself on load), so it may have been drawn
+    # before; every frame the replay moved to after that must be drawn while we watched.
+    assert [f for f in shown[1:] if f not in drawn] == [], (shown, sorted(drawn))
     assert_healthy(page)
     context.close()
