@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import base64
 import copy
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
 
-from private_apis import unchecked_figure
-from viz.prepared import AnimatedFigure, spec_of
-from viz.raster import surface_data_uri
+from viz.prepared import AnimatedFigure, figure_from, spec_of
+from viz.raster import code_palette, codes_data_uri, surface_data_uri
 from viz.theme import template_spec
 
 #: Budget for one figure's JSON, shared by all explorers (first paint grows with payload).
@@ -66,8 +66,9 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
     """Add ``frames`` with Play / Pause / Reset, speed buttons and a step slider to ``fig`` (in place).
 
     Frames play without a full redraw whenever they only move scatter traces: a still contour map underneath
-    becomes a picture (:func:`_still_surfaces`), drawn once, and every frame names a trace of every panel so
-    that Plotly keeps the panels it does not change (:func:`_keep_every_panel`). Frames that change a contour,
+    becomes a picture (:func:`_still_surfaces`), drawn once, a heatmap of codes becomes a picture that frames
+    swap (:func:`_pictured_codes`), and every frame names a trace of every panel so that Plotly keeps the
+    panels it does not change (:func:`_keep_every_panel`). Frames that change a contour,
     heatmap or bar are redrawn (``redraw``, also forced by ``redraw=True``); a redraw must finish within a
     frame's time or heatmaps never get painted, so such figures pass a longer ``frame_ms`` and fewer ``speeds``.
     ``buttons=False`` leaves only the slider, for frames that are settings to compare rather than time.
@@ -79,6 +80,7 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
         raise ValueError("An animation needs at least one frame.")
     names = [str(i) for i in range(len(frames))]
     spec = _cast_f8(fig.to_dict())
+    frames = _pictured_codes(spec, frames)
     moving = {index for frame in frames for index in frame.traces}
     redraw = redraw or any(spec["data"][i].get("type", "scatter") not in LIGHT_TYPES for i in moving)
     if not redraw:
@@ -138,6 +140,8 @@ def _keep_every_panel(traces: list[dict], frames: list[Frame]) -> list[Frame]:
     """
     groups: dict[tuple, int] = {}
     for index, trace in enumerate(traces):
+        if trace.get("visible") is False:  # draws nothing: naming it keeps nothing either
+            continue
         groups.setdefault((trace.get("xaxis", "x"), trace.get("yaxis", "y"), trace.get("type", "scatter")), index)
     kept = []
     for frame in frames:
@@ -147,6 +151,66 @@ def _keep_every_panel(traces: list[dict], frames: list[Frame]) -> list[Frame]:
         kept.append(Frame(frame.label, [*frame.data, *({} for _ in extra)], [*frame.traces, *extra], frame.layout)
                     if extra else frame)
     return kept
+
+
+def _pictured_codes(spec: dict, frames: list[Frame]) -> list[Frame]:
+    """Every heatmap of uint8 codes without hover (a decision map, a layer's tiles) becomes a layout image, and
+    ``frames`` that change its codes change its picture instead (in ``spec``, in place; returns the new frames).
+
+    plotly.js cannot animate a heatmap: a frame that changes one must be redrawn, and it first replots the
+    traces it can animate, without the heatmaps. On a laptop's CPU the redraw then comes a paint or more
+    later: with the CPU throttled 4x the decision map was blank in most painted frames of a replay
+    (tests/browser/test_pictures.py). A frame's layout update of an image's ``source`` is applied without a
+    redraw, so every frame of such a figure only moves scatter traces and swaps pictures. The heatmap keeps
+    its place (frames name traces by index) as an empty trace on its axes. Its picture is named "codes", so
+    that a viewer's palette can recolour it (:mod:`viz.restyle`).
+    """
+    layout = spec.setdefault("layout", {})
+    pictured: dict[int, tuple[int, np.ndarray]] = {}  # trace index: (image index, palette)
+    for index, trace in enumerate(spec["data"]):
+        if not _is_codes_heatmap(trace):
+            continue
+        z = _decoded(trace["z"])
+        palette = code_palette(trace["colorscale"], float(trace["zmin"]), float(trace["zmax"]))
+        images = layout.setdefault("images", [])
+        pictured[index] = (len(images), palette)
+        images.append({"source": codes_data_uri(z, palette), **_cells_box(trace, z.shape), "name": "codes",
+                       "xref": trace.get("xaxis", "x"), "yref": trace.get("yaxis", "y"), "sizing": "stretch",
+                       "xanchor": "left", "yanchor": "top", "layer": "below"})
+        spec["data"][index] = {"type": "scatter", "x": [], "y": [], "xaxis": trace.get("xaxis", "x"),
+                               "yaxis": trace.get("yaxis", "y"), "visible": False, "showlegend": False}
+    if not pictured:
+        return frames
+    changed = []
+    for frame in frames:
+        kept, sources = [], {}
+        for index, values in zip(frame.traces, frame.data):
+            if index in pictured:
+                image, palette = pictured[index]
+                sources[f"images[{image}].source"] = codes_data_uri(np.asarray(values["z"]), palette)
+            else:
+                kept.append((index, values))
+        changed.append(Frame(frame.label, [v for _, v in kept], [i for i, _ in kept], {**frame.layout, **sources}))
+    return changed
+
+
+def _is_codes_heatmap(trace: dict) -> bool:
+    z = trace.get("z")
+    return (trace.get("type") == "heatmap" and trace.get("hoverinfo") == "skip" and not trace.get("zsmooth")
+            and isinstance(z, dict) and z.get("dtype") == "u1" and isinstance(trace.get("colorscale"), list)
+            and trace.get("zmin") is not None and trace.get("zmax") is not None)
+
+
+def _cells_box(trace: dict, shape: tuple[int, int]) -> dict:
+    """Where a heatmap's cells cover its axes (half a cell beyond the first and last centres), as a layout
+    image's ``x``, ``y`` (its top left), ``sizex`` and ``sizey``. Cell centres are evenly spaced."""
+    rows, cols = shape
+    if "x" in trace:
+        x, y = _decoded(trace["x"]).astype(float), _decoded(trace["y"]).astype(float)
+        x0, dx, y0, dy = x[0], (x[-1] - x[0]) / max(cols - 1, 1), y[0], (y[-1] - y[0]) / max(rows - 1, 1)
+    else:
+        x0, dx, y0, dy = (float(trace.get(k, d)) for k, d in (("x0", 0), ("dx", 1), ("y0", 0), ("dy", 1)))
+    return {"x": x0 - dx / 2, "y": y0 + (rows - 0.5) * dy, "sizex": cols * dx, "sizey": rows * dy}
 
 
 def _still_surfaces(spec: dict, moving: set[int]) -> None:
@@ -328,6 +392,11 @@ def final_frame(fig: go.Figure) -> go.Figure:
     last = frames[-1]
     for index, data in zip(last.get("traces", []), last.get("data", [])):
         spec["data"][index].update({k: v for k, v in data.items() if k != "type"})
+    for key, value in (last.get("layout") or {}).items():  # e.g. "images[2].source" (see _pictured_codes)
+        if match := re.fullmatch(r"(\w+)\[(\d+)\]\.(\w+)", key):
+            spec["layout"][match[1]][int(match[2])][match[3]] = value
+        else:
+            spec["layout"][key] = value
     for slider in spec.get("layout", {}).get("sliders", []):
         slider["active"] = len(frames) - 1
-    return unchecked_figure(spec)
+    return figure_from(spec)

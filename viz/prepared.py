@@ -146,6 +146,13 @@ def drawn(builder, args: tuple = (), kwargs: dict | None = None, template: tuple
     return prepare(builder(*args, **(kwargs or {})))
 
 
+def figure_from(spec: dict) -> go.Figure:
+    """The figure of ``spec``, a valid figure's dict that was changed, not validated again; its frames, if any,
+    stay dicts (:class:`AnimatedFigure`). (As ``go.Frame`` objects they were slower, and Plotly cannot hold a
+    frame's layout update of one element of an array, such as ``images[1].source``.)"""
+    return AnimatedFigure(spec) if spec.get("frames") else go.Figure(spec, **UNCHECKED)
+
+
 def spec_of(fig: go.Figure) -> dict:
     """A figure's dict that the caller may change (arrays are shared: replace them, do not write into them)."""
     return fig.spec() if isinstance(fig, PreparedFigure) else fig.to_dict()

@@ -1,4 +1,5 @@
-"""A still contour map or heatmap as a picture under an animation: drawn once, never touched by its frames.
+"""A contour map or heatmap as a picture under an animation: a still one drawn once, never touched by its frames;
+a heatmap of codes (a decision map) as one picture per frame, which frames swap without a redraw.
 
 Plotly redraws every contour and heatmap on each animation frame unless the frame skips the redraw, and a frame
 that skips it wipes them instead (plotly.js's cartesian ``plot`` keeps only the layers of the traces a frame
@@ -102,11 +103,33 @@ def indexed_png_data_uri(index: np.ndarray, palette: np.ndarray) -> str:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     rows = np.hstack([np.zeros((height, 1), np.uint8), np.ascontiguousarray(index, dtype=np.uint8)])  # filter: none
+    alpha = palette[:, 3].astype(np.uint8)
+    last = int(np.flatnonzero(alpha < 255)[-1]) + 1 if (alpha < 255).any() else 0  # entries after it are opaque
     png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3, 0, 0, 0))
            + chunk(b"PLTE", palette[:, :3].astype(np.uint8).tobytes())
-           + chunk(b"tRNS", palette[:, 3].astype(np.uint8).tobytes())
+           + (chunk(b"tRNS", alpha[:last].tobytes()) if last else b"")
            + chunk(b"IDAT", zlib.compress(rows.tobytes(), 6)) + chunk(b"IEND", b""))
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def repainted(uri: str, recolour) -> str:
+    """A palette PNG's address (:func:`indexed_png_data_uri`) with each colour of its palette passed through
+    ``recolour`` (``"#RRGGBB"`` → ``"#RRGGBB"``): only the palette chunk changes, not a pixel is decoded."""
+    import struct
+    import zlib
+
+    prefix = "data:image/png;base64,"
+    png = base64.b64decode(uri[len(prefix):])
+    out, at = [png[:8]], 8
+    while at < len(png):
+        (length,), kind = struct.unpack(">I", png[at:at + 4]), png[at + 4:at + 8]
+        data = png[at + 8:at + 8 + length]
+        if kind == b"PLTE":
+            colours = ["#{:02X}{:02X}{:02X}".format(*data[i:i + 3]) for i in range(0, length, 3)]
+            data = bytes(int(c[i:i + 2], 16) for c in map(recolour, colours) for i in (1, 3, 5))
+        out.append(struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data)))
+        at += 12 + length
+    return prefix + base64.b64encode(b"".join(out)).decode("ascii")
 
 
 def png_data_uri(picture: np.ndarray) -> str:
@@ -118,6 +141,39 @@ def png_data_uri(picture: np.ndarray) -> str:
     # (150 ms), which every control change waited for
     Image.fromarray(picture).save(out, format="PNG", compress_level=6)
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
+
+
+#: A picture of codes (below) has at least this many pixels on its longer side: each code a square block of
+#: pixels, so that the browser, stretching the picture over its panel, blurs only the blocks' edges.
+CODES_SIDE = 240
+
+
+def code_palette(colorscale, zmin: float, zmax: float) -> np.ndarray:
+    """The RGBA colour (uint8, shape (256, 4)) of each code 0..255 in a heatmap of ``colorscale`` over
+    ``zmin``..``zmax``: Plotly's own rule, linear between the scale's stops (``#RRGGBB``, ``rgb()`` or
+    ``rgba()``), clamped at its ends."""
+    stops = np.array([float(position) for position, _ in colorscale])
+    colours = np.array([_rgba(colour) for _, colour in colorscale], dtype=float)
+    at = (np.arange(256) - zmin) / (zmax - zmin)
+    return np.column_stack([np.interp(at, stops, colours[:, c]) for c in range(4)]).round().astype(np.uint8)
+
+
+def _rgba(colour: str) -> list[float]:
+    if colour.startswith("#"):
+        return [*hex_to_rgb(colour), 255.0]
+    parts = [float(p) for p in colour[colour.index("(") + 1:colour.rindex(")")].split(",")]
+    return [*parts[:3], 255.0 * parts[3] if len(parts) > 3 else 255.0]
+
+
+def codes_data_uri(codes: np.ndarray, palette: np.ndarray) -> str:
+    """A heatmap of uint8 ``codes[row][col]`` (rows at increasing y) in ``palette`` (:func:`code_palette`) as
+    a palette PNG's address, first row = highest y, each code a block of pixels (:data:`CODES_SIDE`)."""
+    codes = np.asarray(codes, dtype=np.uint8)
+    block = max(1, CODES_SIDE // max(codes.shape))
+    # only the colours used (a few dozen of 256): a full palette was ~1 KB of every picture
+    used, index = np.unique(codes, return_inverse=True)
+    index = index.reshape(codes.shape).astype(np.uint8)[::-1]
+    return indexed_png_data_uri(np.repeat(np.repeat(index, block, axis=0), block, axis=1), palette[used])
 
 
 #: The last pictures made, by their surface and style: a change of learning rate or start redraws the paths on the

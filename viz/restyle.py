@@ -13,12 +13,14 @@ choice is applied afterwards, to a copy, by walking the figure's JSON:
 
 from __future__ import annotations
 
+import functools
 import re
 
 import plotly.graph_objects as go
 
 from viz.palette import OKABE_ITO
-from private_apis import unchecked_figure
+from viz.prepared import figure_from
+from viz.raster import repainted
 
 #: Other palettes, each mapping the app's Okabe–Ito colours (by name) to its own. All keep the roles apart
 #: for the common colour-vision deficiencies (Paul Tol's schemes are designed for that).
@@ -102,6 +104,22 @@ def _recolor_all(node, palette: str):
     return recolor(node, palette) if isinstance(node, str) else node
 
 
+def _recolor_pictures(spec: dict, palette: str) -> None:
+    """The pictures of heatmap codes (layout images named "codes", ``viz.animation``), and every frame's
+    change of them, in ``palette`` (in place): their palettes are the heatmaps' colour scales."""
+    if palette == DEFAULT_PALETTE:
+        return
+    layout = spec.get("layout") or {}
+    codes = {k for k, image in enumerate(layout.get("images") or []) if image.get("name") == "codes"}
+    paint = functools.lru_cache(maxsize=None)(lambda colour: recolor(colour, palette))
+    for k in codes:
+        layout["images"][k]["source"] = repainted(layout["images"][k]["source"], paint)
+    keys = {f"images[{k}].source" for k in codes}
+    for frame in spec.get("frames") or []:
+        for key in keys & (frame.get("layout") or {}).keys():
+            frame["layout"][key] = repainted(frame["layout"][key], paint)
+
+
 def _scale_sizes(node, scale: float):
     """Multiply font sizes, marker sizes and line widths under ``node`` (a figure dict), in place."""
     if isinstance(node, dict):
@@ -140,6 +158,7 @@ def restyle(fig: go.Figure, palette: str = DEFAULT_PALETTE, scale: float = 1.0, 
     if palette == DEFAULT_PALETTE and scale == 1.0 and not narrow:
         return fig
     spec = _recolor_all(fig.to_plotly_json(), palette)
+    _recolor_pictures(spec, palette)
     if narrow:
         spec = stack_panels(spec, scale)
     if scale != 1.0:
@@ -147,7 +166,7 @@ def restyle(fig: go.Figure, palette: str = DEFAULT_PALETTE, scale: float = 1.0, 
         layout.setdefault("font", {}).setdefault("size", 12)
         _scale_sizes(spec, scale)
         _grow_margins(layout, scale)
-    return unchecked_figure(spec)  # built from a valid figure: skip re-validation (~10× faster)
+    return figure_from(spec)  # built from a valid figure: skip re-validation (~10× faster)
 
 
 # ------------------------------------------------------------------------------------------- phones

@@ -44,3 +44,49 @@ def blanks(before: dict, samples: list[dict]) -> dict[str, dict[str, int]]:
                 if missing:
                     gone.setdefault(panel, {})[kind] = missing
     return gone
+
+
+def painted_during_play(context, page, chart, box_js: str, play_ms: int = 6000) -> list[bytes]:
+    """Every frame the compositor painted (DevTools' screencast, PNG) while ``chart`` played for ``play_ms`` with
+    the CPU throttled 4x, cut to the page box ``box_js`` returns (``[x0, y0, x1, y1]``, evaluated on the chart's
+    graph div): pixels, what a person saw, where counting a panel's elements cannot tell a drawn picture from
+    an element still waiting for its redraw."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    x0, y0, x1, y1 = chart.evaluate(box_js)
+    cdp = context.new_cdp_session(page)
+    shots = []
+
+    def keep(event):
+        shots.append(base64.b64decode(event["data"]))
+        cdp.send("Page.screencastFrameAck", {"sessionId": event["sessionId"]})
+
+    cdp.on("Page.screencastFrame", keep)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    cdp.send("Page.startScreencast", {"format": "png", "everyNthFrame": 1})
+    chart.locator("g.updatemenu-button", has_text="Play").first.click()
+    page.wait_for_timeout(play_ms)
+    chart.locator("g.updatemenu-button", has_text="Pause").first.click()
+    page.wait_for_timeout(500)
+    cdp.send("Page.stopScreencast")
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    return [np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))[y0:y1, x0:x1] for png in shots]
+
+
+def screenshot_pixels(page):
+    """The viewport as an RGB array."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB"))
+
+
+def white_share(pixels) -> float:
+    """The share of pure white pixels: a map panel whose picture is not drawn is white but for its points."""
+    return float((pixels == 255).all(axis=2).mean())
