@@ -46,18 +46,16 @@ def blanks(before: dict, samples: list[dict]) -> dict[str, dict[str, int]]:
     return gone
 
 
-def painted_during_play(context, page, chart, box_js: str, play_ms: int = 6000) -> list[bytes]:
+def painted_during_play(context, page, chart, boxes: list, play_ms: int = 6000) -> list[list]:
     """Every frame the compositor painted (DevTools' screencast, PNG) while ``chart`` played for ``play_ms`` with
-    the CPU throttled 4x, cut to the page box ``box_js`` returns (``[x0, y0, x1, y1]``, evaluated on the chart's
-    graph div): pixels, what a person saw, where counting a panel's elements cannot tell a drawn picture from
-    an element still waiting for its redraw."""
+    the CPU throttled 4x, each cut to the page ``boxes`` (``[x0, y0, x1, y1]``): pixels, what a person saw, where
+    counting a panel's elements cannot tell a drawn picture from an element still waiting for its redraw."""
     import base64
     import io
 
     import numpy as np
     from PIL import Image
 
-    x0, y0, x1, y1 = chart.evaluate(box_js)
     cdp = context.new_cdp_session(page)
     shots = []
 
@@ -74,7 +72,8 @@ def painted_during_play(context, page, chart, box_js: str, play_ms: int = 6000) 
     page.wait_for_timeout(500)
     cdp.send("Page.stopScreencast")
     cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
-    return [np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))[y0:y1, x0:x1] for png in shots]
+    frames = [np.asarray(Image.open(io.BytesIO(png)).convert("RGB")) for png in shots]
+    return [[f[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes] for f in frames]
 
 
 def screenshot_pixels(page):
