@@ -4,9 +4,10 @@ What a person waits for after moving a control is mostly shipping and drawing th
 so this is measured where the person sits: headless Chromium at 1280×720 against a real ``streamlit run``. On each
 page it makes several distinct control changes the way a person does (an arrow key on a focused slider, a click on
 a number box's +), each to a value this server has not computed yet (so no cache answers), and times from the
-input event to the main chart — the page's largest Plotly chart — holding a new figure, plus one animation frame
-so that the figure has been painted. Beside it, the size of that figure (its JSON, binary arrays counted as the
-base64 they travel as) and the bytes the websocket brought, because smaller figures draw faster.
+input event to the main chart — the highest chart with Play buttons, else the largest — holding a new figure
+drawn at its column's width, plus one animation frame so that the figure has been painted. Beside it, the size
+of that figure (its JSON, binary arrays counted as the base64 they travel as) and the bytes the websocket
+brought, because smaller figures draw faster.
 
 The reference, measured on the same page in the same run: a rerun that changes nothing (Streamlit's "R" key),
 from the key to the run's end. A benchmark, not a test: it prints a table and exits 0; budgets are a column.
@@ -104,11 +105,20 @@ INSTRUMENT_JS = """
       return {sig: 'error:' + e, bytes: 0, frames: 0};
     }
   };
-  B.mainIndex = () => {  // the largest chart on the page is the one a person watches
-    let best = -1, area = 0;
+  B.mainIndex = () => {  // the one a person watches: the highest chart with Play buttons, else the largest
+    let best = -1, area = 0, top = Infinity;
+    charts().forEach((gd, i) => {
+      if (gd.layout && (gd.layout.updatemenus || []).length && gd.getBoundingClientRect().top < top) {
+        top = gd.getBoundingClientRect().top; best = i;
+      }
+    });
+    if (best >= 0) return best;
     charts().forEach((gd, i) => { const a = gd.offsetWidth * gd.offsetHeight; if (a > area) { area = a; best = i; } });
     return best;
   };
+  // Drawn where it shows: Streamlit sometimes draws a new chart before it knows the width of its column, and
+  // again at that width a moment later; only the second is what a person sees.
+  const settled = (gd) => gd.offsetWidth > 0 && Math.abs(gd._fullLayout.width - gd.offsetWidth) <= 2;
   B.arm = (index) => {
     const gd = charts()[index];
     B.state = {index, gd, data: gd && gd.data, layout: gd && gd.layout, sig: gd ? B.figure(gd).sig : null,
@@ -145,14 +155,18 @@ INSTRUMENT_JS = """
         const fig = B.figure(gd);
         if (fig.sig !== s.sig) {
           s.sig = fig.sig;  // a later figure (a t-SNE's next map so far, then its replay) differs from this one
-          if (s.seen === null) {
-            s.seen = performance.now(); s.payload = fig.bytes; s.frames = fig.frames;
-            requestAnimationFrame(() => { s.t1 = performance.now(); });  // the frame after the one it was drawn in
-          }
-          if (fig.frames > 0) {  // the animation itself (a page may first draw a run in progress without frames)
-            s.payload = fig.bytes; s.frames = fig.frames;
-            requestAnimationFrame(() => { s.full = performance.now(); });
-          }
+          if (s.seen === null) { s.pending = true; s.payload = fig.bytes; s.frames = fig.frames; }
+          if (fig.frames > 0) { s.payload = fig.bytes; s.frames = fig.frames; s.pendingFull = true; }
+        }
+      }
+      if (gd && gd._fullLayout && settled(gd)) {
+        if (s.pending && s.seen === null) {
+          s.pending = false; s.seen = performance.now();
+          requestAnimationFrame(() => { s.t1 = performance.now(); });  // the frame after the one it was drawn in
+        }
+        if (s.pendingFull) {  // the animation itself (a page may first draw a run in progress without frames)
+          s.pendingFull = false;
+          requestAnimationFrame(() => { s.full = performance.now(); });
         }
       }
     }

@@ -38,7 +38,7 @@ def test_the_controls_written_into_the_spec_are_valid_plotly_and_keep_the_figure
     frames = [Frame(label=str(k), traces=[0], data=[{"z": np.eye(3) * k}]) for k in range(4)]
     spec = json.loads(animate(fig, frames, buttons=buttons, template="plotly_white").to_json())
     go.Figure(spec)  # Plotly's own validation of every property, frames included: raises on anything invalid
-    assert spec["layout"]["margin"] == {"l": 7, "t": 9, "b": 140 if buttons else 100}
+    assert spec["layout"]["margin"] == {"l": 7, "t": 9, "b": 175 if buttons else 100}
     assert len(spec["layout"]["updatemenus"]) == (2 if buttons else 0)
     assert spec["layout"]["title"]["text"] == "T" and spec["layout"]["template"]["layout"]
     assert all(s["args"][1]["frame"]["redraw"] for s in spec["layout"]["sliders"][0]["steps"])  # a contour

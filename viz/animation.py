@@ -121,7 +121,12 @@ def animate(fig: go.Figure, frames: list[Frame], *, redraw: bool = False, slider
                       for f, name in zip(frames, names)],
         }],
     )
-    layout["margin"] = {**layout.get("margin", {}), "b": 140 if buttons else 100}
+    # The room the buttons and slider take below the plots (up to 172 px in Streamlit's theme). A margin too small
+    # for what it holds, Plotly widens itself (automargin) and then draws the whole figure a second time: about
+    # 100 ms of every new figure in a browser. So each figure also asks for the left and right margins its labels
+    # take (tests/browser/test_live.py checks that Plotly widens none).
+    margin = layout.get("margin", {})
+    layout["margin"] = {**margin, "b": max(margin.get("b", 0), 175) if buttons else 100}
     if template is not None:
         layout["template"] = registered_template(template)
     frames = _keep_every_panel(spec["data"], frames)  # with a redraw too: it comes a paint later (see there)

@@ -91,7 +91,7 @@ def paths_animation(runs, labels: list[str], surface, noise: list[np.ndarray], x
     fig.update_yaxes(dtick=1, row=3, col=2)  # one label per decade
     # the legend grows upwards from above the panel titles, so a second row (a narrow stage) covers nothing
     fig.update_layout(height=580, legend={"orientation": "h", "y": 1.1, "x": 0, "yanchor": "bottom"},
-                      margin={"t": 110, "l": 10, "r": 40})
+                      margin={"t": 110, "l": 68, "r": 40})  # what its labels take (see viz.animation.animate)
     return animate(fig, frames)
 
 

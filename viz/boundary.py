@@ -34,7 +34,8 @@ AXES = {  # name: (x domain, y domain)
 HEIGHT = 560
 #: The still figure of live training has no buttons or slider, and leaves room for a line under it.
 STILL_HEIGHT = 450
-MARGIN = {"l": 10, "r": 10, "t": 58}
+#: What the labels take (see viz.animation.animate: a margin Plotly has to widen costs a second drawing).
+MARGIN = {"l": 45, "r": 20, "t": 58}
 
 
 @dataclass

@@ -405,7 +405,7 @@ def paradox_animation(tpr: float, fpr: float, start_one_in: int = 102) -> go.Fig
                      title="cases per 10,000", row=1, col=1)
     fig.update_yaxes(range=[0, 1.15], tickformat=".0%", row=1, col=2)
     fig.update_layout(height=440, barmode="group", legend={"orientation": "h", "y": -0.12, "x": 0.55},
-                      margin={"t": 60, "l": 10, "r": 10})
+                      margin={"t": 60, "l": 80, "r": 15})  # what its labels take (see viz.animation.animate)
     fig = animate(fig, frames, slider_prefix="prevalence ", frame_ms=500, speeds=(0.5, 1.0, 2.0))
     fig.layout.sliders[0].active = k
     return fig

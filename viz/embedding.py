@@ -170,7 +170,7 @@ def _panels(pca_xy, first, labels, label_names, texts, pca_axes, rows, tsne_titl
     fig.update_xaxes(range=QUANT_RANGE, showticklabels=False, title="rescaled to fit each frame", row=1, col=2)
     fig.update_yaxes(range=QUANT_RANGE, showticklabels=False, row=1, col=2, scaleanchor="x2", scaleratio=1)
     fig.update_layout(height=520, legend={"orientation": "h", "y": 1.08, "yanchor": "bottom", "itemsizing": "constant"},
-                      margin={"t": 80, "l": 10, "r": 10}, meta=LINKED)
+                      margin={"t": 80, "l": 74, "r": 12}, meta=LINKED)  # what its labels take (viz.animation.animate)
     return fig, t_sne, groups, text_bytes
 
 

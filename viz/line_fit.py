@@ -85,7 +85,8 @@ def fit_animation(x, y, traj: Trajectory, *, optimum, true_line=None) -> go.Figu
     fig.update_yaxes(type="log", range=np.log10(_padded(finite, 0.0, positive=True)) + [-0.1, 0.1],
                      row=1, col=3)
     fig.update_layout(height=540, legend={"orientation": "h", "y": 1.12, "x": 0, "yanchor": "bottom"},
-                      margin={"t": 90, "r": 40})
+                      margin={"t": 110, "l": 70, "r": 40, "b": 175})  # all the room its labels and controls take:
+    # a margin Plotly has to widen itself (automargin; Streamlit's theme sets l = 0) costs a second drawing
     return animate(fig, frames, slider_prefix="step ", template="plotly_white")
 
 
@@ -167,6 +168,6 @@ def derivative_limit(f, w: float, slope: float, h_chosen: float, *, h_max: float
         fig.add_vline(x=h_chosen, line={"color": "grey", "dash": "dot"}, row=1, col=2)
         fig.update_xaxes(type="log", title_text="h", row=1, col=2)
         fig.update_yaxes(type="log", title_text="|estimate − analytic|", row=1, col=2)
-    fig.update_layout(height=460, margin={"t": 90},
+    fig.update_layout(height=460, margin={"t": 90, "l": 60},
                       legend={"orientation": "h", "y": 1.12, "x": 0, "yanchor": "bottom"})
     return animate(fig, frames, slider_prefix="h = ", frame_ms=120, template="plotly_white")

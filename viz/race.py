@@ -170,7 +170,8 @@ def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
         lo, hi = np.log10(finite.min()), np.log10(finite.max())
         fig.update_yaxes(type="log", range=[lo - 0.2, hi + 0.2], row=1, col=2)
         fig.layout.annotations[1].text = "Loss f per step (log scale)"
-    fig.update_layout(height=560, margin={"t": 90},
+    # l: the y axis's labels and title (Streamlit's theme sets l = 0, and a margin Plotly widens costs a redraw)
+    fig.update_layout(height=560, margin={"t": 90, "l": 60},
                       legend={"orientation": "h", "y": 1.12, "x": 0, "yanchor": "bottom"})
     return animate(fig, frames, slider_prefix="step ", template="plotly_white")
 

@@ -115,6 +115,29 @@ def test_every_painted_frame_shows_the_pictures_while_playing_on_a_slow_laptop(s
     context.close()
 
 
+#: The main chart's margins: asked for in its layout, and as Plotly drew it.
+MARGINS_JS = """() => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')].find((g) => g.layout && (g.layout.updatemenus || []).length);
+  const size = gd._fullLayout._size, asked = gd.layout.margin || {};
+  return {asked: ['l', 'r', 't', 'b'].map((k) => asked[k] ?? null), drawn: ['l', 'r', 't', 'b'].map((k) => Math.round(size[k]))};
+}"""
+
+
+@pytest.mark.parametrize("url_path", ["fit-a-line", "optimizers", "decision-boundary", "batch-size", "pca-vs-tsne",
+                                      "calibration"])
+def test_a_new_figure_is_drawn_once_at_the_margins_it_asks_for(server, page, url_path):
+    """A margin too small for its labels, slider or buttons, Plotly widens itself and then draws the whole figure
+    again: ~100 ms of every change's picture (fit a line and optimizers drew twice, their left margin 0 -> 55).
+    Each figure asks for the room its parts take, so Plotly widens none."""
+    open_url(page, f"{server.url}/{url_path}")
+    page.wait_for_selector("g.updatemenu-button", timeout=120_000)
+    page.wait_for_timeout(1500)
+    margins = page.evaluate(MARGINS_JS)
+    asked = [0 if m is None else m for m in margins["asked"]]
+    assert margins["drawn"] == asked, margins
+    assert_healthy(page)
+
+
 STAGED = {"fit-a-line": ("lr", "steps", "w0", "b0"), "optimizers": ("surface", "opts", "lr", "steps"),
           "pca-vs-tsne": ("data", "n", "perplexity", "iterations"), "batch-size": ("sizes", "lr", "scale_lr", "steps")}
 
