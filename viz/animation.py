@@ -165,9 +165,9 @@ def _pictured_codes(spec: dict, frames: list[Frame]) -> list[Frame]:
     plotly.js cannot animate a heatmap: a frame that changes one must be redrawn, and it first replots the
     traces it can animate, without the heatmaps. On a laptop's CPU the redraw then comes a paint or more
     later: with the CPU throttled 4x the decision map was blank in most painted frames of a replay
-    (tests/browser/test_pictures.py). A frame's layout update of an image's ``source`` is applied without a
+    (tests/browser/test_live.py). A frame's layout update of an image's ``source`` is applied without a
     redraw, so every frame of such a figure only moves scatter traces and swaps pictures. The heatmap keeps
-    its place (frames name traces by index) as an empty trace on its axes. Its picture is named "codes", so
+    its place (frames name traces by index) as an invisible empty trace on its axes. Its picture is named "codes", so
     that a viewer's palette can recolour it (:mod:`viz.restyle`).
     """
     layout = spec.setdefault("layout", {})
@@ -192,7 +192,8 @@ def _pictured_codes(spec: dict, frames: list[Frame]) -> list[Frame]:
         for index, values in zip(frame.traces, frame.data):
             if index in pictured:
                 image, palette = pictured[index]
-                sources[f"images[{image}].source"] = codes_data_uri(np.asarray(values["z"]), palette)
+                if "z" in values:  # (a frame naming it without new codes leaves its picture)
+                    sources[f"images[{image}].source"] = codes_data_uri(np.asarray(values["z"]), palette)
             else:
                 kept.append((index, values))
         changed.append(Frame(frame.label, [v for _, v in kept], [i for i, _ in kept], {**frame.layout, **sources}))

@@ -44,17 +44,21 @@ def sweep_the_rail(pg, buttons_down: bool = False) -> None:
 @pytest.mark.parametrize("route", ["plotly-api", "pointer-fallback"])
 def test_arrow_keys_step_one_frame_and_leave_no_drag_behind(server, page, route):
     open_url(page, f"{server.url}/fit-a-line")
-    page.wait_for_selector(SLIDER, timeout=20_000)
+    # The first animated chart's slider, once the keyboard script has labelled it: the first labelled slider on
+    # the page may be another chart's while a redrawn first chart waits for its label.
+    chart = page.locator(".js-plotly-plot", has=page.locator("g.updatemenu-button")).first
+    slider = chart.locator(SLIDER)
+    slider.wait_for(timeout=20_000)
     if route == "pointer-fallback":
         # Streamlit's Plotly bundle sets the global ``Plotly``; without it the script falls back to pointer events
         assert page.evaluate("() => delete window.Plotly && typeof window.Plotly === 'undefined'")
     assert state(page)["active"] == 0
-    page.locator(SLIDER).first.focus()
+    slider.focus()
     for expected in (1, 2, 3):
         page.keyboard.press("ArrowRight")
         page.wait_for_function(f"() => ({STATE_JS})().active === {expected}", timeout=5_000)
     assert state(page)["active"] == 3 and state(page)["n"] > 20  # one frame per key press, of many
-    page.wait_for_function(f"() => document.querySelector({SLIDER!r}).getAttribute('aria-valuenow') === '3'",
+    page.wait_for_function("(el) => el.getAttribute('aria-valuenow') === '3'", arg=slider.element_handle(),
                            timeout=5_000)
 
     sweep_the_rail(page)  # no button held: hovering must not move the step
