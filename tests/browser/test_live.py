@@ -61,7 +61,8 @@ def played_on_a_slow_laptop(context, page, url: str, rounds: int = 1, play_ms: i
     return before, samples
 
 
-@pytest.mark.parametrize("url_path", ["optimizers", "pca-vs-tsne", "fit-a-line", "batch-size", "decision-boundary"])
+@pytest.mark.parametrize("url_path", ["optimizers", "pca-vs-tsne", "fit-a-line", "batch-size", "decision-boundary",
+                                      "calibration"])
 def test_no_panel_blanks_while_playing_on_a_slow_laptop(server, browser, url_path):
     context = browser.new_context(viewport={"width": 1280, "height": 720})
     page = context.new_page()
