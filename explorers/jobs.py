@@ -198,14 +198,13 @@ def race_on(surface: str, expr: str, condition: float, angle: float, opts, lrs, 
 
 def race_and_draw(surface: str, expr: str, condition: float, angle: float, opts, lrs, beta: float, beta2: float,
                   wd: float, schedule: str, steps: int, start, template):
-    """:func:`race_on` and its two figures, drawn in Plotly's ``template`` (``viz.theme.default_template``).
-    Where no race can run, the result and the 3-D figure are ``None`` and the first figure is the surface alone
-    (``viz.race.start_map``), so that a click on it can still pick a start."""
+    """:func:`race_on` and its figure, drawn in Plotly's ``template`` (``viz.theme.default_template``). Where no
+    race can run, the result is ``None`` and the figure is the surface alone (``viz.race.start_map``), so that a
+    click on it can still pick a start. (The race in 3-D is drawn only when asked for: ``explorers.optimizers``.)"""
     from viz.prepared import drawn
-    from viz.race import race_animation, start_map, surface_3d
+    from viz.race import race_animation, start_map
 
     objective, result = race_on(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, steps, start)
     if result is None:
-        return None, drawn(start_map, (objective, list(start)), template=template), None
-    return (result, drawn(race_animation, (objective, result), template=template),
-            drawn(surface_3d, (objective, result), template=template))
+        return None, drawn(start_map, (objective, list(start)), template=template)
+    return result, drawn(race_animation, (objective, result), template=template)

@@ -15,8 +15,10 @@ from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, race_summary
 from explorers.jobs import race_and_draw
 from explorers.optimizer_surfaces import SurfaceParam
 from server.workers import offload
+from ui.figures import draw
 from ui.params import (BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam,
                        defaults)
+from viz.race import surface_3d
 from viz.theme import default_template
 
 PAGE = "optimizers"
@@ -120,9 +122,17 @@ objective_for = st.cache_resource(max_entries=16, show_spinner=False)(objective_
 @st.cache_resource(max_entries=16, show_spinner=False)
 def run(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, steps, x0, y0):
     objective = objective_for(surface, expr, condition, angle)  # checked here: a bad formula says so at once
-    result, race_fig, surface_fig = offload(race_and_draw, surface, expr, condition, angle, opts, lrs, beta, beta2,
-                                            wd, schedule, steps, (x0, y0), default_template())
-    return objective, result, race_fig, surface_fig
+    result, race_fig = offload(race_and_draw, surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule,
+                               steps, (x0, y0), default_template())
+    return objective, result, race_fig
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def race_in_3d(*race_arguments):
+    """The race of ``run(*race_arguments)`` on the 3-D surface: drawn only for a viewer who asks for it (it was
+    12 ms of every new race, shown to few)."""
+    objective, result, _ = run(*race_arguments)
+    return draw(surface_3d, objective, result)
 
 
 def results_table(objective, result) -> pd.DataFrame:
@@ -177,12 +187,15 @@ def racers(values: dict) -> tuple[tuple, tuple]:
 
 def warm(values: dict) -> None:
     """Compute what the page computes by default for ``values`` (every control's value): the race and its
-    figures (the 3-D one included: one job draws both). A formula that cannot be raced is skipped (the page
+    figure, and the race in 3-D where the view shows it. A formula that cannot be raced is skipped (the page
     explains it to whoever opens it)."""
     opts, lrs = racers(values)
     settings = {name: values[name] for name in ("surface", "expr", "condition", "angle", "beta", "beta2", "wd",
                                                 "schedule", "steps", "x0", "y0")}
+    arguments = race_arguments(opts=opts, lrs=lrs, **settings)
     try:
-        run(*race_arguments(opts=opts, lrs=lrs, **settings))
+        _, result, _ = run(*arguments)
+        if values.get("show3d") and result is not None:
+            race_in_3d(*arguments)
     except ValueError:
         pass

@@ -9,7 +9,8 @@ import claims.optimizers as checked
 from claims import claim, said
 from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, default_schedule_params, race, race_summary, schedule_factors
 from explorers import optimizers as explorer
-from explorers.optimizers import UPDATE_RULES, race_arguments, race_table, racers, results_table, run
+from explorers.optimizers import (UPDATE_RULES, race_arguments, race_in_3d, race_table, racers, results_table,
+                                  run)
 from ui.errors import attempt
 from ui.export import export_buttons
 from ui.math_panel import latex_vector, math_and_code, math_panel
@@ -67,19 +68,19 @@ beta, beta2, wd = view.row(["beta", "beta2", "wd"])
 if not opts:
     st.warning(said("Pick at least one optimizer to race."), icon="🏁")
 opts, lrs = racers(view.values())
-result = attempt(run, *race_arguments(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, steps,
-                                      x0, y0), fix="Check the formula, or pick another surface or setting.")
+arguments = race_arguments(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, steps, x0, y0)
+result = attempt(run, *arguments, fix="Check the formula, or pick another surface or setting.")
 # a click on the surface (a point of the invisible click grid) becomes the new start
 on_click = partial(view.start_from_click, "race", CLICK_TRACE, "x0", "y0")
 if result is not None and result[1] is None:  # f or ∇f is not finite at the start: the map alone, to click on
-    objective, _, start_fig, _ = result
+    objective, _, start_fig = result
     with view.on_stage():
         st.warning(start_problem(objective, x0, y0), icon="📍")
         view.chart(start_fig, key="race", on_select=on_click, selection_mode="points", summary=(
             f"The {objective.label} surface drawn as a contour map, coloured where f is finite. No race is drawn: "
             f"f or its gradient is not finite at the start ({x0:g}, {y0:g}). Click the map to start there."))
 elif result is not None:
-    objective, race_result, race_fig, fig3d = result
+    objective, race_result, race_fig = result
     stage = view.on_stage()
     for label, at, why in zip(race_result.labels, race_result.diverged_at, race_result.reasons):
         if at is not None:
@@ -101,7 +102,7 @@ elif result is not None:
     st.dataframe(results_table(objective, race_result), hide_index=True, width="stretch")
     export_buttons("optimizers", view.styled(race_fig), "Optimizers racing", {"Paths": lambda: race_table(race_result)}, view=view)
     if view.control("show3d"):  # drawn only on request: see the control's help
-        view.chart(fig3d, key="race3d", summary=said(
+        view.chart(race_in_3d(*arguments), key="race3d", summary=said(
             "The same paths drawn on the loss surface in 3-D, height = loss; drag to turn it. It shows the "
             "same numbers as the contour map above."))
 

@@ -599,18 +599,18 @@ def test_offload_and_draw_compute_in_a_free_worker_and_here_otherwise(monkeypatc
     assert "#000001" in json.dumps(plain.to_dict()["layout"]["template"])
 
 
-def test_the_optimizer_race_job_is_the_race_and_figures_made_here():
+def test_the_optimizer_race_job_is_the_race_and_figure_made_here():
     from core.expressions import objective_for
     from core.optimizers import default_schedule_params, optimizers_for, race
     from explorers.jobs import race_and_draw
     from viz.prepared import prepare
-    from viz.race import race_animation, surface_3d
+    from viz.race import race_animation
     from viz.theme import default_template
 
     settings = ("sgd", "adam"), (0.05, 0.1), 0.9, 0.999, 0.0, "cosine", 60
     with own_pool() as pool:  # a custom formula: its surface is rebuilt from the text in the worker
-        result, race_fig, surface_fig = pool.run(race_and_draw, "custom", "x^2 + 3*y^2 + sin(x)", 10.0, 0.0,
-                                                 *settings, (1.5, -1.0), default_template())
+        result, race_fig = pool.run(race_and_draw, "custom", "x^2 + 3*y^2 + sin(x)", 10.0, 0.0, *settings,
+                                    (1.5, -1.0), default_template())
     objective = objective_for("custom", "x^2 + 3*y^2 + sin(x)")
     opts, lrs, beta, beta2, wd, schedule, steps = settings
     expected = race(objective.gradient, objective.value, optimizers_for(opts, lrs, beta, beta2, wd), [1.5, -1.0],
@@ -618,7 +618,6 @@ def test_the_optimizer_race_job_is_the_race_and_figures_made_here():
     assert result.names == expected.names
     np.testing.assert_array_equal(result.positions, expected.positions)
     assert race_fig.wire().text == prepare(race_animation(objective, expected)).wire().text
-    assert surface_fig.wire().text == prepare(surface_3d(objective, expected)).wire().text
 
 
 def test_jobs_from_many_threads_each_get_their_own_answer():
