@@ -139,9 +139,10 @@ def _keep_every_panel(traces: list[dict], frames: list[Frame]) -> list[Frame]:
     plotly.js first replots only the traces a frame names, and removes the drawing of every kind of trace in a
     panel of which the frame names none: without a redraw the PCA panel beside a replaying t-SNE emptied on the
     first frame and stayed empty. With a redraw (``redraw=True``) the full replot puts them back, but not always
-    before the browser paints: under a 4x CPU throttle the decision map and its points were blank in 1-2 of ~80
-    painted frames (tests/browser/test_live.py). Naming one trace of each keeps them drawn; a trace named
-    without data keeps its data.
+    before the browser paints: under a 4x CPU throttle the decision map's points were gone from 1-2 of ~80
+    sampled paints (tests/browser/test_live.py). Naming one trace of each keeps them drawn; a trace named
+    without data keeps its data. (Heatmaps are never replotted before the redraw, whatever a frame names:
+    hence :func:`_pictured_codes`.)
     """
     groups: dict[tuple, int] = {}
     for index, trace in enumerate(traces):
