@@ -125,9 +125,9 @@ def test_two_tabs_of_one_browser_keep_their_own_views(server, browser):
 
     b.bring_to_front()
     streamlit_slider(b, "fit-a-line-steps").focus()
-    b.keyboard.press("ArrowLeft")
-    b.keyboard.press("ArrowLeft")
-    b.wait_for_function("() => location.search.includes('steps=98')", timeout=20_000)
+    for steps in (99, 98):  # one press, one rerun: a press during the rerun of the last may be lost (CI, once)
+        b.keyboard.press("ArrowLeft")
+        b.wait_for_function(f"() => location.search.includes('steps={steps}')", timeout=20_000)
     wait_for_app(b)
     a.wait_for_timeout(1000)
     assert steps_shown(b) == ("98", "98")
