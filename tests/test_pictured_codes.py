@@ -11,8 +11,8 @@ from PIL import Image
 
 from viz.animation import Frame, animate, final_frame
 from viz.decision_map import INVALID, decision_colorscale, decision_heatmap, encode_decision
-from viz.prepared import figure_from
 from viz.network import GAP, UNIT_COLORSCALE, Layout, layer_heatmap
+from viz.prepared import figure_from
 from viz.raster import CODES_SIDE
 from viz.restyle import recolor, restyle
 

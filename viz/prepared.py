@@ -22,7 +22,7 @@ import orjson
 import plotly.graph_objects as go
 
 from viz.describe import describe_figure
-from private_apis import UNCHECKED
+from private_apis import UNCHECKED, unchecked_figure
 from viz.wire import WireSpec, encode
 
 #: Texts from this many bytes are compressed if that pays (below it the saving is too small to matter).
@@ -150,7 +150,7 @@ def figure_from(spec: dict) -> go.Figure:
     """The figure of ``spec``, a valid figure's dict that was changed, not validated again; its frames, if any,
     stay dicts (:class:`AnimatedFigure`). (As ``go.Frame`` objects they were slower, and Plotly cannot hold a
     frame's layout update of one element of an array, such as ``images[1].source``.)"""
-    return AnimatedFigure(spec) if spec.get("frames") else go.Figure(spec, **UNCHECKED)
+    return AnimatedFigure(spec) if spec.get("frames") else unchecked_figure(spec)
 
 
 def spec_of(fig: go.Figure) -> dict:
