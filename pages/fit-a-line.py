@@ -13,7 +13,7 @@ from core.derivatives import central_difference, forward_difference
 from core.gradient_descent import gradient_descent, max_stable_learning_rate
 from core.linear_model import mse_gradient, mse_loss
 from explorers import fit_line as explorer
-from explorers.fit_line import derivative_figure, loss_with_b_fixed, run, run_figure
+from explorers.fit_line import derivative_figure, inspected, loss_with_b_fixed, run, run_figure
 from ui.errors import attempt
 from ui.export import export_buttons
 from ui.math_panel import latex_vector, math_and_code
@@ -98,7 +98,7 @@ if result is not None:
     loss_along_w = partial(loss_with_b_fixed, b=bk, x=x, y=y)
     fd = float(forward_difference(loss_along_w, wk, h))
     cd = float(central_difference(loss_along_w, wk, h))
-    view.chart(derivative_figure(*args, k, h), key="derivative", summary=(
+    view.chart(derivative_figure(*args[:5], *inspected(traj, k), h), key="derivative", summary=(
         f"The loss as a function of w alone at step {k} (b = {bk:.4g}), with secant lines whose slope "
         f"approaches the tangent's, ∂L/∂w = {gw:.6g}, as h shrinks to {h:g}; at that h the forward difference "
         f"is off by {abs(fd - gw):.2e} and the central difference by {abs(cd - gw):.2e}. The second panel plots "

@@ -137,6 +137,20 @@ def test_after_warm_the_derivative_figure_is_not_drawn_again(monkeypatch):
     assert calls == []
 
 
+def test_a_new_learning_rate_at_step_0_finds_the_derivative_figure_made(monkeypatch):
+    """Step 0 is the start for every η: the figure drawn from it is not made again when only η changes, and
+    made again when the start moves."""
+    module = explorer("fit-a-line").declarations()
+    st.cache_resource.clear()
+    assert_clean(open_page(explorer("fit-a-line").path, lr="0.3", k="0"))
+    calls, real = [], module.derivative_limit
+    monkeypatch.setattr(module, "derivative_limit", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert_clean(open_page(explorer("fit-a-line").path, lr="0.1", k="0"))
+    assert calls == []
+    assert_clean(open_page(explorer("fit-a-line").path, lr="0.1", k="0", w0="0.5"))
+    assert calls == [1]
+
+
 @pytest.mark.parametrize("url_path", sorted(CANNOT))
 def test_warm_skips_a_view_the_page_explains(url_path):
     module = explorer(url_path).declarations()
