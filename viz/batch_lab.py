@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from viz.subplots import subplots
 
 from viz.animation import Frame, animate, frame_indices, show_frame
+from viz.axes import log_ticks
 from viz.palette import OKABE_ITO, SEQUENTIAL
 
 MAX_FRAMES = 100
@@ -36,11 +37,11 @@ def paths_animation(runs, labels: list[str], surface, noise: list[np.ndarray], x
     ws, bs, Z = surface
     # B_simple is infinite where the gradient is exactly zero (at the minimum): leave those points out
     noise = [np.where(np.isfinite(n), n, np.nan) for n in noise]
-    fig = subplots(rows=3, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.1, vertical_spacing=0.13,
+    fig = subplots(rows=3, cols=2, column_widths=[0.5, 0.5], horizontal_spacing=0.1, vertical_spacing=0.15,
                         specs=[[{"rowspan": 3}, {}], [None, {}], [None, {}]],
                         subplot_titles=("Paths over the loss surface (w across, b up)", "Full-data loss per update step",
                                         "… per example seen" if x_axis == "examples" else "… per second of compute",
-                                        "Noise scale B_simple = tr Σ / |G|²"))
+                                        "Noise scale B_simple"))  # its formula: the metric and caption below
     fig.add_trace(go.Contour(x=ws, y=bs, z=np.log10(Z - Z.min() + 1e-3), colorscale=SEQUENTIAL, ncontours=25,
                              showscale=False, line={"width": 0.4}, hoverinfo="skip", opacity=0.85), row=1, col=1)
     if optimum is not None:
@@ -64,8 +65,9 @@ def paths_animation(runs, labels: list[str], surface, noise: list[np.ndarray], x
             (go.Scatter(x=[start[0]], y=[start[1]], mode="lines", line=line, name=label, legendgroup=label), 1, 1),
             (go.Scatter(x=[start[0]], y=[start[1]], mode="markers", marker={"color": color, "size": 10,
                         "line": {"color": "white", "width": 1.5}}, showlegend=False, legendgroup=label), 1, 1),
+            # cliponaxis off: the race ends at the panels' right edges, and a clipped marker shows half
             *[(go.Scatter(x=[0], y=[0], mode="markers", marker={"color": color, "size": 9}, showlegend=False,
-                          legendgroup=label), row, 2) for row in (1, 2, 3)],
+                          legendgroup=label, cliponaxis=False), row, 2) for row in (1, 2, 3)],
         ]
         for trace, row, col in traces:
             fig.add_trace(trace, row=row, col=col)
@@ -82,8 +84,9 @@ def paths_animation(runs, labels: list[str], surface, noise: list[np.ndarray], x
     fig.update_xaxes(type="log", row=2, col=2,
                      range=_log_range([_x(r, k, x_axis) for r in runs for k in (1, len(r.full_loss) - 1)]))
     fig.update_xaxes(title="update step", range=[0, n_steps], row=3, col=2)
+    loss_range = [np.log10(low) - 0.05, np.log10(top) + 0.05]
     for row in (1, 2):
-        fig.update_yaxes(type="log", range=[np.log10(low) - 0.05, np.log10(top) + 0.05], title="loss", row=row, col=2)
+        fig.update_yaxes(type="log", range=loss_range, **log_ticks(*loss_range), title="loss", row=row, col=2)
     finite = np.concatenate([n[np.isfinite(n) & (n > 0)] for n in noise])
     if len(finite):
         fig.update_yaxes(type="log", title="B_simple", row=3, col=2,

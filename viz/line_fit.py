@@ -9,6 +9,7 @@ from viz.subplots import subplots
 from core.gradient_descent import Trajectory
 from core.linear_model import mse_loss
 from viz.animation import Frame, animate, strided_indices
+from viz.axes import log_ticks
 from viz.palette import ROLE, SEQUENTIAL
 
 #: Frames of one run: a step per frame up to this many steps, beyond it every second (third, ...) step. Each frame
@@ -29,7 +30,7 @@ def fit_animation(x, y, traj: Trajectory, *, optimum, true_line=None) -> go.Figu
     Left: the data, the true line and the fitted line with its residuals. Middle: the path of (w, b) over
     the contours of the loss surface, with the update arrow of the current step. Right: loss per step.
     """
-    fig = subplots(rows=1, cols=3, column_widths=[0.36, 0.36, 0.28], horizontal_spacing=0.12,
+    fig = subplots(rows=1, cols=3, column_widths=[0.36, 0.36, 0.28], horizontal_spacing=0.15,
                         subplot_titles=("Data and the fitted line", "Path over the loss surface",
                                         "Loss per step (log scale)"))
     x_line = np.array([x.min(), x.max()])
@@ -63,8 +64,8 @@ def fit_animation(x, y, traj: Trajectory, *, optimum, true_line=None) -> go.Figu
                              "width": 2}, marker={"symbol": "arrow", "angleref": "previous", "size": 12}), 1, 2)
     # 9 loss curve, 10 current loss
     fig.add_trace(go.Scatter(name="loss", mode="lines", line={"color": ROLE["path"]}, showlegend=False), 1, 3)
-    fig.add_trace(go.Scatter(name="current loss", mode="markers", showlegend=False,
-                             marker={"size": 9, "color": ROLE["path"]}), 1, 3)
+    fig.add_trace(go.Scatter(name="current loss", mode="markers", showlegend=False, cliponaxis=False,
+                             marker={"size": 9, "color": ROLE["path"]}), 1, 3)  # whole at the last step
 
     frames = [_frame(x, y, x_line, traj, int(k)) for k in strided_indices(len(traj.loss), MAX_FRAMES)]
     # What frames never change is in the figure once, and frames send only y: Plotly draws as many points as the
@@ -82,8 +83,8 @@ def fit_animation(x, y, traj: Trajectory, *, optimum, true_line=None) -> go.Figu
     fig.update_xaxes(title_text="w (slope)", range=[wlo, whi], row=1, col=2)
     fig.update_yaxes(title_text="b (intercept)", range=[blo, bhi], row=1, col=2)
     fig.update_xaxes(title_text="step", range=[0, max(traj.n_steps, 1)], row=1, col=3)
-    fig.update_yaxes(type="log", range=np.log10(_padded(finite, 0.0, positive=True)) + [-0.1, 0.1],
-                     row=1, col=3)
+    loss_range = np.log10(_padded(finite, 0.0, positive=True)) + [-0.1, 0.1]
+    fig.update_yaxes(type="log", range=loss_range, **log_ticks(*loss_range), row=1, col=3)
     fig.update_layout(height=540, legend={"orientation": "h", "y": 1.12, "x": 0, "yanchor": "bottom"},
                       margin={"t": 110, "l": 70, "r": 40, "b": 175})  # all the room its labels and controls take:
     # a margin Plotly has to widen itself (automargin; Streamlit's theme sets l = 0) costs a second drawing

@@ -11,6 +11,7 @@ from viz.subplots import subplots
 from core.objectives import Objective
 from core.optimizers import RaceResult
 from viz.animation import Frame, animate, frame_indices, strided_indices
+from viz.axes import log_ticks
 from viz.palette import OKABE_ITO, SEQUENTIAL
 
 #: Frames of one race: a step per frame up to this many steps, beyond it every second (third, ...) step.
@@ -151,7 +152,7 @@ def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
                                  marker={"symbol": "arrow", "angleref": "previous", "size": 8, "color": color}), 1, 1)
     fig.add_trace(go.Scatter(mode="markers", showlegend=False, name="loss now", text=list(result.labels),
                              hovertemplate="(%{x}, %{y})<extra>%{text} loss now</extra>",
-                             marker={"size": 9, "color": colors}), 1, 2)
+                             marker={"size": 9, "color": colors}, cliponaxis=False), 1, 2)  # whole at the last step
     for name, color, loss in zip(result.names, colors, result.loss):  # whole loss curves, faint: the race's end
         fig.add_trace(go.Scatter(x=np.arange(result.n_steps + 1.0), y=loss, mode="lines", legendgroup=name,
                                  showlegend=False, hoverinfo="skip", line={"color": color, "width": 1.5},
@@ -168,10 +169,11 @@ def race_animation(objective: Objective, result: RaceResult) -> go.Figure:
     finite = result.loss[np.isfinite(result.loss)]
     if finite.size and finite.min() > 0:
         lo, hi = np.log10(finite.min()), np.log10(finite.max())
-        fig.update_yaxes(type="log", range=[lo - 0.2, hi + 0.2], row=1, col=2)
+        fig.update_yaxes(type="log", range=[lo - 0.2, hi + 0.2], **log_ticks(lo - 0.2, hi + 0.2), row=1, col=2)
         fig.layout.annotations[1].text = "Loss f per step (log scale)"
     # l: the y axis's labels and title (Streamlit's theme sets l = 0, and a margin Plotly widens costs a redraw)
-    fig.update_layout(height=560, margin={"t": 90, "l": 60},
+    # r: half the last step's label and marker stand past the loss panel's right edge
+    fig.update_layout(height=560, margin={"t": 90, "l": 68, "r": 24},
                       legend={"orientation": "h", "y": 1.12, "x": 0, "yanchor": "bottom"})
     return animate(fig, frames, slider_prefix="step ", template="plotly_white")
 

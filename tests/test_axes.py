@@ -1,0 +1,43 @@
+"""Log axes read as numbers: no bare digits for 2…9 × 10ⁿ over a short range."""
+
+import numpy as np
+import pytest
+
+from viz.axes import FEW_DECADES, log_ticks
+
+
+def test_a_short_log_range_is_labelled_at_1_2_5_with_whole_values():
+    assert log_ticks(-0.6, 0.7) == {"dtick": "D2", "tickformat": ".2~g"}
+
+
+def test_a_long_log_range_keeps_plotlys_labels_a_decade_apart():
+    assert log_ticks(-6.0, 0.5) == {}
+    assert log_ticks(0.0, FEW_DECADES + 0.01) == {}
+
+
+@pytest.mark.parametrize("figure", ["fit", "batch"])
+def test_the_loss_panels_of_short_runs_carry_the_readable_ticks(figure):
+    if figure == "fit":
+        from core.datasets import make_line
+        from core.gradient_descent import gradient_descent
+        from core.linear_model import least_squares_line, mse_gradient, mse_loss
+        from viz.line_fit import fit_animation
+
+        x, y = make_line(30, w=2.0, b=-1.0, noise=0.5, random_state=0)
+        traj = gradient_descent(lambda p: mse_loss(p, x, y), lambda p: mse_gradient(p, x, y), np.array([-1.0, 3.0]),
+                                learning_rate=0.3, n_steps=100)
+        fig = fit_animation(x, y, traj, optimum=least_squares_line(x, y))
+        axes = [fig.to_dict()["layout"]["yaxis3"]]
+    else:
+        from explorers import batch_size as explorer
+        from ui.params import defaults
+
+        v = defaults(explorer.PARAMS)
+        sizes = tuple(explorer.sizes_of(explorer.chosen_sizes(v["sizes"]), v["n"]))
+        fig = explorer.race_figure(v["n"], v["noise"], v["seed"], sizes, v["lr"], v["scale_lr"], v["steps"],
+                                   v["sampling"], v["optimizer"], v["x_axis"])
+        layout = fig.to_dict()["layout"]
+        axes = [layout["yaxis2"], layout["yaxis3"]]
+    for axis in axes:
+        low, high = axis["range"]
+        assert high - low <= FEW_DECADES and axis["dtick"] == "D2" and axis["tickformat"] == ".2~g"
