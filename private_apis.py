@@ -8,7 +8,8 @@ Plotly:
 - :func:`unchecked_figure` / :data:`UNCHECKED`: ``go.Figure(spec)`` checks every property of every trace against
   Plotly's schema. For a figure rebuilt from the dict of a figure Plotly already validated (a restyle, the figure
   opened on its last frame, a grid's layout) that costs about ten times the building, on every page run. Plotly
-  has no public way to skip it; its constructor's private ``_validate`` keyword does.
+  has no public way to skip it (plotly/plotly.py#1812 asks for one); its constructor's private ``_validate``
+  keyword does.
 
 Streamlit:
 
