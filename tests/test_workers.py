@@ -418,13 +418,15 @@ def test_a_short_job_runs_inside_a_long_one_that_reports_and_both_get_their_answ
 
 
 def test_longer_jobs_run_inside_a_long_one_only_if_they_should_end_first_and_it_keeps_half_the_worker():
+    n = 100  # reports 0.05 s apart: a 5-s job, so that it is still running when the test looks (CI once saw a
+    # 2-s one end between the nested job's answer and the check: a loaded machine wakes the test thread late)
     with own_pool() as pool:
         pool.run(pause, 0.8)  # learnt: 0.8 s, longer than NEST_MAX_S
-        # into a 2-s job (40 reports 0.05 s apart): at its 6th report ~1.7 s to go, at its 34th ~0.3 s. Counted in
-        # reports, not seconds slept, so a busy machine that starts the long job late changes nothing.
-        for reports, inside in ((6, True), (34, False)):
+        # at the long job's 6th report ~4.7 s to go, at its (n - 6)th ~0.3 s. Counted in reports, not seconds
+        # slept, so a busy machine that starts the long job late changes nothing.
+        for reports, inside in ((6, True), (n - 6, False)):
             progress = []
-            busy = threading.Thread(target=pool.run, args=(counting, 40, 0.05),
+            busy = threading.Thread(target=pool.run, args=(counting, n, 0.05),
                                     kwargs={"report": lambda *a: progress.append(a)})
             busy.start()
             deadline = time.monotonic() + 30
@@ -432,14 +434,14 @@ def test_longer_jobs_run_inside_a_long_one_only_if_they_should_end_first_and_it_
                 time.sleep(0.005)
             pool.run(pause, 0.8)
             if inside:  # it ran at the long job's next report, and the long one went on afterwards
-                assert len(progress) < 40 and busy.is_alive()
+                assert len(progress) < n and busy.is_alive()
             else:  # it waited for the long one to end
-                assert len(progress) == 40
+                assert len(progress) == n
             if inside:  # a second one runs inside too, but only once the long one has run as long as the first
                 pool.run(pause, 0.8)  # (0.8 s of its own: 16 reports) — it keeps at least half the worker
-                assert 16 <= len(progress) < 40 and busy.is_alive()
-            busy.join(10)
-            assert progress == [(i, 40) for i in range(1, 41)]
+                assert 16 <= len(progress) < n and busy.is_alive()
+            busy.join(20)
+            assert progress == [(i, n) for i in range(1, n + 1)]
 
 
 def test_a_stream_of_short_jobs_cannot_hold_a_long_one_back_it_keeps_at_least_half_the_worker():
