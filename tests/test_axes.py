@@ -3,15 +3,25 @@
 import numpy as np
 import pytest
 
-from viz.axes import FEW_DECADES, log_ticks
+from viz.axes import FEW_DECADES, log_ticks, log_ticks_of
 
 
 def test_a_short_log_range_is_labelled_at_1_2_5_with_whole_values():
-    assert log_ticks(-0.6, 0.7) == {"dtick": "D2", "tickformat": ".2~g"}
+    assert log_ticks(-0.6, 0.7) == log_ticks(1.0, 2.3, counts=True) == {"dtick": "D2", "tickformat": ".2~r"}
 
 
 def test_a_long_log_range_is_labelled_in_powers_of_ten():
     assert log_ticks(-6.0, 0.5) == log_ticks(0.0, FEW_DECADES + 0.01) == {"exponentformat": "power"}
+
+
+def test_counts_over_many_decades_are_labelled_1_10_100_1k():
+    assert log_ticks(0.0, 2.7, counts=True) == {"dtick": 1, "tickformat": "~s"}
+
+
+def test_an_axis_plotly_ranges_itself_is_judged_by_its_positive_finite_values():
+    assert log_ticks_of([20, 35, 200, np.inf, 0, -1], counts=True)["dtick"] == "D2"
+    assert log_ticks_of([1, 512], counts=True)["dtick"] == 1
+    assert log_ticks_of([np.nan, 0]) == {}
 
 
 @pytest.mark.parametrize("figure", ["fit", "batch"])
@@ -39,4 +49,4 @@ def test_the_loss_panels_of_short_runs_carry_the_readable_ticks(figure):
         axes = [layout["yaxis2"], layout["yaxis3"]]
     for axis in axes:
         low, high = axis["range"]
-        assert high - low <= FEW_DECADES and axis["dtick"] == "D2" and axis["tickformat"] == ".2~g"
+        assert high - low <= FEW_DECADES and axis["dtick"] == "D2" and axis["tickformat"] == ".2~r"

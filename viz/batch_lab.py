@@ -7,7 +7,7 @@ import plotly.graph_objects as go
 from viz.subplots import subplots
 
 from viz.animation import Frame, animate, frame_indices, show_frame
-from viz.axes import log_ticks
+from viz.axes import log_ticks, log_ticks_of
 from viz.palette import OKABE_ITO, SEQUENTIAL
 
 MAX_FRAMES = 100
@@ -213,13 +213,16 @@ def sweep_figure(sweep) -> go.Figure:
             fig.add_vline(x=sweep.b_crit, line={"color": OKABE_ITO["vermillion"], "dash": "dot"}, row=1, col=col)
     fig.add_trace(go.Scatter(x=examples, y=steps, mode="lines+markers+text", text=[f"{int(b)}" for b in B],
                              textposition="top right", showlegend=False, line={"color": OKABE_ITO["blue"]},
+                             cliponaxis=False,  # the largest batch's label stands past the panel's right edge
                              hovertemplate="%{x:.0f} examples, %{y:.0f} steps<extra></extra>"), row=1, col=3)
+    all_steps = np.concatenate([steps, sweep.steps.ravel()])
+    all_examples = np.concatenate([examples, sweep.examples.ravel()])
     for col in (1, 2):
-        fig.update_xaxes(type="log", title="batch size B", row=1, col=col)
-    fig.update_yaxes(type="log", title="steps", row=1, col=1)
-    fig.update_yaxes(type="log", title="examples", row=1, col=2)
-    fig.update_xaxes(type="log", title="examples", row=1, col=3)
-    fig.update_yaxes(type="log", title="steps", row=1, col=3)
+        fig.update_xaxes(type="log", title="batch size B", **log_ticks_of(B, counts=True), row=1, col=col)
+    fig.update_yaxes(type="log", title="steps", **log_ticks_of(all_steps, counts=True), row=1, col=1)
+    fig.update_yaxes(type="log", title="examples", **log_ticks_of(all_examples, counts=True), row=1, col=2)
+    fig.update_xaxes(type="log", title="examples", **log_ticks_of(examples, counts=True), row=1, col=3)
+    fig.update_yaxes(type="log", title="steps", **log_ticks_of(steps, counts=True), row=1, col=3)
     fig.update_layout(height=420, legend={"orientation": "h", "y": -0.25}, margin={"t": 40, "l": 10, "r": 10})
     return fig
 
