@@ -7,20 +7,22 @@ from viz.axes import FEW_DECADES, log_ticks, log_ticks_of
 
 
 def test_a_short_log_range_is_labelled_at_1_2_5_with_whole_values():
-    assert log_ticks(-0.6, 0.7) == log_ticks(1.0, 2.3, counts=True) == {"dtick": "D2", "tickformat": ".2~r"}
+    assert log_ticks(-0.6, 0.7) == log_ticks(1.0, 2.3) == {"dtick": "D2", "tickformat": ".2~r"}
 
 
-def test_a_long_log_range_is_labelled_in_powers_of_ten():
-    assert log_ticks(-6.0, 0.5) == log_ticks(0.0, FEW_DECADES + 0.01) == {"exponentformat": "power"}
+def test_a_few_decades_get_a_plain_number_at_each_power_of_ten():
+    assert log_ticks(-3.0, 0.0) == {"dtick": 1, "tickformat": "~g"}  # 0.001 … 1
+    assert log_ticks(-0.1, 5.1) == {"dtick": 1, "tickformat": "~s"}  # counts: 1, 10, … 1k … 100k
 
 
-def test_counts_over_many_decades_are_labelled_1_10_100_1k():
-    assert log_ticks(0.0, 2.7, counts=True) == {"dtick": 1, "tickformat": "~s"}
+def test_tiny_or_huge_values_are_written_as_powers_of_ten():
+    assert log_ticks(-5.4, 0.2) == {"dtick": 1, "exponentformat": "power"}
+    assert log_ticks(-17.0, 0.0) == {"exponentformat": "power"}  # Plotly spaces the decades out itself
 
 
 def test_an_axis_plotly_ranges_itself_is_judged_by_its_positive_finite_values():
-    assert log_ticks_of([20, 35, 200, np.inf, 0, -1], counts=True)["dtick"] == "D2"
-    assert log_ticks_of([1, 512], counts=True)["dtick"] == 1
+    assert log_ticks_of([20, 35, 200, np.inf, 0, -1])["dtick"] == "D2"
+    assert log_ticks_of([1, 512])["dtick"] == 1
     assert log_ticks_of([np.nan, 0]) == {}
 
 

@@ -81,8 +81,8 @@ def paths_animation(runs, labels: list[str], surface, noise: list[np.ndarray], x
     # the two loss panels' titles name their x axes ("per update step", "per example seen"): no axis titles, so
     # the three stacked panels fit beside the controls on a 720-px screen
     fig.update_xaxes(range=[0, n_steps], row=1, col=2)
-    fig.update_xaxes(type="log", row=2, col=2,
-                     range=_log_range([_x(r, k, x_axis) for r in runs for k in (1, len(r.full_loss) - 1)]))
+    seen = _log_range([_x(r, k, x_axis) for r in runs for k in (1, len(r.full_loss) - 1)])
+    fig.update_xaxes(type="log", row=2, col=2, range=seen, **log_ticks(*seen))
     fig.update_xaxes(title="update step", range=[0, n_steps], row=3, col=2)
     loss_range = [np.log10(low) - 0.05, np.log10(top) + 0.05]
     for row in (1, 2):
@@ -218,11 +218,11 @@ def sweep_figure(sweep) -> go.Figure:
     all_steps = np.concatenate([steps, sweep.steps.ravel()])
     all_examples = np.concatenate([examples, sweep.examples.ravel()])
     for col in (1, 2):
-        fig.update_xaxes(type="log", title="batch size B", **log_ticks_of(B, counts=True), row=1, col=col)
-    fig.update_yaxes(type="log", title="steps", **log_ticks_of(all_steps, counts=True), row=1, col=1)
-    fig.update_yaxes(type="log", title="examples", **log_ticks_of(all_examples, counts=True), row=1, col=2)
-    fig.update_xaxes(type="log", title="examples", **log_ticks_of(examples, counts=True), row=1, col=3)
-    fig.update_yaxes(type="log", title="steps", **log_ticks_of(steps, counts=True), row=1, col=3)
+        fig.update_xaxes(type="log", title="batch size B", **log_ticks_of(B), row=1, col=col)
+    fig.update_yaxes(type="log", title="steps", **log_ticks_of(all_steps), row=1, col=1)
+    fig.update_yaxes(type="log", title="examples", **log_ticks_of(all_examples), row=1, col=2)
+    fig.update_xaxes(type="log", title="examples", **log_ticks_of(examples), row=1, col=3)
+    fig.update_yaxes(type="log", title="steps", **log_ticks_of(steps), row=1, col=3)
     fig.update_layout(height=420, legend={"orientation": "h", "y": -0.25}, margin={"t": 40, "l": 10, "r": 10})
     return fig
 

@@ -11,6 +11,7 @@ from viz.subplots import subplots
 
 from core.thresholds import at_threshold, metrics_at_prevalence, per_10k
 from viz.animation import Frame, animate, typed_array
+from viz.axes import log_ticks_of
 from viz.palette import CLASS_COLORS, OKABE_ITO
 from private_apis import unchecked_figure
 
@@ -305,7 +306,7 @@ def reliability(panels: list[tuple[str, object, float, float]]) -> go.Figure:
         fig.update_xaxes(range=[0, 1], row=1, col=col)
         fig.update_yaxes(range=[0, 1], row=1, col=col, showticklabels=col == 1)
         fig.update_xaxes(range=[0, 1], title="predicted probability", row=2, col=col)
-        fig.update_yaxes(type="log", row=2, col=col, showticklabels=col == 1)
+        fig.update_yaxes(type="log", row=2, col=col, showticklabels=col == 1, **log_ticks_of(bins.count))
     fig.update_yaxes(title="observed frequency", row=1, col=1)
     fig.update_yaxes(title="count", row=2, col=1)
     fig.update_layout(height=480, margin={"t": 60, "l": 10, "r": 10, "b": 10})
@@ -361,7 +362,7 @@ def prevalence_curve(tpr: float, fpr: float, train_prevalence: float, deploy_pre
         value = float(metrics_at_prevalence(tpr, fpr, p)["precision"])
         fig.add_trace(go.Scatter(x=[p], y=[value], mode="markers+text", text=[f"{name}: {value:.2f}"],
                                  textposition="top center", marker={"size": 11, "color": color}, showlegend=False))
-    fig.update_layout(height=320, xaxis={"title": "prevalence (share of positives)", "type": "log"},
+    fig.update_layout(height=320, xaxis={"title": "prevalence (share of positives)", "type": "log", **log_ticks_of(pi)},
                       yaxis={"title": "precision at this threshold", "range": [0, 1.05]},
                       margin={"t": 20, "l": 10, "r": 10, "b": 10}, showlegend=False)
     return fig

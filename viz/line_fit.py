@@ -9,7 +9,7 @@ from viz.subplots import subplots
 from core.gradient_descent import Trajectory
 from core.linear_model import mse_loss
 from viz.animation import Frame, animate, strided_indices
-from viz.axes import DECADES, log_ticks
+from viz.axes import log_ticks, log_ticks_of
 from viz.palette import ROLE, SEQUENTIAL
 
 #: Frames of one run: a step per frame up to this many steps, beyond it every second (third, ...) step. Each frame
@@ -167,8 +167,8 @@ def derivative_limit(f, w: float, slope: float, h_chosen: float, *, h_max: float
         fig.add_trace(go.Scatter(x=eh, y=ctr, mode="lines", name="central difference error",
                                  line={"color": ROLE["tangent"], "dash": "dot"}), 1, 2)
         fig.add_vline(x=h_chosen, line={"color": "grey", "dash": "dot"}, row=1, col=2)
-        fig.update_xaxes(type="log", title_text="h", **DECADES, row=1, col=2)
-        fig.update_yaxes(type="log", title_text="|estimate − analytic|", **DECADES, row=1, col=2)
+        fig.update_xaxes(type="log", title_text="h", **log_ticks_of(eh), row=1, col=2)
+        fig.update_yaxes(type="log", title_text="|estimate − analytic|", **log_ticks_of([fwd, ctr]), row=1, col=2)
     fig.update_layout(height=460, margin={"t": 90, "l": 60},
                       legend={"orientation": "h", "y": 1.12, "x": 0, "yanchor": "bottom"})
     return animate(fig, frames, slider_prefix="h = ", frame_ms=120, template="plotly_white")
