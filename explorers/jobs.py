@@ -196,6 +196,16 @@ def race_on(surface: str, expr: str, condition: float, angle: float, opts, lrs, 
                            list(start), steps, schedule, default_schedule_params(schedule, steps))
 
 
+def race_in_3d_drawn(surface: str, expr: str, condition: float, angle: float, result, template):
+    """The race ``result`` on its surface in 3-D (``viz.race.surface_3d``), the surface rebuilt from its recipe
+    like :func:`race_on`'s (its closures do not pickle, so the objective itself cannot travel to a worker)."""
+    from core.expressions import objective_for
+    from viz.prepared import drawn
+    from viz.race import surface_3d
+
+    return drawn(surface_3d, (objective_for(surface, expr, condition, angle), result), template=template)
+
+
 def race_and_draw(surface: str, expr: str, condition: float, angle: float, opts, lrs, beta: float, beta2: float,
                   wd: float, schedule: str, steps: int, start, template):
     """:func:`race_on` and its figure, drawn in Plotly's ``template`` (``viz.theme.default_template``). Where no

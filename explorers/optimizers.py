@@ -12,13 +12,11 @@ import claims.optimizers as checked
 from claims import claim, said
 from core.expressions import objective_for
 from core.optimizers import OPTIMIZERS, SCHEDULE_LABELS, race_summary
-from explorers.jobs import race_and_draw
+from explorers.jobs import race_and_draw, race_in_3d_drawn
 from explorers.optimizer_surfaces import SurfaceParam
 from server.workers import offload
-from ui.figures import draw
 from ui.params import (BoolParam, ChoiceParam, FloatParam, IntParam, LogFloatParam, MultiChoiceParam, Preset, TextParam,
                        defaults)
-from viz.race import surface_3d
 from viz.theme import default_template
 
 PAGE = "optimizers"
@@ -131,8 +129,9 @@ def run(surface, expr, condition, angle, opts, lrs, beta, beta2, wd, schedule, s
 def race_in_3d(*race_arguments):
     """The race of ``run(*race_arguments)`` on the 3-D surface: drawn only for a viewer who asks for it (it was
     12 ms of every new race, shown to few)."""
-    objective, result, _ = run(*race_arguments)
-    return draw(surface_3d, objective, result)
+    _, result, _ = run(*race_arguments)
+    surface, expr, condition, angle = race_arguments[:4]  # as run() takes them
+    return offload(race_in_3d_drawn, surface, expr, condition, angle, result, default_template())
 
 
 def results_table(objective, result) -> pd.DataFrame:

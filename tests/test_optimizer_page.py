@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.expressions import objective_for
 from explorers.optimizer_surfaces import LR_GRID, SURFACE_DEFAULTS, surface_defaults
-from tests.test_app_pages import declared, open_page
+from tests.test_app_pages import declared, jobs_by_pickle, open_page
 from viz.race import CLICK_TRACE
 
 def open_race(**query) -> AppTest:
@@ -205,6 +205,18 @@ def test_presets_and_links_keep_their_own_eta():
     at = open_race(surface="beale", lr="0.05")  # a link reproduces its view exactly, even a diverging one
     assert at.session_state["optimizers.lr"] == 0.05
     assert any("diverged at step 1" in e.value for e in at.error)
+
+
+def test_the_3d_view_is_drawn_in_a_worker_too():
+    """The objective holds closures, which do not pickle: drawn with it, the 3-D view failed whenever the
+    server's worker was free. Every job and drawing here goes through pickle, as to a real worker."""
+    import streamlit as st
+
+    st.cache_resource.clear()
+    with jobs_by_pickle():
+        at = open_race(show3d="1", steps="120")
+    assert not at.exception and not at.error
+    assert sum("scene" in json.loads(c.proto.spec)["layout"] for c in at.get("plotly_chart")) == 1
 
 
 def test_the_3d_view_is_drawn_only_on_request():
