@@ -187,6 +187,14 @@ def test_math_panel_shows_the_running_source_and_the_step_numbers():
         assert f"{value:.4g}" in latex
 
 
+def test_a_whole_class_scrolls_in_a_box_of_about_a_screen_and_a_function_shows_whole():
+    from core.pca import PCA
+    from ui.math_panel import CODE_HEIGHT, code_height, source_of
+
+    assert code_height(source_of(PCA)[1]) == CODE_HEIGHT <= 600  # ~200 lines: 3,000 px of page otherwise
+    assert code_height(source_of(gradient_descent)[1]) == "content"
+
+
 def test_sources_are_read_one_at_a_time_whatever_the_threads(monkeypatch):
     # CPython 3.11 parses a class's module with an AST constructor that is not thread-safe (python/cpython#106905)
     import threading

@@ -32,6 +32,11 @@ EQUATION_CSS = """<style>
 </style>"""
 
 
+#: A source longer than this many lines (a whole class, ~200 for PCA) scrolls inside a box of CODE_HEIGHT px,
+#: about a screen's height, instead of making the panel thousands of pixels tall beside a few equations.
+CODE_LINES, CODE_HEIGHT = 40, 560
+
+
 #: One source read at a time. ``inspect.getsource`` of a class parses its whole module with ``ast.parse``, and
 #: CPython 3.11's AST constructor keeps its recursion count in state shared by all threads: two sessions
 #: reading sources at once can fail with "SystemError: AST constructor recursion depth mismatch" (seen once
@@ -50,6 +55,11 @@ def _source_of(obj) -> tuple[str, str]:
     path = Path(inspect.getsourcefile(obj)).resolve()
     where = path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT) else path.name
     return f"{where} · {obj.__qualname__}", inspect.getsource(obj)
+
+
+def code_height(source: str):
+    """The height of ``source``'s code box: its own up to :data:`CODE_LINES` lines, else :data:`CODE_HEIGHT`."""
+    return CODE_HEIGHT if source.count("\n") + 1 > CODE_LINES else "content"
 
 
 def math_panel():
@@ -85,4 +95,4 @@ def math_and_code(equations: list[str], code: list, *, notes: list[str] | None =
                                 "beside it still hold.")
                     continue
                 tab.caption(f"`{where}` — read from the running code")
-                tab.code(source, language="python", line_numbers=True)
+                tab.code(source, language="python", line_numbers=True, height=code_height(source))
