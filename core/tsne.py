@@ -28,7 +28,7 @@ the ``3·perplexity`` nearest neighbours only (as scikit-learn's Barnes-Hut does
 linear in *n* for P while the repulsion stays exact. ``method="fft"`` (1-D and 2-D maps) keeps that sparse P
 for the attraction and computes the repulsion by FFT-accelerated interpolation on a grid
 (``core.tsne_fft``, after Linderman et al.'s FIt-SNE), whose cost grows with n and the map's area instead of
-n²; ``method="auto"`` takes it from 8,000 points. Nothing n × n is stored on the nearest-neighbour paths.
+n²; ``method="auto"`` takes it from 3,000 points. Nothing n × n is stored on the nearest-neighbour paths.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from typing import Callable
 
 import numpy as np
 from scipy import sparse
+from threadpoolctl import threadpool_limits
 
 from core.tsne_fft import FFTGradient
 from core.validation import MAX_ABS, check_array, check_float, check_int
@@ -55,9 +56,10 @@ N_ITER_CHECK = 50
 PERPLEXITY_TOLERANCE = 1e-5
 #: ``method="auto"`` uses the full P up to this many points and the nearest-neighbour P beyond.
 AUTO_EXACT_MAX_SAMPLES = 2500
-#: ... and from this many points on (in 1-D and 2-D maps) the FFT-interpolated repulsion instead of the exact one:
-#: the measured crossover (``bench/tsne_bench.py --crossover``), where 1,000 iterations take as long either way.
-AUTO_FFT_MIN_SAMPLES = 8000
+#: ... and from this many points on (in 1-D and 2-D maps) the FFT-interpolated repulsion instead of the exact one,
+#: past the crossover where 1,000 iterations take as long either way (~2,800 points: at 2,600 a whole run took
+#: 4.4 s exact against 4.7 s FFT, at 3,000 5.9 s against 5.0 s; one thread each).
+AUTO_FFT_MIN_SAMPLES = 3000
 METHODS = ("auto", "exact", "neighbors", "fft")
 #: How often (in iterations) ``fit`` calls its progress callback.
 CALLBACK_EVERY = 10
@@ -249,40 +251,75 @@ def joint_probabilities(X, perplexity):
     return P
 
 
-def nearest_neighbors(X, n_neighbors):
+def nearest_neighbors(X, n_neighbors, n_jobs=None):
     """Indices and squared distances of each row's ``n_neighbors`` nearest other rows, nearest first.
 
-    Exact, by blocks of the distance matrix (no tree: t-SNE's inputs usually have many features).
+    Exact, by blocks of the distance matrix (no tree: t-SNE's inputs usually have many features). ``n_jobs``
+    threads share the blocks (None: 1, -1: every CPU), as scikit-learn's ``NearestNeighbors``: the selection
+    (``np.argpartition``, ~3/4 of the time at 20,000 points) releases Python's lock.
     """
     X = _as_data(X)
     n = X.shape[0]
     k = check_int("n_neighbors", n_neighbors, low=1, high=n - 1)
+    threads = _threads(n_jobs)
     sq = np.einsum("ij,ij->i", X, X)
     idx = np.empty((n, k), dtype=np.intp)
     dist = np.empty((n, k))
-    for start, stop in _row_blocks(n, n):
+
+    def block(rows):
+        start, stop = rows
         D = _squared_distances(X[start:stop], X, sq[start:stop], sq)
-        rows = np.arange(stop - start)
-        D[rows, np.arange(start, stop)] = np.inf
-        part = np.argpartition(D, k - 1, axis=1)[:, :k] if k < n - 1 else np.argsort(D, axis=1)[:, :k]
-        dpart = np.take_along_axis(D, part, axis=1)
-        order = np.argsort(dpart, axis=1, kind="stable")
-        idx[start:stop] = np.take_along_axis(part, order, axis=1)
-        dist[start:stop] = np.take_along_axis(dpart, order, axis=1)
+        D[np.arange(stop - start), np.arange(start, stop)] = np.inf
+        idx[start:stop], dist[start:stop] = _k_smallest(D, k)
+
+    blocks = list(_row_blocks(n, n))
+    if threads == 1 or len(blocks) == 1:
+        for rows in blocks:
+            block(rows)
+    else:  # BLAS on each calling thread: its own threads beside ours made 20,000 points 2.6 s, not 1.9 s
+        with ThreadPoolExecutor(min(threads, len(blocks))) as pool, threadpool_limits(limits=1, user_api="blas"):
+            list(pool.map(block, blocks))
     return idx, dist
 
 
-def joint_probabilities_nn(X, perplexity, n_neighbors=None):
+def _k_smallest(D, k):
+    """``(indices, values)`` of each row's k smallest entries, smallest first (exact; ties in any order).
+
+    For a wide D, the k-th smallest over every 8th column is an upper bound on each row's k-th smallest, so the
+    selection runs only on the entries at or below it (~8k a row for spread-out rows): at 20,000 columns that
+    took 25 ms a block against 45 ms for ``np.argpartition`` over whole rows."""
+    b, n = D.shape
+    index = None
+    if 16 * k < n:
+        bound = np.partition(D[:, ::8], k - 1, axis=1)[:, k - 1]
+        flat = np.flatnonzero(D <= bound[:, None])  # row-major: each row's candidates in a run
+        rows = flat // n
+        counts = np.bincount(rows, minlength=b)
+        slot = np.arange(len(flat)) - np.repeat(np.cumsum(counts) - counts, counts)
+        C = np.full((b, counts.max()), np.inf)
+        index = np.zeros(C.shape, np.intp)
+        C[rows, slot] = D.ravel()[flat]
+        index[rows, slot] = flat - rows * n
+        D = C
+    part = np.argpartition(D, k - 1, axis=1)[:, :k] if k < D.shape[1] else np.argsort(D, axis=1)[:, :k]
+    values = np.take_along_axis(D, part, axis=1)
+    order = np.argsort(values, axis=1, kind="stable")
+    part = np.take_along_axis(part, order, axis=1)
+    return (part if index is None else np.take_along_axis(index, part, axis=1)), np.take_along_axis(values, order, axis=1)
+
+
+def joint_probabilities_nn(X, perplexity, n_neighbors=None, n_jobs=None):
     """The sparse symmetric joint probabilities on nearest neighbours, as scikit-learn's Barnes-Hut uses.
 
     Each point's conditional distribution lives on its ``k = min(n - 1, int(3·perplexity + 1))`` nearest
-    neighbours; ``P = (P_cond + P_condᵀ) / sum`` as a ``scipy.sparse.csr_array`` that sums to 1.
+    neighbours; ``P = (P_cond + P_condᵀ) / sum`` as a ``scipy.sparse.csr_array`` that sums to 1. ``n_jobs``:
+    threads for the neighbour search (:func:`nearest_neighbors`).
     """
     X = _as_data(X)
     n = X.shape[0]
     _check_perplexity(perplexity, n)
     k = min(n - 1, int(3.0 * perplexity + 1)) if n_neighbors is None else n_neighbors
-    idx, dist = nearest_neighbors(X, k)
+    idx, dist = nearest_neighbors(X, k, n_jobs)
     P_cond, _ = conditional_probabilities(dist, perplexity)
     indptr = np.arange(0, n * k + 1, k)
     P = sparse.csr_array((P_cond.ravel(), idx.ravel(), indptr), shape=(n, n))
@@ -490,6 +527,16 @@ def global_rank_correlation(X, Y) -> float:
     if np.ptp(dx) == 0 or np.ptp(dy) == 0 or not (np.isfinite(dx).all() and np.isfinite(dy).all()):
         raise ValueError("Every pairwise distance is the same (or too large to compute): no order to compare.")
     return float(spearmanr(dx, dy).statistic)
+
+
+def _threads(n_jobs) -> int:
+    """Threads for ``n_jobs``: None → 1, -1 → every CPU this process may use, else that many."""
+    if n_jobs is None:
+        return 1
+    threads = check_int("n_jobs", n_jobs, low=-1)
+    if threads == 0:
+        raise ValueError("n_jobs must be a positive number of threads, -1 for every CPU or None for one; got 0.")
+    return _default_threads() if threads == -1 else threads
 
 
 def _default_threads():
@@ -706,7 +753,8 @@ class TSNE:
     """t-distributed Stochastic Neighbor Embedding, with scikit-learn's parameters and attributes.
 
     Attributes after ``fit``: ``embedding_`` (float32, ``(n, n_components)``), ``kl_divergence_`` (the exact
-    KL divergence of the final embedding against the P that was optimised, over all pairs), ``n_iter_``
+    KL divergence of the final embedding against the P that was optimised, over all pairs; with
+    ``method="fft"`` its Z is the grid's, within ~1e-4 of the exact value), ``n_iter_``
     (gradient steps taken; scikit-learn reports one less), ``learning_rate_``, ``frames_`` (float32
     ``(n_frames, n, n_components)``: the initial embedding, every ``snapshot_every``-th iteration and the
     last; None without ``snapshot_every``), ``frame_iters_`` (the iteration of each frame),
@@ -719,13 +767,15 @@ class TSNE:
     ``method``: ``"exact"`` (full P, exact repulsion), ``"neighbors"`` (nearest-neighbour P, exact repulsion),
     ``"fft"`` (nearest-neighbour P, repulsion by FFT-accelerated interpolation; 1-D and 2-D maps only) or
     ``"auto"``: the full P up to 2,500 points, the nearest-neighbour P beyond, with the FFT repulsion from
-    8,000 points in 1-D and 2-D (the crossover measured in ``bench/tsne_bench.py``: at 5,000 points a whole
-    run took 19 s exact against 40 s FFT, at 10,000 about 80 s against 52 s). ``angle`` is accepted for
+    3,000 points in 1-D and 2-D (see :data:`AUTO_FFT_MIN_SAMPLES`). ``angle`` is accepted for
     scikit-learn's signature and not used (no Barnes-Hut tree here). The Student-t always has one
     degree of freedom, as in the original t-SNE; scikit-learn uses ``max(n_components - 1, 1)``, the same for 1-
-    and 2-D maps, but 2 for a 3-D map, which therefore optimises a different objective here than there. ``n_jobs`` is
-    the number of threads for the gradient (None: 1, -1: every CPU; with ``method="fft"``, the FFTs' threads); more threads were slower on a 2-core
-    machine, because each NumPy call is short and the GIL hand-offs cost more than the second core gives.
+    and 2-D maps, but 2 for a 3-D map, which therefore optimises a different objective here than there.
+    ``n_jobs`` (None: 1, -1: every CPU): threads for the nearest-neighbour search, as scikit-learn's; with
+    ``method="fft"`` from 5,000 points, 2 or more put the attraction on a helper process beside the repulsion
+    (``core.tsne_attraction``: 10,000 points on 2 cores, 13 s → 9 s); on the exact paths, threads for the
+    gradient, which were slower on 2 cores (each NumPy call is short, and handing Python's lock between threads
+    cost more than the second core gave).
 
     Bounds, so that a run fits a ~1 GB app: ``max_iter`` ≤ 10,000, ``method="exact"`` ≤ 5,000 points, frames
     ≤ 50 million coordinates, ``learning_rate`` ≤ 1e6, ``early_exaggeration`` ≤ 1000, data within ±1e50. A run
@@ -790,14 +840,7 @@ class TSNE:
             if n_frames * n * c > MAX_FRAME_VALUES:
                 raise ValueError(f"Keeping {n_frames:,} frames of {n:,} points is more than {MAX_FRAME_VALUES:,} "
                                  "coordinates; take a snapshot less often (a larger snapshot_every).")
-        if self.n_jobs is None:
-            threads = 1
-        else:
-            threads = check_int("n_jobs", self.n_jobs, low=-1)
-            if threads == 0:
-                raise ValueError("n_jobs must be a positive number of threads, -1 for every CPU or None for one; "
-                                 "got 0.")
-            threads = _default_threads() if threads == -1 else threads
+        threads = _threads(self.n_jobs)
         if isinstance(self.init, str) or self.init is None:
             if self.init not in ("pca", "random"):
                 raise ValueError(f"init must be 'pca', 'random' or an array, got {self.init!r}.")
@@ -837,7 +880,7 @@ class TSNE:
             P = joint_probabilities(X, o["perplexity"])
             P_fast = P.astype(np.float32)
         else:
-            P = P_fast = joint_probabilities_nn(X, o["perplexity"])
+            P = P_fast = joint_probabilities_nn(X, o["perplexity"], n_jobs=o["threads"])
         Y = self._initial_embedding(X, c)
         threads = o["threads"] if n >= 256 else 1
         gradient = FFTGradient(P, c, o["threads"]) if o["method"] == "fft" else _Gradient(P_fast, c, threads)
@@ -845,14 +888,19 @@ class TSNE:
         timings = {"probabilities": time.perf_counter() - clock}
         try:
             clock = time.perf_counter()
-            with np.errstate(over="ignore", invalid="ignore"):  # a run that blows up is refused just below
+            # BLAS on the calling thread while the iterations run: OpenBLAS's idle threads spin for a while after
+            # each threaded product, and a product every iteration kept them spinning on the second core, which
+            # the FFT gradient's helper process needs (10,000 points, 2 cores: 13.4 s → 9.1 s with n_jobs=2).
+            with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(limits=1, user_api="blas"):
                 Y, n_iter, frames, frame_iters, history = _optimize(gradient, Y, o, _both(callback, map_callback))
             if not np.all(np.isfinite(Y)):
                 raise ValueError("t-SNE diverged: the embedding overflowed to infinity or NaN. Lower the "
                                  "learning_rate or the early_exaggeration.")
             timings["optimize"] = time.perf_counter() - clock
             clock = time.perf_counter()
-            self.kl_divergence_ = kl_divergence(P, Y)
+            # Exact over all pairs, but with the FFT's Z where the n² pairs cost more than the grid (at 20,000
+            # points, 2 s against 20 ms): within ~1e-4 of the exact value (tests/test_tsne_fft.py).
+            self.kl_divergence_ = (gradient(Y, 1.0, True)[1] if o["method"] == "fft" else kl_divergence(P, Y))
             timings["kl_divergence"] = time.perf_counter() - clock
         finally:
             gradient.close()
@@ -871,7 +919,7 @@ class TSNE:
 
 def _auto_method(n_samples, n_components):
     """What ``method="auto"`` runs: the full P up to 2,500 points, the nearest-neighbour P beyond, with the
-    FFT-interpolated repulsion from 8,000 points in 1-D and 2-D maps (where a whole run becomes faster with it)."""
+    FFT-interpolated repulsion from 3,000 points in 1-D and 2-D maps (where a whole run becomes faster with it)."""
     if n_samples <= AUTO_EXACT_MAX_SAMPLES:
         return "exact"
     if n_samples >= AUTO_FFT_MIN_SAMPLES and n_components <= 2:

@@ -34,7 +34,7 @@ LEARNING_RATES = {"auto": claim(checked.auto_lr, "auto (n / early exaggeration /
 PERPLEXITIES = (2, 5, 30, 50, 100)
 #: The environment variable that lowers :data:`MAX_POINTS` on a server many people share (README: Deploy).
 MAX_POINTS_ENV = "ML_EXPLORER_MAX_POINTS"
-#: The most points the page can embed: t-SNE switches to the FFT-interpolated repulsion from 8,000 points
+#: The most points the page can embed: t-SNE switches to the FFT-interpolated repulsion from 3,000 points
 #: (core.tsne, ``method="auto"``).
 POINTS_CEILING = 20_000
 

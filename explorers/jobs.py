@@ -18,7 +18,7 @@ from core.neural_net import MLPClassifier
 from core.pca import PCA
 from core.sharpness import sharpness_by_batch_size
 from core.training import record_training
-from core.tsne import TSNE, knn_preservation, trustworthiness
+from core.tsne import AUTO_FFT_MIN_SAMPLES, TSNE, knn_preservation, trustworthiness
 
 
 def scaled(X, standardize: bool) -> np.ndarray:
@@ -92,7 +92,8 @@ def embed_table(X, standardize: bool, perplexity: float, lr: str, exaggeration: 
                 report=None) -> dict:
     """PCA and t-SNE of the same table, each timed, with the quality of each (trustworthiness, kNN kept; on a
     sample of :data:`QUALITY_ROWS` points for larger tables, ``quality_rows`` says how many). t-SNE chooses its
-    method by size (``method="auto"``: the FFT-interpolated repulsion from 8,000 points). ``report(done, total)``
+    method by size (``method="auto"``: the FFT-interpolated repulsion from 3,000 points, which then uses every
+    core: the attraction on a helper process, the neighbour search on threads). ``report(done, total)``
     follows its iterations; some reports add a third argument, the map so far (:class:`MapSoFar`)."""
     X = scaled(X, standardize)
     t = time.perf_counter()
@@ -101,7 +102,7 @@ def embed_table(X, standardize: bool, perplexity: float, lr: str, exaggeration: 
     pca_seconds = time.perf_counter() - t
     tsne = TSNE(perplexity=perplexity, learning_rate=lr if lr == "auto" else float(lr),
                 early_exaggeration=exaggeration, max_iter=iterations, random_state=seed, method="auto",
-                snapshot_every=max(1, iterations // 100))
+                snapshot_every=max(1, iterations // 100), n_jobs=-1 if len(X) >= AUTO_FFT_MIN_SAMPLES else None)
     every = PREVIEW_EVERY_S * max(1.0, len(X) / PREVIEW_POINTS)
     t = time.perf_counter()
     tsne.fit(X, map_callback=None if report is None else _MapReports(report, pca, scores, every))
