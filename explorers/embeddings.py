@@ -41,8 +41,9 @@ POINTS_CEILING = 20_000
 
 def max_points(text: str | None) -> int:
     """The n slider's top: ``text`` (the environment's setting), a whole number from 1,000 to
-    :data:`POINTS_CEILING`, else the ceiling. One visitor's 20,000-point t-SNE takes ~100 s of a core and ~550 MB
-    of memory; on a server a class shares, a lower top keeps everyone else's reruns quick (``make load``)."""
+    :data:`POINTS_CEILING`, else the ceiling. One visitor's 20,000-point t-SNE takes ~17 s of both cores and
+    ~510 MB of memory (plus 65 MB for its helper process); on a server a class shares, a lower top keeps everyone
+    else's reruns quick (``make load``)."""
     try:
         value = int(str(text).strip().replace(",", "").replace("_", ""))
     except ValueError:

@@ -104,8 +104,8 @@ def test_early_tiny_map_is_exact_to_rounding(digits):
 
 def test_auto_switches_at_the_stated_sizes():
     assert _auto_method(2500, 2) == "exact"
-    assert _auto_method(2501, 2) == "neighbors"
-    assert _auto_method(tsne_auto := 8000, 2) == "fft" and tsne_auto == 8000
+    assert _auto_method(2501, 2) == "neighbors" and _auto_method(2999, 2) == "neighbors"
+    assert _auto_method(3000, 2) == "fft" and _auto_method(3000, 1) == "fft"
     assert _auto_method(20_000, 3) == "neighbors"  # no 3-D grid
     with pytest.raises(ValueError, match="1-D or 2-D"):
         TSNE(n_components=3, method="fft").fit(np.random.default_rng(0).normal(size=(50, 4)))
