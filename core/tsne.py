@@ -292,15 +292,18 @@ def _k_smallest(D, k):
     index = None
     if 16 * k < n:
         bound = np.partition(D[:, ::8], k - 1, axis=1)[:, k - 1]
-        flat = np.flatnonzero(D <= bound[:, None])  # row-major: each row's candidates in a run
-        rows = flat // n
-        counts = np.bincount(rows, minlength=b)
-        slot = np.arange(len(flat)) - np.repeat(np.cumsum(counts) - counts, counts)
-        C = np.full((b, counts.max()), np.inf)
-        index = np.zeros(C.shape, np.intp)
-        C[rows, slot] = D.ravel()[flat]
-        index[rows, slot] = flat - rows * n
-        D = C
+        keep = D <= bound[:, None]
+        counts = np.count_nonzero(keep, axis=1)
+        # Ties at the bound all count: a row of repeated values can keep most of its entries (then select on all).
+        if counts.max() <= n // 4:
+            flat = np.flatnonzero(keep)  # row-major: each row's candidates in a run
+            rows = flat // n
+            slot = np.arange(len(flat)) - np.repeat(np.cumsum(counts) - counts, counts)
+            C = np.full((b, counts.max()), np.inf)
+            index = np.zeros(C.shape, np.intp)
+            C[rows, slot] = D.ravel()[flat]
+            index[rows, slot] = flat - rows * n
+            D = C
     part = np.argpartition(D, k - 1, axis=1)[:, :k] if k < D.shape[1] else np.argsort(D, axis=1)[:, :k]
     values = np.take_along_axis(D, part, axis=1)
     order = np.argsort(values, axis=1, kind="stable")
@@ -772,7 +775,7 @@ class TSNE:
     degree of freedom, as in the original t-SNE; scikit-learn uses ``max(n_components - 1, 1)``, the same for 1-
     and 2-D maps, but 2 for a 3-D map, which therefore optimises a different objective here than there.
     ``n_jobs`` (None: 1, -1: every CPU): threads for the nearest-neighbour search, as scikit-learn's; with
-    ``method="fft"`` from 5,000 points, 2 or more put the attraction on a helper process beside the repulsion
+    ``method="fft"`` from 2,000 points, 2 or more put the attraction on a helper process beside the repulsion
     (``core.tsne_attraction``: 10,000 points on 2 cores, 13 s → 9 s); on the exact paths, threads for the
     gradient, which were slower on 2 cores (each NumPy call is short, and handing Python's lock between threads
     cost more than the second core gave).
@@ -888,10 +891,7 @@ class TSNE:
         timings = {"probabilities": time.perf_counter() - clock}
         try:
             clock = time.perf_counter()
-            # BLAS on the calling thread while the iterations run: OpenBLAS's idle threads spin for a while after
-            # each threaded product, and a product every iteration kept them spinning on the second core, which
-            # the FFT gradient's helper process needs (10,000 points, 2 cores: 13.4 s → 9.1 s with n_jobs=2).
-            with np.errstate(over="ignore", invalid="ignore"), threadpool_limits(limits=1, user_api="blas"):
+            with np.errstate(over="ignore", invalid="ignore"):  # a run that blows up is refused just below
                 Y, n_iter, frames, frame_iters, history = _optimize(gradient, Y, o, _both(callback, map_callback))
             if not np.all(np.isfinite(Y)):
                 raise ValueError("t-SNE diverged: the embedding overflowed to infinity or NaN. Lower the "

@@ -28,6 +28,8 @@ import numpy as np
 #: Pairs of P per block: a block's arrays (~1 MB) stay in a core's cache between the steps (whole-array steps
 #: over the ~1.15 million pairs of a 10,000-point run went through memory: 4.6 against 4.2 ms).
 BLOCK_PAIRS = 32_768
+#: Seconds the helper may take to start (import NumPy, read the pairs) before the run goes on without it.
+STARTUP_TIMEOUT_S = 30.0
 
 
 def row_blocks(indptr: np.ndarray, size: int = BLOCK_PAIRS) -> list[tuple]:
@@ -92,7 +94,7 @@ class AttractionProcess:
         self._reply = bytearray(4 * d * n + 8)  # the forces, then Σ p log D as a float64 (NaN: not asked)
         try:
             self._down.send((n, d, cols.astype(np.int32), p.astype(np.float32), indptr.astype(np.int64)))
-            if self._up.recv_bytes() != b"ready":
+            if not self._up.poll(STARTUP_TIMEOUT_S) or self._up.recv_bytes() != b"ready":
                 raise RuntimeError("The attraction's helper process did not start.")
         except BaseException:
             self.close()

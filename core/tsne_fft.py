@@ -38,10 +38,12 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 
 import numpy as np
 from scipy import fft as sfft
 from scipy import sparse
+from threadpoolctl import threadpool_limits
 
 from core.tsne_attraction import AttractionProcess, attract, row_blocks
 
@@ -187,8 +189,8 @@ def cauchy_less_one(offsets):
 
 
 class Convolution:
-    """Convolution with K1 on grids of one FFT length, node spacing and dimension: the kernel's spectrum
-    (real and even: K1 is even) and the buffer the FFTs work in, made once and reused while the grid keeps its
+    """Convolution with K1 − 1 (:func:`cauchy_less_one`) on grids of one FFT length, node spacing and dimension:
+    the kernel's spectrum (real: the kernel is even) and the buffer the FFTs work in, made once and reused while the grid keeps its
     length and spacing (late in a run, every iteration)."""
 
     def __init__(self, fft_len: int, h: float, d: int):
@@ -270,9 +272,9 @@ class FFTGradient:
     ``core.tsne._Gradient``: ``grad, error = g(Y, α, with_error)``. The error at a check is the KL divergence
     of ``α P`` with Z from the interpolation, as scikit-learn's Barnes-Hut reports its own estimate.
 
-    ``n_threads`` ≥ 2: from :data:`HELPER_MIN_POINTS` points the attraction runs on a helper process
-    (:class:`core.tsne_attraction.AttractionProcess`) while this one computes the repulsion. Call :meth:`close`
-    at the end.
+    ``n_threads`` ≥ 2: from :data:`HELPER_MIN_POINTS` points, on Linux and macOS, the attraction runs on a
+    helper process (:class:`core.tsne_attraction.AttractionProcess`) while this one computes the repulsion
+    (elsewhere, or if the helper cannot start, this process does both). Call :meth:`close` at the end.
     """
 
     def __init__(self, P, n_components, n_threads=1, **grid_options):
@@ -292,18 +294,28 @@ class FFTGradient:
         self.grid_options = grid_options
         self.n_threads = max(1, int(n_threads))
         self._helper = None
-        if self.n_threads > 1 and self.n >= HELPER_MIN_POINTS:
+        self._blas = None
+        if self.n_threads > 1 and self.n >= HELPER_MIN_POINTS and os.name == "posix":  # pipes passed by fd
             try:
                 self._helper = AttractionProcess(self.n, self.cols, self._p32, indptr, n_components)
-            except (OSError, RuntimeError, EOFError):  # no second process here: one process does it all
+            except (OSError, ValueError, RuntimeError, EOFError):  # no second process here: one does it all
                 self._helper = None
+        if self._helper is not None:
+            # BLAS on the calling thread while the helper runs: OpenBLAS's idle threads spin for a while after
+            # each threaded product, and one product an iteration (the stencils' self-interaction) kept them
+            # spinning on the second core, the helper's (10,000 points, 2 cores: 13.4 s a run → 9.1 s). The
+            # limit is the process's until close(); the app runs one such job at a time.
+            self._blas = threadpool_limits(limits=1, user_api="blas")
         self._cache: dict = {}
 
     def close(self):
-        """Ends the helper process, if any."""
+        """Ends the helper process, if any, and gives BLAS its threads back."""
         if self._helper is not None:
             self._helper.close()
             self._helper = None
+        if self._blas is not None:
+            self._blas.restore_original_limits()
+            self._blas = None
 
     def _both_halves(self, Yc, compute_error):
         """The attraction (on the helper, if any, while this process computes the repulsion) and the
