@@ -63,6 +63,16 @@ def png_data_uri(picture: np.ndarray) -> str:
     png = (b"\\x89PNG\\r\\n\\x1a\\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0))
            + chunk(b"IDAT", zlib.compress(filtered.tobytes(), 6)) + chunk(b"IEND", b""))
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")'''),
+    ("core.tsne_attraction", "AttractionProcess"): (
+        "`AttractionProcess` starts the app's `core/tsne_attraction.py` as a helper process for t-SNE's attraction, "
+        "and a notebook has no app to start it from: here it declines, and t-SNE computes the attraction in the "
+        "notebook's own process (the same numbers, on one core).",
+        '''\
+class AttractionProcess:
+    """The app's helper process for t-SNE's attraction: not in a notebook (t-SNE then does it in this process)."""
+
+    def __init__(self, *args, **kwargs):
+        raise OSError("no helper process in a notebook: the attraction runs in this process")'''),
     ("core.embedding_data", "load_table"): (
         "`load_table` reads the real tables from scikit-learn instead of the app's `core/data/*.npz` files, which "
         "hold the same numbers (a test in the app checks they equal scikit-learn's).",
