@@ -340,6 +340,9 @@ class FFTGradient:
 
     def __call__(self, Y, exaggeration=1.0, compute_error=False):
         Yc = np.asarray(Y, dtype=np.float64)
+        if not np.all(np.isfinite(Yc)):  # no grid spans an infinite map
+            raise ValueError("t-SNE diverged: the embedding overflowed to infinity or NaN. Lower the learning_rate "
+                             "or the early_exaggeration.")
         Yc = Yc - Yc.mean(axis=0)
         attract_, log_d, phi, Z = self._both_halves(Yc, compute_error)
         grad = 4.0 * (exaggeration * attract_ - phi / Z)

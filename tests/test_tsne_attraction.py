@@ -183,3 +183,12 @@ def test_k_smallest_of_repeated_values_selects_on_whole_rows_without_copies():
     tracemalloc.stop()
     assert not val.any() and all(i not in row for i, row in enumerate(idx))
     assert peak < 2.5 * D.nbytes, peak / D.nbytes
+
+
+def test_a_diverged_map_is_refused_with_the_fits_message(digits_P):
+    """Not math.ceil's "cannot convert float infinity to integer" from deep inside the grid."""
+    _, P = digits_P
+    Y = np.random.default_rng(7).normal(size=(P.shape[0], 2)).astype(np.float32)
+    Y[3, 0] = np.inf
+    with pytest.raises(ValueError, match="t-SNE diverged"):
+        tsne_fft.FFTGradient(P, 2)(Y)
