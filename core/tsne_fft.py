@@ -86,10 +86,13 @@ def stencil_nodes(p: int) -> np.ndarray:
     return np.arange(p) - (p - 1) // 2
 
 
+@functools.lru_cache(maxsize=8)
 def lagrange_coefficients(p: int) -> np.ndarray:
     """``C`` (p × p) with ``L_k(t) = Σ_e C[e, k] t^e``: the Lagrange basis polynomials of :func:`stencil_nodes`
-    (``L_k`` is 1 at node k and 0 at the others)."""
-    return np.linalg.inv(np.vander(stencil_nodes(p), p, increasing=True))
+    (``L_k`` is 1 at node k and 0 at the others). Read-only: made once per p, not at every iteration."""
+    C = np.linalg.inv(np.vander(stencil_nodes(p), p, increasing=True))
+    C.flags.writeable = False
+    return C
 
 
 def lagrange_weights(t: np.ndarray, p: int, derivative: bool = False) -> np.ndarray:
@@ -173,11 +176,6 @@ class Grid:
         return np.stack([_contract(v, [self.axis_derivatives[k] if k == a else self.axis_weights[k]
                                        for k in range(self.d)]) for a in range(self.d)])
 
-
-
-def cauchy(offsets):
-    """``(1 + |r|²)⁻¹`` for the offsets' components (a list of arrays): the Student-t kernel K1."""
-    return 1.0 / (1.0 + sum(o * o for o in offsets))
 
 
 def cauchy_less_one(offsets):

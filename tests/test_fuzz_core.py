@@ -745,7 +745,6 @@ NOT_FUZZED = {
     "tsne_fft.lagrange_weights": "per-iteration kernel of TSNE(method='fft'), fuzzed through TSNE",
     "tsne_fft.repulsion": "per-iteration kernel of TSNE(method='fft'), fuzzed through TSNE",
     "tsne_fft.Convolution": "per-iteration kernel of TSNE(method='fft'), fuzzed through TSNE",
-    "tsne_fft.cauchy": "the kernel K1, a formula of the offsets it is given (checked in test_tsne_fft.py)",
     "tsne_fft.cauchy_less_one": "the grid's kernel K1 - 1, a formula (checked in test_tsne_fft.py)",
     "tsne_fft.lagrange_coefficients": "a constant p x p matrix per stencil size (checked in test_tsne_fft.py)",
     "tsne_fft.stencil_nodes": "a constant per stencil size (checked in test_tsne_fft.py)",
